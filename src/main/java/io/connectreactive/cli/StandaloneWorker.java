@@ -1,0 +1,198 @@
+package io.connectreactive.cli;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import io.connectreactive.config.WorkerConfig;
+import io.connectreactive.herder.ConnectorValidator;
+import io.connectreactive.herder.Herder;
+import io.connectreactive.herder.StandaloneHerder;
+import io.connectreactive.kafka.SharedProducer;
+import io.connectreactive.kafka.embedded.EmbeddedKafka;
+import io.connectreactive.plugin.PluginRegistry;
+import io.connectreactive.rest.RestServer;
+import io.connectreactive.runtime.TargetState;
+import io.connectreactive.runtime.TaskServices;
+import io.connectreactive.runtime.Worker;
+import io.connectreactive.storage.file.FileConfigStore;
+import io.connectreactive.storage.file.FileOffsetStore;
+import io.connectreactive.storage.memory.MemoryStatusStore;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.metrics.Metrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one wiring class: builds a standalone worker's object graph from its configuration (embedded
+ * broker if needed, Vert.x, stores, shared producer, worker, herder, REST) and tears it down in the
+ * reverse order. {@link #start} and {@link #stop} block; call them from {@code main} or a test, not
+ * from an event loop.
+ */
+public final class StandaloneWorker implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StandaloneWorker.class);
+
+    private final VertxOptions vertxOptions;
+    private WorkerConfig config;
+    private EmbeddedKafka broker;
+    private Vertx vertx;
+    private FileOffsetStore offsets;
+    private SharedProducer producer;
+    private Metrics metrics;
+    private Herder herder;
+    private RestServer rest;
+    private int restPort;
+
+    public StandaloneWorker(VertxOptions vertxOptions) {
+        this.vertxOptions = vertxOptions;
+    }
+
+    /** Starts everything; returns once REST answers and stored connectors were started. */
+    public StandaloneWorker start(WorkerConfig workerConfig) {
+        long t0 = System.nanoTime();
+        config = workerConfig;
+        if (config.embeddedBroker()) {
+            broker = new EmbeddedKafka(config.dataDir().resolve("kafka"), config.getInt(WorkerConfig.EMBEDDED_KAFKA_PORT)).start();
+            config = config.withBootstrapServers(broker.bootstrapServers());
+        }
+        try {
+            String clusterId = clusterId(config.bootstrapServers());
+            WorkerConfig.Listener listener = config.listener();
+            restPort = listener.port() == 0 ? freePort(listener.host()) : listener.port();
+            String workerId = ("0.0.0.0".equals(listener.host()) ? "localhost" : listener.host()) + ":" + restPort;
+
+            vertx = Vertx.vertx(vertxOptions);
+            offsets = new FileOffsetStore(vertx, config.offsetFile());
+            Map<String, String> producerSettings = new java.util.HashMap<>(config.withPrefix("producer."));
+            producerSettings.put("bootstrap.servers", config.bootstrapServers());
+            producer = new SharedProducer(vertx, producerSettings);
+            metrics = new Metrics();
+            PluginRegistry plugins = new PluginRegistry();
+            TaskServices services = new TaskServices(config, plugins, offsets, new MemoryStatusStore(), producer, workerId, metrics);
+            Worker worker = new Worker(vertx, services);
+            herder = new StandaloneHerder(vertx, worker, new FileConfigStore(vertx, config.configFile()),
+                    services.statuses(), new ConnectorValidator(plugins), clusterId);
+            rest = new RestServer(vertx, new WorkerConfig.Listener(listener.host(), restPort), herder);
+            await(offsets.start());
+            await(rest.start());
+            await(herder.start());
+            LOG.info("Worker {} started in {} ms (Kafka at {})", workerId,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), config.bootstrapServers());
+            return this;
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** Creates or updates a connector, as a connector file on the command line does. */
+    public void putConnector(String name, Map<String, String> connectorConfig) {
+        await(herder.putConnectorConfig(name, connectorConfig, true, TargetState.STARTED));
+    }
+
+    public Herder herder() {
+        return herder;
+    }
+
+    public int restPort() {
+        return restPort;
+    }
+
+    public String bootstrapServers() {
+        return config.bootstrapServers();
+    }
+
+    public Vertx vertx() {
+        return vertx;
+    }
+
+    /** Stops REST, then every task (draining and storing offsets), the producer, Vert.x and the broker. */
+    @Override
+    public void close() {
+        try {
+            if (rest != null) {
+                awaitQuietly(rest.stop());
+            }
+            if (herder != null) {
+                awaitQuietly(herder.stop());
+            }
+            if (offsets != null) {
+                awaitQuietly(offsets.stop());
+            }
+            if (producer != null) {
+                awaitQuietly(producer.close(vertx));
+            }
+            if (metrics != null) {
+                metrics.close();
+            }
+            if (vertx != null) {
+                awaitQuietly(vertx.close());
+            }
+        } finally {
+            rest = null;
+            herder = null;
+            offsets = null;
+            producer = null;
+            metrics = null;
+            vertx = null;
+            if (broker != null) {
+                broker.close();
+                broker = null;
+            }
+        }
+        LOG.info("Worker stopped");
+    }
+
+    private static String clusterId(String bootstrapServers) {
+        try (Admin admin = Admin.create(Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000))) {
+            return admin.describeCluster().clusterId().get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while connecting to Kafka at " + bootstrapServers, e);
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("Could not reach Kafka at " + bootstrapServers + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static int freePort(String host) {
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress(host, 0));
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException("No free port on " + host, e);
+        }
+    }
+
+    private static <T> T await(Future<T> f) {
+        try {
+            return f.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            throw cause instanceof RuntimeException re ? re : new IllegalStateException(cause.getMessage(), cause);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("timed out", e);
+        }
+    }
+
+    private static void awaitQuietly(Future<?> f) {
+        try {
+            await(f);
+        } catch (RuntimeException e) {
+            LOG.warn("Error while stopping: {}", e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package io.connectreactive.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+import io.connectreactive.config.WorkerConfig;
+import io.vertx.core.VertxOptions;
+import org.apache.kafka.common.config.ConfigException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code start [worker.properties] [connector.properties|.json ...]}: runs a standalone worker, like
+ * {@code connect-standalone.sh}, until SIGTERM or Ctrl-C, then stops cleanly and exits 0. A bad
+ * worker config exits 1 with one line naming the bad key.
+ */
+@Command(name = "start", mixinStandardHelpOptions = true,
+        description = "Start a standalone worker (embedded Kafka broker when bootstrap.servers is not set).")
+final class StartCommand implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StartCommand.class);
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "WORKER_PROPERTIES",
+            description = "Worker properties (default: conf/worker.properties)")
+    Path workerFile;
+
+    @Parameters(index = "1..*", arity = "0..*", paramLabel = "CONNECTOR_FILE",
+            description = "Connector configs (.properties or .json) to create or update at start")
+    List<Path> connectorFiles = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+        Path file = workerFile != null ? workerFile : Path.of("conf", "worker.properties");
+        WorkerConfig config;
+        List<Map<String, String>> connectors = new ArrayList<>();
+        try {
+            config = new WorkerConfig(Files.exists(file) || workerFile != null ? ConfigFiles.properties(file) : Map.of());
+            for (Path c : connectorFiles) {
+                Map<String, String> props = ConfigFiles.connector(c);
+                if (props.get("name") == null || props.get("name").isBlank()) {
+                    throw new ConfigException("Connector file " + c + " has no 'name'");
+                }
+                connectors.add(props);
+            }
+        } catch (ConfigException e) {
+            System.err.println("Invalid worker configuration: " + e.getMessage());
+            return 1;
+        } catch (java.io.IOException e) {
+            System.err.println("Cannot read configuration: " + e);
+            return 1;
+        }
+
+        StandaloneWorker worker = new StandaloneWorker(new VertxOptions());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runnable shutdown = () -> {
+            LOG.info("Stopping worker");
+            worker.close();
+            stopped.countDown();
+        };
+        try {
+            worker.start(config);
+            for (Map<String, String> c : connectors) {
+                worker.putConnector(c.get("name"), c);
+            }
+        } catch (RuntimeException e) {
+            System.err.println("Worker failed to start: " + e.getMessage());
+            worker.close();
+            return 1;
+        }
+        // SIGTERM and Ctrl-C stop the worker cleanly and exit 0 (a JVM shutdown hook would exit 143)
+        for (String signal : List.of("TERM", "INT")) {
+            sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> new Thread(shutdown, "cr-shutdown").start());
+        }
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        System.exit(0);
+        return 0;
+    }
+}

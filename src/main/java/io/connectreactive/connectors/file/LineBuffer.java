@@ -1,0 +1,135 @@
+package io.connectreactive.connectors.file;
+
+import java.nio.charset.StandardCharsets;
+
+import io.vertx.core.buffer.Buffer;
+
+/**
+ * Bytes read from the input but not yet returned as lines, and the splitting of them into lines.
+ *
+ * <p>Lines end at {@code \n}, {@code \r\n} or a lone {@code \r}, as in Kafka's
+ * {@code FileStreamSourceTask}; the terminator is not part of the line. A {@code \r} that is the
+ * last byte read so far is held until the next byte shows whether a {@code \n} follows, so a
+ * partial line is never returned while more input may come. Splitting works on bytes (a UTF-8
+ * multi-byte sequence never contains {@code \r} or {@code \n}) and each complete line is decoded as
+ * UTF-8 once. {@link #position()} counts bytes: after a line is returned it is the input position
+ * just past that line's terminator, the source offset Kafka's file connector stores.
+ *
+ * <p>Not thread-safe: owned by one {@link LineStream} and used on its task's context.
+ */
+final class LineBuffer {
+
+    private static final byte LF = '\n';
+    private static final byte CR = '\r';
+
+    private byte[] bytes;
+    /** First byte not yet returned as part of a line. */
+    private int start;
+    /** One past the last byte read. */
+    private int end;
+    /** {@code [start, scanned)} is known to hold no terminator. */
+    private int scanned;
+    /** Input position of {@code bytes[start]}. */
+    private long position;
+    /** No more input will come: the rest is the last line, terminated or not. */
+    private boolean finished;
+
+    LineBuffer(int initialCapacity, long position) {
+        this.bytes = new byte[Math.max(16, initialCapacity)];
+        this.position = position;
+    }
+
+    /** Appends bytes read from the input, compacting or growing the array when needed. */
+    void append(Buffer chunk) {
+        int length = chunk.length();
+        makeRoom(length);
+        chunk.getBytes(0, length, bytes, end);
+        end += length;
+    }
+
+    /** Appends bytes read from the input (tests and callers holding plain arrays). */
+    void append(byte[] chunk, int offset, int length) {
+        makeRoom(length);
+        System.arraycopy(chunk, offset, bytes, end, length);
+        end += length;
+    }
+
+    /**
+     * Marks the end of the input: a trailing {@code \r} then ends a line and any unterminated rest
+     * is returned as the last line.
+     */
+    void finish() {
+        finished = true;
+    }
+
+    /** Returns the next complete line, or {@code null} if none is complete yet. */
+    String nextLine() {
+        byte[] b = bytes;
+        for (int i = scanned; i < end; i++) {
+            byte c = b[i];
+            if (c == LF) {
+                return take(i, i + 1);
+            }
+            if (c == CR) {
+                if (i + 1 < end) {
+                    return take(i, b[i + 1] == LF ? i + 2 : i + 1);
+                }
+                if (finished) {
+                    return take(i, i + 1);
+                }
+                scanned = i; // look at this \r again once the next byte is here
+                return null;
+            }
+        }
+        scanned = end;
+        if (finished && end > start) {
+            return take(end, end);
+        }
+        return null;
+    }
+
+    /** Input position just past the last line returned (the start position before any line). */
+    long position() {
+        return position;
+    }
+
+    /** Bytes read but not yet returned in a line. */
+    int pending() {
+        return end - start;
+    }
+
+    /** Current size of the backing array (tests). */
+    int capacity() {
+        return bytes.length;
+    }
+
+    private String take(int lineEnd, int next) {
+        String line = new String(bytes, start, lineEnd - start, StandardCharsets.UTF_8);
+        position += next - start;
+        if (next == end) {
+            start = 0;
+            end = 0;
+            scanned = 0;
+        } else {
+            start = next;
+            scanned = next;
+        }
+        return line;
+    }
+
+    private void makeRoom(int length) {
+        if (bytes.length - end >= length) {
+            return;
+        }
+        int pending = end - start;
+        byte[] target = bytes;
+        if (bytes.length - pending < length) {
+            target = new byte[(int) Math.min(Integer.MAX_VALUE - 8, Math.max(2L * bytes.length, (long) pending + length))];
+        }
+        System.arraycopy(bytes, start, target, 0, pending);
+        bytes = target;
+        scanned -= start;
+        end = pending;
+        start = 0;
+    }
+}

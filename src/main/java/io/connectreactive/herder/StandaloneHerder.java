@@ -1,0 +1,348 @@
+package io.connectreactive.herder;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+
+import io.connectreactive.runtime.State;
+import io.connectreactive.runtime.TargetState;
+import io.connectreactive.runtime.TaskId;
+import io.connectreactive.runtime.Worker;
+import io.connectreactive.storage.ConfigStore;
+import io.connectreactive.storage.StatusStore;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import org.apache.kafka.common.metrics.PluginMetrics;
+import org.apache.kafka.connect.connector.ConnectorContext;
+import org.apache.kafka.connect.errors.AlreadyExistsException;
+import org.apache.kafka.connect.errors.NotFoundException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The herder of a standalone worker: one worker runs every connector and task; configs live in a
+ * {@link ConfigStore} (a local file), statuses in a {@link StatusStore}.
+ *
+ * <p>All of its state is touched only on its own context: every public method hops there first, and
+ * its result hops back to the caller's context. Changes to one connector are applied one after
+ * another (a connector's operations are chained), so a restart racing a delete cannot interleave.
+ */
+public final class StandaloneHerder implements Herder {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StandaloneHerder.class);
+
+    private final Vertx vertx;
+    private final Context context;
+    private final Worker worker;
+    private final ConfigStore configs;
+    private final StatusStore statuses;
+    private final ConnectorValidator validator;
+    private final String kafkaClusterId;
+    private Future<Void> lastChange = Future.succeededFuture();
+
+    public StandaloneHerder(Vertx vertx, Worker worker, ConfigStore configs, StatusStore statuses,
+                            ConnectorValidator validator, String kafkaClusterId) {
+        this.vertx = vertx;
+        this.context = vertx.getOrCreateContext();
+        this.worker = worker;
+        this.configs = configs;
+        this.statuses = statuses;
+        this.validator = validator;
+        this.kafkaClusterId = kafkaClusterId;
+    }
+
+    @Override
+    public Future<Void> start() {
+        return onContext(() -> configs.start().compose(v -> {
+            List<Future<Void>> starts = new ArrayList<>();
+            for (String name : configs.connectors().keySet()) {
+                starts.add(change(() -> startConnector(name)));
+            }
+            return Future.join(starts).otherwiseEmpty().mapEmpty();
+        }));
+    }
+
+    @Override
+    public Future<Void> stop() {
+        return onContext(() -> change(worker::stop));
+    }
+
+    @Override
+    public String kafkaClusterId() {
+        return kafkaClusterId;
+    }
+
+    @Override
+    public Future<List<String>> connectors() {
+        return onContext(() -> Future.succeededFuture(configs.connectors().keySet().stream().sorted().toList()));
+    }
+
+    @Override
+    public Future<ConnectorInfo> connectorInfo(String name) {
+        return onContext(() -> entry(name).map(e -> info(name, e)));
+    }
+
+    @Override
+    public Future<Map<String, String>> connectorConfig(String name) {
+        return onContext(() -> entry(name).map(ConfigStore.ConnectorEntry::config));
+    }
+
+    @Override
+    public Future<Created<ConnectorInfo>> putConnectorConfig(String name, Map<String, String> config, boolean allowReplace,
+                                                             TargetState initialState) {
+        return vertx.executeBlocking(() -> validator.validate(config), false)
+                .compose(valid -> onContext(() -> change(() -> {
+                    ConfigStore.ConnectorEntry existing = configs.connectors().get(name);
+                    if (existing != null && !allowReplace) {
+                        return Future.failedFuture(new AlreadyExistsException("Connector " + name + " already exists"));
+                    }
+                    TargetState target = existing != null ? existing.targetState() : initialState;
+                    Future<Void> stopped = existing != null ? stopConnectorAndTasks(name) : Future.succeededFuture();
+                    return stopped
+                            .compose(v -> configs.putConnector(name, config, target))
+                            .compose(v -> {
+                                LOG.info("Connector {} {} ({})", name, existing == null ? "created" : "reconfigured",
+                                        config.get(ConnectorValidator.CONNECTOR_CLASS));
+                                return startConnector(name);
+                            })
+                            .map(v -> new Created<>(existing == null, info(name, configs.connectors().get(name))));
+                })));
+    }
+
+    @Override
+    public Future<Void> deleteConnector(String name) {
+        return onContext(() -> change(() -> entry(name)
+                .compose(e -> stopConnectorAndTasks(name))
+                .compose(v -> configs.removeConnector(name))
+                .onSuccess(v -> {
+                    statuses.remove(name);
+                    LOG.info("Connector {} deleted", name);
+                })));
+    }
+
+    @Override
+    public Future<ConnectorStateInfo> connectorStatus(String name) {
+        return onContext(() -> entry(name).map(e -> {
+            StatusStore.Status s = statuses.connector(name);
+            ConnectorStateInfo.ConnectorState connector = s == null
+                    ? new ConnectorStateInfo.ConnectorState(State.UNASSIGNED.name(), worker.services().workerId(), null)
+                    : new ConnectorStateInfo.ConnectorState(s.state().name(), s.workerId(), s.trace());
+            List<ConnectorStateInfo.TaskState> tasks = new ArrayList<>();
+            if (e.targetState() != TargetState.STOPPED) {
+                for (int i = 0; i < e.taskConfigs().size(); i++) {
+                    tasks.add(taskState(new TaskId(name, i)));
+                }
+            }
+            return new ConnectorStateInfo(name, connector, tasks, worker.connectorType(e.config().get(ConnectorValidator.CONNECTOR_CLASS)));
+        }));
+    }
+
+    @Override
+    public Future<ConnectorStateInfo.TaskState> taskStatus(TaskId id) {
+        return onContext(() -> entry(id.connector()).compose(e -> {
+            if (id.task() < 0 || id.task() >= e.taskConfigs().size()) {
+                return Future.failedFuture(new NotFoundException("No status found for task " + id));
+            }
+            return Future.succeededFuture(taskState(id));
+        }));
+    }
+
+    @Override
+    public Future<List<TaskInfo>> taskConfigs(String name) {
+        return onContext(() -> entry(name).map(e -> {
+            List<TaskInfo> out = new ArrayList<>();
+            for (int i = 0; i < e.taskConfigs().size(); i++) {
+                out.add(new TaskInfo(new TaskId(name, i), new TreeMap<>(e.taskConfigs().get(i))));
+            }
+            return out;
+        }));
+    }
+
+    @Override
+    public Future<Void> pauseConnector(String name) {
+        return setTargetState(name, TargetState.PAUSED);
+    }
+
+    @Override
+    public Future<Void> resumeConnector(String name) {
+        return setTargetState(name, TargetState.STARTED);
+    }
+
+    private Future<Void> setTargetState(String name, TargetState target) {
+        return onContext(() -> change(() -> entry(name).compose(e -> {
+            if (e.targetState() == target) {
+                return Future.succeededFuture();
+            }
+            return configs.putTargetState(name, target).compose(v -> {
+                LOG.info("Connector {} target state {}", name, target);
+                if (e.targetState() == TargetState.STOPPED) {
+                    return startConnector(name);
+                }
+                worker.setTargetState(name, target);
+                return Future.succeededFuture();
+            });
+        })));
+    }
+
+    @Override
+    public Future<Void> restartConnector(String name) {
+        return onContext(() -> change(() -> entry(name).compose(e -> {
+            LOG.info("Restarting connector {}", name);
+            return worker.stopConnector(name).compose(v -> startConnector(name));
+        })));
+    }
+
+    @Override
+    public Future<Void> restartTask(TaskId id) {
+        return onContext(() -> change(() -> entry(id.connector()).compose(e -> {
+            if (id.task() < 0 || id.task() >= e.taskConfigs().size()) {
+                return Future.failedFuture(new NotFoundException("Unknown task: " + id));
+            }
+            LOG.info("Restarting task {}", id);
+            return worker.stopTask(id)
+                    .compose(v -> worker.startTask(id, e.config(), e.taskConfigs().get(id.task()), e.targetState()))
+                    .otherwiseEmpty();
+        })));
+    }
+
+    /** Starts a stored connector (unless STOPPED) and brings its tasks in line with its task configs. */
+    private Future<Void> startConnector(String name) {
+        ConfigStore.ConnectorEntry e = configs.connectors().get(name);
+        if (e == null) {
+            return Future.succeededFuture();
+        }
+        if (e.targetState() == TargetState.STOPPED) {
+            worker.services().report(name, State.STOPPED, null);
+            return Future.succeededFuture();
+        }
+        return worker.startConnector(name, e.config(), e.targetState(), new HerderConnectorContext(name))
+                .compose(v -> reconfigureTasks(name))
+                .otherwiseEmpty();
+    }
+
+    /** Regenerates the connector's task configs; restarts its tasks when they changed or are not running. */
+    private Future<Void> reconfigureTasks(String name) {
+        ConfigStore.ConnectorEntry e = configs.connectors().get(name);
+        if (e == null || !worker.isRunning(name)) {
+            return Future.succeededFuture();
+        }
+        int maxTasks = Integer.parseInt(e.config().getOrDefault(ConnectorValidator.TASKS_MAX, "1").trim());
+        return worker.taskConfigs(name, maxTasks).<Void>compose(newConfigs -> {
+            boolean changed = !newConfigs.equals(e.taskConfigs());
+            boolean running = !worker.runningTasks(name).isEmpty();
+            if (!changed && running) {
+                return Future.succeededFuture();
+            }
+            Future<Void> stored = changed ? configs.putTaskConfigs(name, newConfigs) : Future.succeededFuture();
+            return stored
+                    .compose(v -> worker.stopTasks(name))
+                    .compose(v -> {
+                        statuses.removeTasksFrom(name, newConfigs.size());
+                        ConfigStore.ConnectorEntry current = configs.connectors().get(name);
+                        List<Future<Void>> starts = new ArrayList<>();
+                        for (int i = 0; i < newConfigs.size(); i++) {
+                            starts.add(worker.startTask(new TaskId(name, i), current.config(), newConfigs.get(i), current.targetState()));
+                        }
+                        return Future.join(starts).otherwiseEmpty().<Void>mapEmpty();
+                    });
+        }).recover(err -> {
+            LOG.error("Could not generate task configs of connector {}: {}", name, err.toString());
+            worker.services().report(name, State.FAILED, err);
+            return Future.succeededFuture();
+        });
+    }
+
+    private Future<Void> stopConnectorAndTasks(String name) {
+        return worker.stopTasks(name).compose(v -> worker.stopConnector(name));
+    }
+
+    private ConnectorStateInfo.TaskState taskState(TaskId id) {
+        StatusStore.Status s = statuses.task(id);
+        return s == null
+                ? new ConnectorStateInfo.TaskState(id.task(), State.UNASSIGNED.name(), worker.services().workerId(), null)
+                : new ConnectorStateInfo.TaskState(id.task(), s.state().name(), s.workerId(), s.trace());
+    }
+
+    private ConnectorInfo info(String name, ConfigStore.ConnectorEntry e) {
+        List<TaskId> tasks = new ArrayList<>();
+        for (int i = 0; i < e.taskConfigs().size(); i++) {
+            tasks.add(new TaskId(name, i));
+        }
+        return new ConnectorInfo(name, new TreeMap<>(e.config()), tasks,
+                worker.connectorType(e.config().get(ConnectorValidator.CONNECTOR_CLASS)));
+    }
+
+    private Future<ConfigStore.ConnectorEntry> entry(String name) {
+        ConfigStore.ConnectorEntry e = configs.connectors().get(name);
+        return e == null
+                ? Future.failedFuture(new NotFoundException("Connector " + name + " not found"))
+                : Future.succeededFuture(e);
+    }
+
+    /** Runs a change after every earlier change completed. Called on the herder's context. */
+    private <T> Future<T> change(Supplier<Future<T>> action) {
+        Future<T> result = lastChange.transform(ignored -> {
+            try {
+                return action.get();
+            } catch (RuntimeException e) {
+                return Future.failedFuture(e);
+            }
+        });
+        lastChange = result.transform(ar -> Future.succeededFuture());
+        return result;
+    }
+
+    /** Runs {@code action} on the herder's context; the result is delivered on the caller's context. */
+    private <T> Future<T> onContext(Supplier<Future<T>> action) {
+        Context caller = Vertx.currentContext();
+        Promise<T> promise = Promise.promise();
+        context.runOnContext(v -> {
+            Future<T> f;
+            try {
+                f = action.get();
+            } catch (RuntimeException e) {
+                f = Future.failedFuture(e);
+            }
+            f.onComplete(ar -> {
+                if (caller == null || caller == context) {
+                    promise.handle(ar);
+                } else {
+                    caller.runOnContext(x -> promise.handle(ar));
+                }
+            });
+        });
+        return promise.future();
+    }
+
+    /** The connector's view of the herder. Its calls may come from any thread. */
+    private final class HerderConnectorContext implements ConnectorContext {
+        private final String name;
+
+        HerderConnectorContext(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public void requestTaskReconfiguration() {
+            onContext(() -> change(() -> reconfigureTasks(name)));
+        }
+
+        @Override
+        public void raiseError(Exception e) {
+            onContext(() -> {
+                LOG.error("Connector {} raised an error: {}", name, e.toString());
+                worker.services().report(name, State.FAILED, e);
+                return Future.succeededFuture();
+            });
+        }
+
+        @Override
+        public PluginMetrics pluginMetrics() {
+            return worker.services().pluginMetrics(name);
+        }
+    }
+}

@@ -1,0 +1,144 @@
+package io.connectreactive.kafka.embedded;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Properties;
+
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.server.common.Feature;
+import org.apache.kafka.server.common.MetadataVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real single-node Kafka broker (KRaft, combined broker and controller) running inside this JVM.
+ *
+ * <p>The log directory is formatted only when it has no {@code meta.properties}, so topics and
+ * committed offsets survive a restart on the same directory. Listeners bind to 127.0.0.1 only.
+ * {@link #start()} and {@link #close()} block (2–4 s to start); call them from {@code main} or a
+ * test extension, never from an event loop.
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
+    private static final String HOST = "127.0.0.1";
+
+    private final Path logDir;
+    private final int requestedPort;
+    private KafkaRaftServer server;
+    private String bootstrapServers;
+
+    /**
+     * @param logDir where the broker keeps its data; created if missing
+     * @param port the client port, or 0 for any free port
+     */
+    public EmbeddedKafka(Path logDir, int port) {
+        this.logDir = logDir.toAbsolutePath();
+        this.requestedPort = port;
+    }
+
+    /** Formats the log directory if it is new, then starts the broker and waits until it serves. */
+    public synchronized EmbeddedKafka start() {
+        if (server != null) {
+            return this;
+        }
+        try {
+            Files.createDirectories(logDir);
+            int port = requestedPort == 0 ? freePort() : requestedPort;
+            int controllerPort = freePort();
+            Properties props = brokerProperties(port, controllerPort);
+            KafkaConfig config = new KafkaConfig(props, false);
+            if (!Files.exists(logDir.resolve("meta.properties"))) {
+                format();
+            }
+            server = new KafkaRaftServer(config, Time.SYSTEM);
+            server.startup();
+            bootstrapServers = HOST + ":" + port;
+            LOG.info("Embedded Kafka broker started: bootstrap.servers={} (data in {})", bootstrapServers, logDir);
+            return this;
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not prepare the embedded broker's log directory " + logDir, e);
+        } catch (Exception e) {
+            throw new IllegalStateException("Embedded Kafka broker failed to start: " + e.getMessage(), e);
+        }
+    }
+
+    /** The {@code bootstrap.servers} value for clients of this broker. */
+    public String bootstrapServers() {
+        if (bootstrapServers == null) {
+            throw new IllegalStateException("embedded broker not started");
+        }
+        return bootstrapServers;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (server == null) {
+            return;
+        }
+        server.shutdown();
+        server.awaitShutdown();
+        server = null;
+        LOG.info("Embedded Kafka broker stopped");
+    }
+
+    private void format() throws Exception {
+        new Formatter()
+                .setClusterId(Uuid.randomUuid().toString())
+                .setNodeId(1)
+                .setDirectories(List.of(logDir.toString()))
+                .setMetadataLogDirectory(logDir.toString())
+                .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
+                .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
+                .setControllerListenerName("CONTROLLER")
+                .setPrintStream(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()))
+                .run();
+    }
+
+    private Properties brokerProperties(int port, int controllerPort) {
+        Properties p = new Properties();
+        p.put("process.roles", "broker,controller");
+        p.put("node.id", "1");
+        p.put("controller.quorum.voters", "1@" + HOST + ":" + controllerPort);
+        p.put("controller.listener.names", "CONTROLLER");
+        p.put("listeners", "PLAINTEXT://" + HOST + ":" + port + ",CONTROLLER://" + HOST + ":" + controllerPort);
+        p.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + port);
+        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put("inter.broker.listener.name", "PLAINTEXT");
+        p.put("log.dirs", logDir.toString());
+        p.put("metadata.log.dir", logDir.toString());
+        p.put("num.partitions", "1");
+        p.put("auto.create.topics.enable", "true");
+        p.put("offsets.topic.replication.factor", "1");
+        p.put("offsets.topic.num.partitions", "5");
+        p.put("transaction.state.log.replication.factor", "1");
+        p.put("transaction.state.log.min.isr", "1");
+        p.put("share.coordinator.state.topic.replication.factor", "1");
+        p.put("share.coordinator.state.topic.min.isr", "1");
+        p.put("group.initial.rebalance.delay.ms", "0");
+        // the 128 MiB default kills a small heap
+        p.put("log.cleaner.dedupe.buffer.size", String.valueOf(8 * 1024 * 1024));
+        p.put("num.network.threads", "2");
+        p.put("num.io.threads", "4");
+        p.put("num.recovery.threads.per.data.dir", "1");
+        p.put("background.threads", "2");
+        return p;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress(HOST, 0));
+            return s.getLocalPort();
+        }
+    }
+}

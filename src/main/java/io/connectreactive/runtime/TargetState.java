@@ -1,0 +1,6 @@
+package io.connectreactive.runtime;
+
+/** What the operator asked a connector to be: Kafka Connect's target states. */
+public enum TargetState {
+    STARTED, PAUSED, STOPPED
+}

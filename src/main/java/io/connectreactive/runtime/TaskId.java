@@ -1,0 +1,9 @@
+package io.connectreactive.runtime;
+
+/** A task of a connector: Kafka Connect's {@code ConnectorTaskId}, printed as {@code <connector>-<task>}. */
+public record TaskId(String connector, int task) {
+    @Override
+    public String toString() {
+        return connector + "-" + task;
+    }
+}

@@ -1,0 +1,53 @@
+package io.connectreactive.runtime;
+
+import io.connectreactive.config.WorkerConfig;
+import io.connectreactive.kafka.SharedProducer;
+import io.connectreactive.plugin.PluginRegistry;
+import io.connectreactive.storage.OffsetStore;
+import io.connectreactive.storage.StatusStore;
+
+/**
+ * What the worker shares with every connector and task it runs.
+ *
+ * @param config the worker configuration (bootstrap.servers always set)
+ * @param plugins connector and converter classes
+ * @param offsets source offsets
+ * @param statuses where connectors and tasks report their state
+ * @param producer the producer all source tasks share
+ * @param workerId this worker's advertised host:port
+ * @param metrics the Kafka metrics registry that plugins' own metrics go to
+ */
+public record TaskServices(WorkerConfig config, PluginRegistry plugins, OffsetStore offsets, StatusStore statuses,
+                           SharedProducer producer, String workerId, org.apache.kafka.common.metrics.Metrics metrics) {
+
+    /** Metrics a task's plugin may register (KIP-877), tagged with its connector and task. */
+    public org.apache.kafka.common.metrics.PluginMetrics pluginMetrics(TaskId task) {
+        java.util.Map<String, String> tags = new java.util.LinkedHashMap<>();
+        tags.put("connector", task.connector());
+        tags.put("task", String.valueOf(task.task()));
+        return new org.apache.kafka.common.metrics.internals.PluginMetricsImpl(metrics, tags);
+    }
+
+    /** Metrics a connector plugin may register (KIP-877). */
+    public org.apache.kafka.common.metrics.PluginMetrics pluginMetrics(String connector) {
+        java.util.Map<String, String> tags = new java.util.LinkedHashMap<>();
+        tags.put("connector", connector);
+        return new org.apache.kafka.common.metrics.internals.PluginMetricsImpl(metrics, tags);
+    }
+
+    /** Reports a task's state. */
+    public void report(TaskId task, State state, Throwable error) {
+        statuses.putTask(task, new StatusStore.Status(state, error == null ? null : trace(error), workerId));
+    }
+
+    /** Reports a connector's state. */
+    public void report(String connector, State state, Throwable error) {
+        statuses.putConnector(connector, new StatusStore.Status(state, error == null ? null : trace(error), workerId));
+    }
+
+    private static String trace(Throwable t) {
+        java.io.StringWriter w = new java.io.StringWriter();
+        t.printStackTrace(new java.io.PrintWriter(w));
+        return w.toString();
+    }
+}

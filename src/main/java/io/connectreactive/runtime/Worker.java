@@ -1,0 +1,208 @@
+package io.connectreactive.runtime;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.connectreactive.plugin.PluginRegistry;
+import io.connectreactive.runtime.sink.SinkTaskVerticle;
+import io.connectreactive.runtime.source.SourceTaskVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import org.apache.kafka.connect.connector.Connector;
+import org.apache.kafka.connect.connector.ConnectorContext;
+import org.apache.kafka.connect.connector.Task;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.sink.SinkTask;
+import org.apache.kafka.connect.source.SourceTask;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs connectors and deploys their tasks as verticles; it decides nothing (the herder does). A
+ * connector's own calls ({@code start}, {@code taskConfigs}, {@code stop}) may block, so they run on
+ * Vert.x's worker pool. Every method is called on the herder's context.
+ */
+public final class Worker {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
+    /** Kafka Connect's key for the task class inside a task config. */
+    public static final String TASK_CLASS = "task.class";
+
+    private final Vertx vertx;
+    private final TaskServices services;
+    private final Map<String, Connector> connectors = new HashMap<>();
+    private final Map<TaskId, RunningTask> tasks = new LinkedHashMap<>();
+
+    public Worker(Vertx vertx, TaskServices services) {
+        this.vertx = vertx;
+        this.services = services;
+    }
+
+    public TaskServices services() {
+        return services;
+    }
+
+    /** Creates and starts a connector; reports RUNNING (or PAUSED), or FAILED and fails the future. */
+    public Future<Void> startConnector(String name, Map<String, String> config, TargetState target, ConnectorContext ctx) {
+        if (connectors.containsKey(name)) {
+            return Future.failedFuture(new ConnectException("Connector " + name + " is already running"));
+        }
+        return vertx.<Connector>executeBlocking(() -> {
+            Connector connector = PluginRegistry.newInstance(services.plugins().connectorClass(config.get("connector.class")));
+            connector.initialize(ctx);
+            connector.start(config);
+            return connector;
+        }, false).onSuccess(connector -> {
+            connectors.put(name, connector);
+            services.report(name, target == TargetState.PAUSED ? State.PAUSED : State.RUNNING, null);
+            LOG.info("Connector {} started ({})", name, connector.getClass().getName());
+        }).onFailure(err -> {
+            LOG.error("Connector {} failed to start: {}", name, err.toString());
+            services.report(name, State.FAILED, err);
+        }).mapEmpty();
+    }
+
+    public boolean isRunning(String name) {
+        return connectors.containsKey(name);
+    }
+
+    /** The connector's task configs, each with {@code task.class} added (as Kafka Connect does). */
+    public Future<List<Map<String, String>>> taskConfigs(String name, int maxTasks) {
+        Connector connector = connectors.get(name);
+        if (connector == null) {
+            return Future.failedFuture(new ConnectException("Connector " + name + " is not running"));
+        }
+        return vertx.executeBlocking(() -> {
+            Class<? extends Task> taskClass = connector.taskClass();
+            List<Map<String, String>> configs = connector.taskConfigs(maxTasks);
+            List<Map<String, String>> out = new ArrayList<>();
+            for (Map<String, String> c : configs == null ? List.<Map<String, String>>of() : configs) {
+                Map<String, String> withClass = new HashMap<>(c);
+                withClass.put(TASK_CLASS, taskClass.getName());
+                out.add(withClass);
+            }
+            return out;
+        }, false);
+    }
+
+    /** Stops a running connector (not its tasks). */
+    public Future<Void> stopConnector(String name) {
+        Connector connector = connectors.remove(name);
+        if (connector == null) {
+            return Future.succeededFuture();
+        }
+        return vertx.<Void>executeBlocking(() -> {
+            connector.stop();
+            return null;
+        }, false).onComplete(ar -> {
+            if (ar.failed()) {
+                LOG.warn("Connector {} failed to stop cleanly: {}", name, ar.cause().toString());
+            } else {
+                LOG.info("Connector {} stopped", name);
+            }
+        }).recover(err -> Future.succeededFuture());
+    }
+
+    /** Deploys a task verticle; the task reports its own state. */
+    public Future<Void> startTask(TaskId id, Map<String, String> connectorConfig, Map<String, String> taskConfig, TargetState target) {
+        if (tasks.containsKey(id)) {
+            return Future.failedFuture(new ConnectException("Task " + id + " is already running"));
+        }
+        boolean paused = target == TargetState.PAUSED;
+        services.report(id, State.UNASSIGNED, null);
+        try {
+            Class<?> taskClass = Class.forName(taskConfig.get(TASK_CLASS), true,
+                    services.plugins().connectorClass(connectorConfig.get("connector.class")).getClassLoader());
+            TaskVerticle verticle;
+            if (SourceTask.class.isAssignableFrom(taskClass)) {
+                verticle = new SourceTaskVerticle(services, id, taskClass.asSubclass(SourceTask.class), connectorConfig, taskConfig, paused);
+            } else if (SinkTask.class.isAssignableFrom(taskClass)) {
+                verticle = new SinkTaskVerticle(services, id, taskClass.asSubclass(SinkTask.class), connectorConfig, taskConfig, paused);
+            } else {
+                throw new ConnectException("Task class " + taskClass.getName() + " is neither a SourceTask nor a SinkTask");
+            }
+            RunningTask running = new RunningTask(verticle, vertx.deployVerticle((io.vertx.core.Deployable) verticle));
+            tasks.put(id, running);
+            return running.deployment().mapEmpty();
+        } catch (ClassNotFoundException | RuntimeException e) {
+            LOG.error("Task {} failed to start: {}", id, e.toString());
+            services.report(id, State.FAILED, e);
+            return Future.failedFuture(e);
+        }
+    }
+
+    /** Undeploys a task: it drains records in flight and stores its offsets first. */
+    public Future<Void> stopTask(TaskId id) {
+        RunningTask running = tasks.remove(id);
+        if (running == null) {
+            return Future.succeededFuture();
+        }
+        return running.deployment()
+                .compose(vertx::undeploy)
+                .recover(err -> {
+                    LOG.warn("Task {} did not stop cleanly: {}", id, err.toString());
+                    return Future.succeededFuture();
+                });
+    }
+
+    /** Stops every running task of {@code connector}. */
+    public Future<Void> stopTasks(String connector) {
+        List<Future<Void>> stops = new ArrayList<>();
+        for (TaskId id : new ArrayList<>(tasks.keySet())) {
+            if (id.connector().equals(connector)) {
+                stops.add(stopTask(id));
+            }
+        }
+        return Future.join(stops).mapEmpty();
+    }
+
+    public List<TaskId> runningTasks(String connector) {
+        return tasks.keySet().stream().filter(id -> id.connector().equals(connector)).toList();
+    }
+
+    /** Pauses or resumes a running connector's tasks and reports the connector's state. */
+    public void setTargetState(String connector, TargetState target) {
+        if (connectors.containsKey(connector)) {
+            services.report(connector, target == TargetState.PAUSED ? State.PAUSED : State.RUNNING, null);
+        }
+        tasks.forEach((id, running) -> {
+            if (id.connector().equals(connector)) {
+                if (target == TargetState.PAUSED) {
+                    running.verticle().pauseTask();
+                } else {
+                    running.verticle().resumeTask();
+                }
+            }
+        });
+    }
+
+    /** Stops every task, then every connector. */
+    public Future<Void> stop() {
+        List<Future<Void>> stops = new ArrayList<>();
+        for (TaskId id : new ArrayList<>(tasks.keySet())) {
+            stops.add(stopTask(id));
+        }
+        return Future.join(stops).transform(ar -> {
+            List<Future<Void>> cs = new ArrayList<>();
+            for (String name : new ArrayList<>(connectors.keySet())) {
+                cs.add(stopConnector(name));
+            }
+            return Future.join(cs).mapEmpty();
+        });
+    }
+
+    /** "source", "sink" or "unknown" for a connector class name. */
+    public String connectorType(String connectorClass) {
+        try {
+            return PluginRegistry.typeOf(services.plugins().connectorClass(connectorClass));
+        } catch (RuntimeException e) {
+            return "unknown";
+        }
+    }
+
+    private record RunningTask(TaskVerticle verticle, Future<String> deployment) {
+    }
+}

@@ -1,0 +1,116 @@
+package io.connectreactive.runtime.glue;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.connectreactive.config.WorkerConfig;
+import io.connectreactive.plugin.PluginRegistry;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.connect.data.SchemaAndValue;
+import org.apache.kafka.connect.header.ConnectHeaders;
+import org.apache.kafka.connect.header.Header;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.apache.kafka.connect.storage.Converter;
+import org.apache.kafka.connect.storage.HeaderConverter;
+
+/**
+ * A connector's key, value and header converters, and the two translations between connect-api
+ * records and Kafka's byte records. Converters are taken from the connector config when it names
+ * them ({@code value.converter}, {@code value.converter.schemas.enable}, ...) and from the worker's
+ * otherwise, each configured with its own prefixed settings.
+ *
+ * <p>One instance per task, used only on that task's context (converters are not assumed
+ * thread-safe).
+ */
+public final class ConverterChain {
+
+    private final Converter keyConverter;
+    private final Converter valueConverter;
+    private final HeaderConverter headerConverter;
+
+    public ConverterChain(Converter keyConverter, Converter valueConverter, HeaderConverter headerConverter) {
+        this.keyConverter = keyConverter;
+        this.valueConverter = valueConverter;
+        this.headerConverter = headerConverter;
+    }
+
+    /** Builds and configures the converters for a connector. */
+    public static ConverterChain create(PluginRegistry plugins, WorkerConfig worker, Map<String, String> connectorConfig) {
+        Converter key = PluginRegistry.newInstance(plugins.converterClass(pick(worker, connectorConfig, WorkerConfig.KEY_CONVERTER)));
+        key.configure(settings(worker, connectorConfig, WorkerConfig.KEY_CONVERTER), true);
+        Converter value = PluginRegistry.newInstance(plugins.converterClass(pick(worker, connectorConfig, WorkerConfig.VALUE_CONVERTER)));
+        value.configure(settings(worker, connectorConfig, WorkerConfig.VALUE_CONVERTER), false);
+        HeaderConverter header = PluginRegistry.newInstance(
+                plugins.headerConverterClass(pick(worker, connectorConfig, WorkerConfig.HEADER_CONVERTER)));
+        header.configure(settings(worker, connectorConfig, WorkerConfig.HEADER_CONVERTER));
+        return new ConverterChain(key, value, header);
+    }
+
+    /** The converter class name: the connector's if it sets one, else the worker's. */
+    static String pick(WorkerConfig worker, Map<String, String> connectorConfig, String key) {
+        String own = connectorConfig.get(key);
+        return own != null && !own.isBlank() ? own.trim() : worker.getString(key);
+    }
+
+    /**
+     * The settings under {@code key + "."}: the connector's own when it names its own converter,
+     * else the worker's overlaid with the connector's (so a connector may tune the worker's
+     * converter, e.g. {@code value.converter.schemas.enable=false}).
+     */
+    static Map<String, Object> settings(WorkerConfig worker, Map<String, String> connectorConfig, String key) {
+        String prefix = key + ".";
+        Map<String, Object> out = new HashMap<>();
+        boolean ownConverter = connectorConfig.get(key) != null && !connectorConfig.get(key).isBlank();
+        if (!ownConverter) {
+            out.putAll(worker.withPrefix(prefix));
+        }
+        connectorConfig.forEach((k, v) -> {
+            if (k.startsWith(prefix)) {
+                out.put(k.substring(prefix.length()), v);
+            }
+        });
+        return out;
+    }
+
+    /** Converts a source record into the bytes Kafka stores. */
+    public ProducerRecord<byte[], byte[]> toProducerRecord(SourceRecord record) {
+        RecordHeaders headers = new RecordHeaders();
+        String topic = record.topic();
+        for (Header h : record.headers()) {
+            headers.add(new RecordHeader(h.key(), headerConverter.fromConnectHeader(topic, h.key(), h.schema(), h.value())));
+        }
+        byte[] key = keyConverter.fromConnectData(topic, headers, record.keySchema(), record.key());
+        byte[] value = valueConverter.fromConnectData(topic, headers, record.valueSchema(), record.value());
+        return new ProducerRecord<>(topic, record.kafkaPartition(), record.timestamp(), key, value, headers);
+    }
+
+    /** Converts a consumed record into the record a sink task is given. */
+    public SinkRecord toSinkRecord(ConsumerRecord<byte[], byte[]> record) {
+        String topic = record.topic();
+        SchemaAndValue key = keyConverter.toConnectData(topic, record.headers(), record.key());
+        SchemaAndValue value = valueConverter.toConnectData(topic, record.headers(), record.value());
+        ConnectHeaders headers = new ConnectHeaders();
+        for (org.apache.kafka.common.header.Header h : record.headers()) {
+            SchemaAndValue hv = headerConverter.toConnectHeader(topic, h.key(), h.value());
+            headers.add(h.key(), hv);
+        }
+        Long timestamp = record.timestamp() < 0 ? null : record.timestamp();
+        return new SinkRecord(topic, record.partition(), key.schema(), key.value(), value.schema(), value.value(),
+                record.offset(), timestamp, record.timestampType(), headers);
+    }
+
+    /** Converts a batch of consumed records. */
+    public List<SinkRecord> toSinkRecords(Iterable<ConsumerRecord<byte[], byte[]>> records) {
+        List<SinkRecord> out = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            out.add(toSinkRecord(r));
+        }
+        return out;
+    }
+}

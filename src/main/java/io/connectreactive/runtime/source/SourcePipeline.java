@@ -1,0 +1,198 @@
+package io.connectreactive.runtime.source;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import io.connectreactive.kafka.SharedProducer;
+import io.connectreactive.runtime.TaskId;
+import io.connectreactive.runtime.glue.ConverterChain;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Promise;
+import io.vertx.core.streams.ReadStream;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.connect.source.SourceRecord;
+
+/**
+ * The source pipeline of one task: records from the task's stream are converted, tracked in
+ * {@link SubmittedOffsets} and handed to the shared producer in batches (one batch per turn of the
+ * event loop). While the task's records in flight are at {@code maxInFlight} the stream is paused;
+ * it resumes when they fall to half. Acknowledgements come back per batch and advance the
+ * committable offsets.
+ *
+ * <p>Everything here runs on the task's context.
+ */
+final class SourcePipeline {
+
+    /** What to tell the task about acknowledged records; runs on the task's context. */
+    interface RecordAcks {
+        void acked(SourceRecord record, RecordMetadata metadata);
+    }
+
+    private final TaskId id;
+    private final Context context;
+    private final ReadStream<SourceRecord> stream;
+    private final ConverterChain converters;
+    private final SharedProducer producer;
+    private final int maxInFlight;
+    private final RecordAcks acks;
+    private final boolean acksOnIoThread;
+    private final Handler<Throwable> onFailure;
+    private final SubmittedOffsets offsets = new SubmittedOffsets();
+
+    private List<SourceRecord> sources = new ArrayList<>();
+    private List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+    private List<SubmittedOffsets.Entry> entries = new ArrayList<>();
+    private boolean sendScheduled;
+    private boolean userPaused;
+    private boolean fullPaused;
+    private boolean stopped;
+    private Promise<Void> drained;
+
+    /**
+     * @param acks called per acknowledged record, or null
+     * @param acksOnIoThread true to call {@code acks} on the producer's I/O thread (classic tasks, as
+     *        Kafka Connect calls {@code commitRecord}), false to call it on the context
+     */
+    SourcePipeline(TaskId id, Context context, ReadStream<SourceRecord> stream, ConverterChain converters,
+                   SharedProducer producer, int maxInFlight, RecordAcks acks,
+                   boolean acksOnIoThread, Handler<Throwable> onFailure) {
+        this.id = id;
+        this.context = context;
+        this.stream = stream;
+        this.converters = converters;
+        this.producer = producer;
+        this.maxInFlight = maxInFlight;
+        this.acks = acks;
+        this.acksOnIoThread = acksOnIoThread;
+        this.onFailure = onFailure;
+    }
+
+    void start() {
+        stream.exceptionHandler(this::fail);
+        stream.endHandler(v -> { });
+        stream.handler(this::onRecord);
+        stream.resume();
+    }
+
+    /** Pauses reading (the connector was paused). */
+    void pause() {
+        userPaused = true;
+        stream.pause();
+    }
+
+    void resume() {
+        userPaused = false;
+        if (!fullPaused && !stopped) {
+            stream.resume();
+        }
+    }
+
+    int inFlight() {
+        return offsets.inFlight();
+    }
+
+    Map<Map<String, ?>, Map<String, ?>> takeCommittable() {
+        return offsets.takeCommittable();
+    }
+
+    void restoreCommittable(Map<Map<String, ?>, Map<String, ?>> failed) {
+        offsets.restore(failed);
+    }
+
+    /** Stops reading and completes once every record in flight is acknowledged (or failed). */
+    Future<Void> drain() {
+        stopped = true;
+        stream.pause();
+        sendBatch();
+        if (offsets.inFlight() == 0) {
+            return Future.succeededFuture();
+        }
+        drained = Promise.promise();
+        return drained.future();
+    }
+
+    private void onRecord(SourceRecord record) {
+        if (stopped) {
+            return;
+        }
+        ProducerRecord<byte[], byte[]> converted;
+        try {
+            converted = converters.toProducerRecord(record);
+        } catch (RuntimeException e) {
+            fail(new org.apache.kafka.connect.errors.DataException(
+                    "Could not convert a record of task " + id + " for topic " + record.topic() + ": " + e.getMessage(), e));
+            return;
+        }
+        sources.add(record);
+        records.add(converted);
+        entries.add(offsets.submit(record.sourcePartition(), record.sourceOffset()));
+        if (offsets.inFlight() >= maxInFlight && !fullPaused) {
+            fullPaused = true;
+            stream.pause();
+        }
+        if (!sendScheduled) {
+            sendScheduled = true;
+            context.runOnContext(v -> sendBatch());
+        }
+    }
+
+    private void sendBatch() {
+        sendScheduled = false;
+        if (records.isEmpty()) {
+            return;
+        }
+        List<SourceRecord> batchSources = sources;
+        List<SubmittedOffsets.Entry> batchEntries = entries;
+        SharedProducer.Batch batch = new SharedProducer.Batch(records, context, b -> onAcked(b, batchSources, batchEntries));
+        if (acks != null && acksOnIoThread) {
+            batch.onEachAck((i, md) -> acks.acked(batchSources.get(i), md));
+        }
+        sources = new ArrayList<>();
+        records = new ArrayList<>();
+        entries = new ArrayList<>();
+        producer.send(batch);
+    }
+
+    private void onAcked(SharedProducer.Batch batch, List<SourceRecord> batchSources, List<SubmittedOffsets.Entry> batchEntries) {
+        Throwable failure = batch.failure();
+        for (int i = 0; i < batchEntries.size(); i++) {
+            RecordMetadata md = batch.metadata(i);
+            if (md == null) {
+                continue; // not acknowledged: its offset must never become committable
+            }
+            offsets.ack(batchEntries.get(i));
+            if (acks != null && !acksOnIoThread) {
+                acks.acked(batchSources.get(i), md);
+            }
+        }
+        if (failure != null) {
+            fail(new org.apache.kafka.connect.errors.ConnectException(
+                    "Kafka did not accept records of task " + id + ": " + failure.getMessage(), failure));
+        }
+        if (drained != null) {
+            if (offsets.inFlight() == 0 || failure != null) {
+                drained.tryComplete();
+            }
+            return;
+        }
+        if (fullPaused && offsets.inFlight() <= maxInFlight / 2) {
+            fullPaused = false;
+            if (!userPaused && !stopped) {
+                stream.resume();
+            }
+        }
+    }
+
+    private void fail(Throwable t) {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        stream.pause();
+        onFailure.handle(t);
+    }
+}

@@ -1,0 +1,292 @@
+package io.connectreactive.runtime.source;
+
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import io.connectreactive.api.ReactiveSourceTask;
+import io.connectreactive.api.ReactiveTaskContext;
+import io.connectreactive.config.WorkerConfig;
+import io.connectreactive.plugin.PluginRegistry;
+import io.connectreactive.runtime.State;
+import io.connectreactive.runtime.TaskId;
+import io.connectreactive.runtime.TaskServices;
+import io.connectreactive.runtime.TaskVerticle;
+import io.connectreactive.runtime.exec.TaskThread;
+import io.connectreactive.runtime.glue.ConverterChain;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.streams.ReadStream;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.apache.kafka.connect.source.SourceTask;
+import org.apache.kafka.connect.source.SourceTaskContext;
+import org.apache.kafka.connect.storage.OffsetStorageReader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One source task: creates the task, opens its record stream (a reactive task's own, or a classic
+ * task's {@code poll()} adapted on its dedicated thread), runs the {@link SourcePipeline} and, every
+ * {@code offset.flush.interval.ms}, stores the committable offsets and calls the task's
+ * {@code commit()}. Stopping drains records in flight (up to
+ * {@code task.shutdown.graceful.timeout.ms}) and stores offsets once more.
+ *
+ * <p>Deployed by the worker; all its state lives on its own context. A failure to start or run is
+ * reported as FAILED status; the deployment itself stays until the worker undeploys it.
+ */
+public final class SourceTaskVerticle extends VerticleBase implements TaskVerticle {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SourceTaskVerticle.class);
+
+    private final TaskServices services;
+    private final TaskId id;
+    private final Map<String, String> connectorConfig;
+    private final Map<String, String> taskConfig;
+    private final Class<? extends SourceTask> taskClass;
+    private boolean paused;
+
+    private SourceTask task;
+    private TaskThread thread;
+    private ClassicSourceStream classicStream;
+    private SourcePipeline pipeline;
+    private long commitTimer = -1;
+    private boolean committing;
+    private boolean failed;
+
+    public SourceTaskVerticle(TaskServices services, TaskId id, Class<? extends SourceTask> taskClass,
+                              Map<String, String> connectorConfig, Map<String, String> taskConfig, boolean paused) {
+        this.services = services;
+        this.id = id;
+        this.taskClass = taskClass;
+        this.connectorConfig = connectorConfig;
+        this.taskConfig = taskConfig;
+        this.paused = paused;
+    }
+
+    @Override
+    public TaskId id() {
+        return id;
+    }
+
+    @Override
+    public Future<?> start() {
+        Future<ReadStream<SourceRecord>> opened;
+        ConverterChain converters;
+        try {
+            task = PluginRegistry.newInstance(taskClass);
+            converters = ConverterChain.create(services.plugins(), services.config(), connectorConfig);
+            SourceTaskContext ctx = new Context();
+            task.initialize(ctx);
+            if (task instanceof ReactiveSourceTask reactive) {
+                opened = reactive.open(new ReactiveTaskContext<>(vertx, context, ctx), taskConfig);
+            } else {
+                thread = new TaskThread("cr-task-" + id);
+                opened = thread.call(context, () -> {
+                    task.start(taskConfig);
+                    return null;
+                }).map(v -> {
+                    classicStream = new ClassicSourceStream(task, thread, context);
+                    return classicStream;
+                });
+            }
+        } catch (RuntimeException e) {
+            opened = Future.failedFuture(e);
+            converters = null;
+        }
+        ConverterChain chain = converters;
+        return opened.map(stream -> {
+            pipeline = new SourcePipeline(id, context, stream, chain, services.producer(),
+                    services.config().getInt(WorkerConfig.SOURCE_MAX_IN_FLIGHT),
+                    task instanceof ReactiveSourceTask || overridesCommitRecord(taskClass) ? this::commitRecord : null,
+                    !(task instanceof ReactiveSourceTask), this::fail);
+            pipeline.start();
+            if (paused) {
+                pipeline.pause();
+            }
+            long interval = services.config().getLong(WorkerConfig.OFFSET_FLUSH_INTERVAL_MS);
+            commitTimer = vertx.setPeriodic(interval, t -> commitOffsets());
+            services.report(id, paused ? State.PAUSED : State.RUNNING, null);
+            LOG.info("Task {} started ({}{})", id, taskClass.getSimpleName(),
+                    task instanceof ReactiveSourceTask ? ", reactive" : ", classic on thread cr-task-" + id);
+            return null;
+        }).recover(err -> {
+            fail(err);
+            return Future.succeededFuture();
+        });
+    }
+
+    @Override
+    public void pauseTask() {
+        context.runOnContext(v -> {
+            paused = true;
+            if (pipeline != null && !failed) {
+                pipeline.pause();
+                services.report(id, State.PAUSED, null);
+            }
+        });
+    }
+
+    @Override
+    public void resumeTask() {
+        context.runOnContext(v -> {
+            paused = false;
+            if (pipeline != null && !failed) {
+                pipeline.resume();
+                services.report(id, State.RUNNING, null);
+            }
+        });
+    }
+
+    @Override
+    public Future<?> stop() {
+        if (commitTimer >= 0) {
+            vertx.cancelTimer(commitTimer);
+        }
+        long timeout = services.config().getLong(WorkerConfig.TASK_SHUTDOWN_TIMEOUT_MS);
+        Future<Void> drained = pipeline == null ? Future.succeededFuture() : pipeline.drain();
+        Future<Void> stopped = stopTask();
+        return Future.join(drained, stopped)
+                .timeout(Math.max(timeout, 1), TimeUnit.MILLISECONDS)
+                .recover(err -> {
+                    LOG.warn("Graceful stop of task {} failed: {} records not acknowledged within {} ms",
+                            id, pipeline == null ? 0 : pipeline.inFlight(), timeout);
+                    return Future.succeededFuture();
+                })
+                .compose(v -> flushOffsets())
+                .eventually(() -> {
+                    if (thread != null) {
+                        thread.shutdown();
+                    }
+                    LOG.info("Task {} stopped", id);
+                    return Future.succeededFuture();
+                });
+    }
+
+    private Future<Void> stopTask() {
+        if (task == null) {
+            return Future.succeededFuture();
+        }
+        if (task instanceof ReactiveSourceTask reactive) {
+            return reactive.close().recover(err -> {
+                LOG.warn("Task {} failed to close: {}", id, err.toString());
+                return Future.succeededFuture();
+            });
+        }
+        if (classicStream != null) {
+            classicStream.close();
+        }
+        // Kafka Connect calls stop() from another thread while poll() may be waiting, to wake it.
+        return vertx.<Void>executeBlocking(() -> {
+            task.stop();
+            return null;
+        }, false).recover(err -> {
+            LOG.warn("Task {} failed to stop: {}", id, err.toString());
+            return Future.succeededFuture();
+        });
+    }
+
+    /** The periodic commit: skipped while the previous one is under way. */
+    private void commitOffsets() {
+        if (committing || pipeline == null) {
+            return;
+        }
+        committing = true;
+        flushOffsets().onComplete(ar -> committing = false);
+    }
+
+    /** Stores the committable offsets, then calls the task's commit(). Never fails. */
+    private Future<Void> flushOffsets() {
+        if (pipeline == null) {
+            return Future.succeededFuture();
+        }
+        Map<Map<String, ?>, Map<String, ?>> offsets = pipeline.takeCommittable();
+        if (offsets.isEmpty()) {
+            return Future.succeededFuture();
+        }
+        long timeout = services.config().getLong(WorkerConfig.OFFSET_FLUSH_TIMEOUT_MS);
+        return services.offsets().write(id.connector(), offsets)
+                .timeout(timeout, TimeUnit.MILLISECONDS)
+                .compose(v -> commitTask())
+                .recover(err -> {
+                    pipeline.restoreCommittable(offsets);
+                    LOG.warn("Offset commit of task {} failed, retried at the next interval: {}", id, err.toString());
+                    return Future.succeededFuture();
+                });
+    }
+
+    private Future<Void> commitTask() {
+        if (task instanceof ReactiveSourceTask reactive) {
+            return reactive.commitOffsets();
+        }
+        if (thread == null || failed) {
+            return Future.succeededFuture();
+        }
+        return thread.call(context, () -> {
+            task.commit();
+            return null;
+        });
+    }
+
+    private void commitRecord(SourceRecord record, RecordMetadata metadata) {
+        try {
+            task.commitRecord(record, metadata);
+        } catch (Exception e) {
+            LOG.warn("commitRecord of task {} failed: {}", id, e.toString());
+        }
+    }
+
+    private void fail(Throwable err) {
+        if (failed) {
+            return;
+        }
+        failed = true;
+        if (pipeline != null) {
+            pipeline.pause();
+        }
+        LOG.error("Task {} failed: {}", id, err.toString());
+        services.report(id, State.FAILED, err);
+    }
+
+    static boolean overridesCommitRecord(Class<?> type) {
+        try {
+            return type.getMethod("commitRecord", SourceRecord.class, RecordMetadata.class).getDeclaringClass() != SourceTask.class;
+        } catch (NoSuchMethodException e) {
+            return false;
+        }
+    }
+
+    /** Kafka Connect's context for the task: its config and an offset reader over the offset store. */
+    private final class Context implements SourceTaskContext {
+        private final OffsetStorageReader reader = new OffsetStorageReader() {
+            @Override
+            public <T> Map<String, Object> offset(Map<String, T> partition) {
+                return services.offsets().offset(id.connector(), partition);
+            }
+
+            @Override
+            public <T> Map<Map<String, T>, Map<String, Object>> offsets(java.util.Collection<Map<String, T>> partitions) {
+                Map<Map<String, T>, Map<String, Object>> out = new java.util.HashMap<>();
+                for (Map<String, T> p : partitions) {
+                    out.put(p, services.offsets().offset(id.connector(), p));
+                }
+                return out;
+            }
+        };
+
+        @Override
+        public Map<String, String> configs() {
+            return taskConfig;
+        }
+
+        @Override
+        public OffsetStorageReader offsetStorageReader() {
+            return reader;
+        }
+
+        @Override
+        public org.apache.kafka.common.metrics.PluginMetrics pluginMetrics() {
+            return services.pluginMetrics(id);
+        }
+    }
+}

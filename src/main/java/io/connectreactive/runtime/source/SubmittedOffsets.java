@@ -1,0 +1,101 @@
+package io.connectreactive.runtime.source;
+
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Which source offsets may be committed: per source partition, the offset of the latest record such
+ * that it and every record submitted before it in that partition were acknowledged by Kafka (or
+ * dropped). Kafka Connect's {@code SubmittedRecords} semantics; acknowledged prefixes are folded
+ * into the committable offset as soon as they form, so memory is bounded by the records in flight.
+ *
+ * <p>Not thread-safe: owned by one task and used on that task's context.
+ */
+public final class SubmittedOffsets {
+
+    private final Map<Map<String, ?>, ArrayDeque<Entry>> pending = new HashMap<>();
+    private final Map<Map<String, ?>, Map<String, ?>> committable = new LinkedHashMap<>();
+    private int inFlight;
+
+    /**
+     * Tracks a record about to be sent.
+     *
+     * @param partition its source partition; null for records without offsets (untracked)
+     * @param offset its source offset
+     */
+    public Entry submit(Map<String, ?> partition, Map<String, ?> offset) {
+        Entry e = new Entry(partition, offset);
+        inFlight++;
+        if (partition != null) {
+            pending.computeIfAbsent(partition, p -> new ArrayDeque<>()).addLast(e);
+        }
+        return e;
+    }
+
+    /** Marks a record acknowledged (or dropped) and advances its partition's committable offset. */
+    public void ack(Entry e) {
+        if (e.acked) {
+            return;
+        }
+        e.acked = true;
+        inFlight--;
+        if (e.partition == null) {
+            return;
+        }
+        ArrayDeque<Entry> queue = pending.get(e.partition);
+        if (queue == null) {
+            return;
+        }
+        Entry last = null;
+        while (!queue.isEmpty() && queue.peekFirst().acked) {
+            last = queue.pollFirst();
+        }
+        if (last != null) {
+            committable.put(last.partition, last.offset);
+        }
+        if (queue.isEmpty()) {
+            pending.remove(e.partition);
+        }
+    }
+
+    /** Records submitted and not yet acknowledged. */
+    public int inFlight() {
+        return inFlight;
+    }
+
+    /** Takes the committable offsets gathered since the last call (partition → offset). */
+    public Map<Map<String, ?>, Map<String, ?>> takeCommittable() {
+        if (committable.isEmpty()) {
+            return Map.of();
+        }
+        Map<Map<String, ?>, Map<String, ?>> out = new LinkedHashMap<>(committable);
+        committable.clear();
+        return out;
+    }
+
+    /**
+     * Puts back offsets whose write failed, unless a newer offset of the same partition became
+     * committable meanwhile.
+     */
+    public void restore(Map<Map<String, ?>, Map<String, ?>> offsets) {
+        offsets.forEach(committable::putIfAbsent);
+    }
+
+    /** A submitted record's partition and offset. */
+    public static final class Entry {
+        private final Map<String, ?> partition;
+        private final Map<String, ?> offset;
+        private boolean acked;
+
+        private Entry(Map<String, ?> partition, Map<String, ?> offset) {
+            this.partition = partition;
+            this.offset = offset;
+        }
+
+        public boolean acked() {
+            return acked;
+        }
+    }
+}

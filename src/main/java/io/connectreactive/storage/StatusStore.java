@@ -1,0 +1,43 @@
+package io.connectreactive.storage;
+
+import java.util.List;
+
+import io.connectreactive.runtime.State;
+import io.connectreactive.runtime.TaskId;
+
+/**
+ * The last reported state of every connector and task. Standalone keeps it in memory (as Kafka
+ * Connect's standalone worker does); a clustered backend will use the status topic. Thread-safe.
+ */
+public interface StatusStore {
+
+    void putConnector(String connector, Status status);
+
+    void putTask(TaskId task, Status status);
+
+    Status connector(String connector);
+
+    Status task(TaskId task);
+
+    /** The statuses of the tasks of {@code connector}, ordered by task number. */
+    List<TaskStatus> tasks(String connector);
+
+    /** Forgets the connector and its tasks. */
+    void remove(String connector);
+
+    /** Forgets task statuses of {@code connector} numbered {@code fromTask} and above. */
+    void removeTasksFrom(String connector, int fromTask);
+
+    /**
+     * A reported state.
+     *
+     * @param trace the failure's stack trace when FAILED, else null
+     * @param workerId the reporting worker's advertised host:port
+     */
+    record Status(State state, String trace, String workerId) {
+    }
+
+    /** A task and its status. */
+    record TaskStatus(TaskId id, Status status) {
+    }
+}

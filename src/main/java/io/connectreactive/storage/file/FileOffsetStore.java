@@ -1,0 +1,196 @@
+package io.connectreactive.storage.file;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.ObjectInputFilter;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.connectreactive.storage.OffsetCodec;
+import io.connectreactive.storage.OffsetStore;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Source offsets in a local file, in Kafka Connect standalone's format (a Java-serialized
+ * {@code HashMap<byte[], byte[]>} of {@link OffsetCodec} keys and values), so an offsets file of
+ * {@code connect-standalone} can be taken over.
+ *
+ * <p>Each write goes to a temporary file that is fsynced and then atomically renamed over the old
+ * one: a crash leaves the old or the new file, never a torn one. Writes from many tasks are
+ * coalesced: while one file write is under way, later writes wait and then go out together. File
+ * I/O runs on Vert.x's worker pool, never on an event loop. Thread-safe.
+ */
+public final class FileOffsetStore implements OffsetStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FileOffsetStore.class);
+
+    private final Vertx vertx;
+    private final Path file;
+    private final OffsetCodec codec = new OffsetCodec();
+    private final Map<ByteBuffer, ByteBuffer> data = new HashMap<>();
+    private List<Promise<Void>> waiting = new ArrayList<>();
+    private boolean writing;
+
+    public FileOffsetStore(Vertx vertx, Path file) {
+        this.vertx = vertx;
+        this.file = file.toAbsolutePath();
+    }
+
+    @Override
+    public Future<Void> start() {
+        return vertx.executeBlocking(() -> {
+            Map<ByteBuffer, ByteBuffer> loaded = load();
+            synchronized (this) {
+                data.putAll(loaded);
+            }
+            LOG.info("Offsets loaded from {} ({} partitions)", file, loaded.size());
+            return null;
+        });
+    }
+
+    @Override
+    public synchronized Map<String, Object> offset(String connector, Map<String, ?> partition) {
+        return codec.decodeValue(data.get(codec.key(connector, partition)));
+    }
+
+    @Override
+    public synchronized Map<Map<String, Object>, Map<String, Object>> offsets(String connector) {
+        Map<Map<String, Object>, Map<String, Object>> out = new HashMap<>();
+        data.forEach((k, v) -> {
+            OffsetCodec.Key key = codec.decodeKey(k);
+            if (key != null && key.connector().equals(connector)) {
+                out.put(key.partition(), codec.decodeValue(v));
+            }
+        });
+        return out;
+    }
+
+    @Override
+    public Future<Void> write(String connector, Map<Map<String, ?>, Map<String, ?>> offsets) {
+        Promise<Void> promise = Promise.promise();
+        boolean startNow;
+        synchronized (this) {
+            offsets.forEach((partition, offset) -> {
+                ByteBuffer key = codec.key(connector, partition);
+                if (offset == null) {
+                    data.remove(key);
+                } else {
+                    data.put(key, codec.value(offset));
+                }
+            });
+            waiting.add(promise);
+            startNow = !writing;
+            writing = true;
+        }
+        if (startNow) {
+            writeOut();
+        }
+        return promise.future();
+    }
+
+    /** Writes the whole map for everyone waiting, then again if more writes arrived meanwhile. */
+    private void writeOut() {
+        List<Promise<Void>> batch;
+        Map<ByteBuffer, ByteBuffer> snapshot;
+        synchronized (this) {
+            batch = waiting;
+            waiting = new ArrayList<>();
+            snapshot = new HashMap<>(data);
+        }
+        Future<Void> write = vertx.executeBlocking(() -> {
+            save(snapshot);
+            return null;
+        }, false);
+        write.onComplete(ar -> {
+            if (ar.failed()) {
+                LOG.error("Could not write offsets to {}: {}", file, ar.cause().toString());
+            }
+            batch.forEach(p -> p.handle(ar));
+            boolean again;
+            synchronized (this) {
+                again = !waiting.isEmpty();
+                writing = again;
+            }
+            if (again) {
+                writeOut();
+            }
+        });
+    }
+
+    @Override
+    public Future<Void> stop() {
+        synchronized (this) {
+            if (!writing) {
+                return Future.succeededFuture();
+            }
+        }
+        Promise<Void> done = Promise.promise();
+        synchronized (this) {
+            waiting.add(done);
+        }
+        return done.future();
+    }
+
+    private Map<ByteBuffer, ByteBuffer> load() throws IOException, ClassNotFoundException {
+        Map<ByteBuffer, ByteBuffer> out = new HashMap<>();
+        if (!Files.exists(file)) {
+            return out;
+        }
+        try (InputStream in = Files.newInputStream(file); ObjectInputStream ois = new ObjectInputStream(in)) {
+            ois.setObjectInputFilter(info -> {
+                Class<?> c = info.serialClass();
+                if (c == null || c == HashMap.class || c == byte[].class || c == Map.Entry.class) {
+                    return ObjectInputFilter.Status.ALLOWED;
+                }
+                return ObjectInputFilter.Status.REJECTED;
+            });
+            Object obj = ois.readObject();
+            if (!(obj instanceof HashMap<?, ?> raw)) {
+                throw new IOException("Expected a HashMap in offsets file " + file + ", found " + obj.getClass().getName());
+            }
+            raw.forEach((k, v) -> out.put(k == null ? null : ByteBuffer.wrap((byte[]) k), v == null ? null : ByteBuffer.wrap((byte[]) v)));
+        }
+        return out;
+    }
+
+    private void save(Map<ByteBuffer, ByteBuffer> snapshot) throws IOException {
+        HashMap<byte[], byte[]> raw = new HashMap<>();
+        snapshot.forEach((k, v) -> raw.put(array(k), array(v)));
+        Files.createDirectories(file.getParent());
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING);
+             OutputStream out = java.nio.channels.Channels.newOutputStream(ch);
+             ObjectOutputStream oos = new ObjectOutputStream(out)) {
+            oos.writeObject(raw);
+            oos.flush();
+            ch.force(true);
+        }
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static byte[] array(ByteBuffer b) {
+        if (b == null) {
+            return null;
+        }
+        ByteBuffer d = b.duplicate();
+        byte[] out = new byte[d.remaining()];
+        d.get(out);
+        return out;
+    }
+}

@@ -1,0 +1,125 @@
+package io.connectreactive.testing;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+
+import io.connectreactive.kafka.embedded.EmbeddedKafka;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
+
+/**
+ * One real Kafka broker per test JVM, shared by every test class that uses this extension: the
+ * embedded KRaft broker by default (and in CI), or Testcontainers' Kafka with
+ * {@code -Dtest.broker=testcontainers} for developers who have a Docker engine. Inject it as a
+ * {@link KafkaBroker} parameter.
+ */
+public final class KafkaBroker implements ParameterResolver {
+
+    private static final String KEY = KafkaBroker.class.getName();
+
+    private final String bootstrapServers;
+
+    private KafkaBroker(String bootstrapServers) {
+        this.bootstrapServers = bootstrapServers;
+    }
+
+    /** Used by JUnit: the extension needs a public no-argument constructor. */
+    public KafkaBroker() {
+        this.bootstrapServers = null;
+    }
+
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    /** A topic name no other test uses. */
+    public static String uniqueTopic(String prefix) {
+        return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    /** Reads {@code count} records of {@code topic} from the beginning, or fails after {@code timeout}. */
+    public List<ConsumerRecord<byte[], byte[]>> consume(String topic, int count, Duration timeout) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            List<TopicPartition> partitions = new ArrayList<>();
+            while (partitions.isEmpty() && System.nanoTime() < deadline) {
+                consumer.partitionsFor(topic, Duration.ofSeconds(5)).forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
+            }
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            while (out.size() < count && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public boolean supportsParameter(ParameterContext parameter, ExtensionContext extension) {
+        return parameter.getParameter().getType() == KafkaBroker.class;
+    }
+
+    @Override
+    public Object resolveParameter(ParameterContext parameter, ExtensionContext extension) {
+        return extension.getRoot().getStore(ExtensionContext.Namespace.GLOBAL)
+                .getOrComputeIfAbsent(KEY, k -> start(), Running.class).broker();
+    }
+
+    private static Running start() {
+        String kind = System.getProperty("test.broker", "embedded");
+        if ("testcontainers".equals(kind)) {
+            return TestcontainersBroker.start();
+        }
+        if (!"embedded".equals(kind)) {
+            throw new IllegalStateException("-Dtest.broker must be 'embedded' (default) or 'testcontainers', not " + kind);
+        }
+        try {
+            Path dir = Files.createTempDirectory("cr-test-kafka");
+            EmbeddedKafka kafka = new EmbeddedKafka(dir, 0).start();
+            return new Running(new KafkaBroker(kafka.bootstrapServers()), kafka::close);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** The running broker, closed by JUnit when the test JVM's root context closes. */
+    record Running(KafkaBroker broker, Runnable stop) implements ExtensionContext.Store.CloseableResource, AutoCloseable {
+        @Override
+        public void close() {
+            stop.run();
+        }
+    }
+
+    /** Testcontainers' Kafka, kept in its own class so the embedded path never loads Docker classes. */
+    static final class TestcontainersBroker {
+        static Running start() {
+            if (!org.testcontainers.DockerClientFactory.instance().isDockerAvailable()) {
+                throw new IllegalStateException("-Dtest.broker=testcontainers needs a Docker engine, and none is reachable here; "
+                        + "run without it to use the embedded broker");
+            }
+            org.testcontainers.kafka.KafkaContainer container =
+                    new org.testcontainers.kafka.KafkaContainer("apache/kafka-native:4.1.0");
+            container.start();
+            return new Running(new KafkaBroker(container.getBootstrapServers()), container::stop);
+        }
+    }
+
+}
