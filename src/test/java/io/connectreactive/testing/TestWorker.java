@@ -57,6 +57,11 @@ public final class TestWorker implements AutoCloseable {
         ((VertxInternal) w.vertx()).blockedThreadChecker().setThreadBlockedHandler(e -> {
             if (e.thread().getName().startsWith("vert.x-eventloop")) {
                 tw.blocked.add(e);
+                StringBuilder where = new StringBuilder();
+                for (StackTraceElement el : e.thread().getStackTrace()) {
+                    where.append("\n\tat ").append(el);
+                }
+                org.slf4j.LoggerFactory.getLogger(TestWorker.class).error("Event loop blocked: {}{}", e, where);
             }
         });
         return tw;

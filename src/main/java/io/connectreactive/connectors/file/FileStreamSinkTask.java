@@ -1,6 +1,8 @@
 package io.connectreactive.connectors.file;
 
 import java.io.PrintStream;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Paths;
 import java.util.Collection;
 import java.util.Map;
 
@@ -80,8 +82,15 @@ public class FileStreamSinkTask extends ReactiveSinkTask {
             state = State.OPEN;
             return Future.succeededFuture();
         }
+        String path;
+        try {
+            // absolute, so that Vert.x never looks a relative name up on the class path
+            path = Paths.get(filename).toAbsolutePath().toString();
+        } catch (InvalidPathException e) {
+            return Future.failedFuture(new ConnectException("Invalid file name '" + filename + "'", e));
+        }
         return context.vertx().fileSystem()
-                .open(filename, new OpenOptions().setRead(false).setWrite(true).setCreate(true).setAppend(true))
+                .open(path, new OpenOptions().setRead(false).setWrite(true).setCreate(true).setAppend(true))
                 .transform(ar -> {
                     if (ar.failed()) {
                         return Future.failedFuture(new ConnectException(

@@ -1,6 +1,9 @@
 package io.connectreactive.connectors.file;
 
 import java.io.InputStream;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.Map;
 
 import io.connectreactive.api.ReactiveSourceTask;
@@ -35,10 +38,10 @@ import org.slf4j.LoggerFactory;
  * reads at all between appends. Plain adaptive polling (1 ms backing off to 10 ms) was the
  * alternative; it meets the latency target but costs every idle task up to 100 worker-pool reads a
  * second, which adds up over hundreds of idle tasks. Polling remains as the fallback: a re-check
- * timer backs off from 1 ms to 500 ms while the file is watched (a safety net for changes inotify
- * does not see, e.g. some network or bind-mounted file systems) and to 10 ms where the platform has
- * no event-based watch service (the JDK's polling one, as on macOS, is not used). See
- * {@link FileTail}.
+ * timer backs off from 1 ms to 500 ms while the file is watched (a safety net) and to 10 ms where
+ * the platform has no event-based watch service (the JDK's polling one, as on macOS, is not used) or
+ * where the file's appends keep being found with no event (network or bind-mounted file systems
+ * that inotify does not see). See {@link FileTail}.
  *
  * <p><b>Threads.</b> {@link #open}, {@link #close}, {@link #commitOffsets} and the returned stream are
  * called on the task's context (an event loop) and never block: the file is read through Vert.x's
@@ -102,7 +105,7 @@ public class FileStreamSourceTask extends ReactiveSourceTask {
     }
 
     private Future<ReadStream<SourceRecord>> openStdin(Context context, String topic, int batchSize) {
-        LineStream lines = new LineStream(context, topic, null, batchSize, new LineBuffer(FileTail.CHUNK_BYTES, 0), "standard input");
+        LineStream lines = new LineStream(context, topic, null, batchSize, new LineBuffer(FileTail.PROBE_BYTES, 0), "standard input");
         StdinSource stdinSource = new StdinSource(stdin, context, lines);
         lines.attach(stdinSource);
         stream = lines;
@@ -114,6 +117,12 @@ public class FileStreamSourceTask extends ReactiveSourceTask {
 
     private Future<ReadStream<SourceRecord>> openFile(ReactiveTaskContext<SourceTaskContext> context, String filename,
                                                      String topic, int batchSize) {
+        Path path;
+        try {
+            path = Paths.get(filename).toAbsolutePath();
+        } catch (InvalidPathException e) {
+            return Future.failedFuture(new ConnectException("Invalid file name '" + filename + "'", e));
+        }
         Vertx vertx = context.vertx();
         Context ctx = context.context();
         SourceTaskContext connect = context.connect();
@@ -123,8 +132,8 @@ public class FileStreamSourceTask extends ReactiveSourceTask {
                         return Future.failedFuture(new ConnectException("FileStreamSourceTask was closed while opening " + filename));
                     }
                     LineStream lines = new LineStream(ctx, topic, Map.of(FILENAME_FIELD, filename), batchSize,
-                            new LineBuffer(2 * FileTail.CHUNK_BYTES, position), filename);
-                    FileTail tail = new FileTail(vertx, ctx, filename, lines, fileEvents ? FileWatcher.of(vertx) : null, position);
+                            new LineBuffer(FileTail.PROBE_BYTES, position), filename);
+                    FileTail tail = new FileTail(vertx, ctx, filename, path, lines, fileEvents ? FileWatcher.of(vertx) : null, position);
                     lines.attach(tail);
                     stream = lines;
                     source = tail;

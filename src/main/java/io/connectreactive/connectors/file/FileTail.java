@@ -3,7 +3,6 @@ package io.connectreactive.connectors.file;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
@@ -27,7 +26,9 @@ import org.slf4j.LoggerFactory;
  * {@value #MIN_RECHECK_MS} ms and doubles up to {@value #WATCHED_RECHECK_MAX_MS} ms while the file
  * is watched (a safety net only) or up to {@value #POLLED_RECHECK_MAX_MS} ms when it is not (the
  * only way to notice appends there); it restarts at {@value #MIN_RECHECK_MS} ms whenever data
- * arrives. After an empty read the next read is a small {@link #PROBE_BYTES} probe, so re-checking
+ * arrives. A watched file whose appends keep being found by the timer with no event ever seen (a
+ * file system that does not report changes) is then re-checked as if unwatched, see
+ * {@link #eventsWork()}. After an empty read the next read is a small {@link #PROBE_BYTES} probe, so re-checking
  * an idle file allocates little. A file that does not exist yet is waited for the same way (opened
  * on its creation event or re-tried, up to every {@value #MISSING_RECHECK_MAX_MS} ms unwatched),
  * with one warning in the log, as Kafka's task does.
@@ -44,10 +45,15 @@ final class FileTail implements ByteSource {
     static final long POLLED_RECHECK_MAX_MS = 10;
     static final long WATCHED_RECHECK_MAX_MS = 500;
     static final long MISSING_RECHECK_MAX_MS = 100;
+    /** Appends found by re-checking, with no file event ever seen, after which events are not trusted. */
+    static final int UNSIGNALLED_APPENDS_LIMIT = 3;
 
     private final Vertx vertx;
     private final Context context;
+    /** As configured: for logs. */
     private final String filename;
+    /** Absolute, so that Vert.x never looks a relative name up on the class path. */
+    private final Path path;
     private final LineStream stream;
     /** {@code null}: do not use file events, re-check only. */
     private final FileWatcher watcher;
@@ -64,13 +70,19 @@ final class FileTail implements ByteSource {
     /** The stream wants bytes and has not had them yet. */
     private boolean requested;
     private boolean lastReadEmpty;
+    /** File events received for this file. */
+    private long signals;
+    /** Reads that found data after one that found the end of the file. */
+    private long appendsFound;
     private boolean warnedMissing;
+    private boolean warnedNoEvents;
     private boolean closed;
 
-    FileTail(Vertx vertx, Context context, String filename, LineStream stream, FileWatcher watcher, long position) {
+    FileTail(Vertx vertx, Context context, String filename, Path path, LineStream stream, FileWatcher watcher, long position) {
         this.vertx = vertx;
         this.context = context;
         this.filename = filename;
+        this.path = path.toAbsolutePath();
         this.stream = stream;
         this.watcher = watcher;
         this.readPosition = position;
@@ -95,7 +107,6 @@ final class FileTail implements ByteSource {
         if (watcher == null) {
             return FileWatcher.unwatched();
         }
-        Path path = Paths.get(filename);
         // watch where the data is written: the target's directory when the file is a link
         Path watched = Files.exists(path) ? path.toRealPath() : path;
         return watcher.watch(watched, context, this::onChange);
@@ -139,7 +150,7 @@ final class FileTail implements ByteSource {
         busy = true;
         changedWhileBusy = false;
         return vertx.fileSystem()
-                .open(filename, new OpenOptions().setRead(true).setWrite(false).setCreate(false))
+                .open(path.toString(), new OpenOptions().setRead(true).setWrite(false).setCreate(false))
                 .transform(ar -> {
                     busy = false;
                     if (closed) {
@@ -188,6 +199,9 @@ final class FileTail implements ByteSource {
         }
         Buffer data = ar.result();
         if (data.length() > 0) {
+            if (lastReadEmpty) {
+                appendsFound++;
+            }
             readPosition += data.length();
             lastReadEmpty = false;
             recheckDelay = MIN_RECHECK_MS;
@@ -208,6 +222,7 @@ final class FileTail implements ByteSource {
         if (closed) {
             return;
         }
+        signals++;
         recheckDelay = MIN_RECHECK_MS;
         if (busy) {
             changedWhileBusy = true;
@@ -218,7 +233,7 @@ final class FileTail implements ByteSource {
     }
 
     private void scheduleRecheck() {
-        long max = watch.watched() ? WATCHED_RECHECK_MAX_MS
+        long max = eventsWork() ? WATCHED_RECHECK_MAX_MS
                 : file == null ? MISSING_RECHECK_MAX_MS : POLLED_RECHECK_MAX_MS;
         long delay = Math.min(recheckDelay, max);
         recheckDelay = Math.min(delay * 2, max);
@@ -226,6 +241,26 @@ final class FileTail implements ByteSource {
             timerId = -1;
             recheck();
         });
+    }
+
+    /**
+     * Whether file events can be relied on to notice appends: the file is watched, and events were
+     * seen or too few appends were found to tell. Where a file system does not report changes (some
+     * network or bind-mounted ones), appends keep being found by re-checking with no event; after
+     * {@value #UNSIGNALLED_APPENDS_LIMIT} of them the tail re-checks as fast as without a watcher.
+     */
+    boolean eventsWork() {
+        boolean work = watch.watched() && (signals > 0 || appendsFound < UNSIGNALLED_APPENDS_LIMIT);
+        if (!work && watch.watched() && !warnedNoEvents) {
+            warnedNoEvents = true;
+            log.info("No file events seen for {} although it grew; re-checking it every {} ms", filename, POLLED_RECHECK_MAX_MS);
+        }
+        return work;
+    }
+
+    /** Whether the tail found the end of the file and waits for it to change (tests). */
+    boolean waiting() {
+        return timerId != -1 && !busy;
     }
 
     private void recheck() {

@@ -25,6 +25,7 @@ import io.vertx.core.VerticleBase;
 import io.vertx.kafka.client.consumer.KafkaReadStream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -141,7 +142,14 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
                 props.put(k.substring("consumer.override.".length()), v);
             }
         });
-        consumer = KafkaReadStream.create(vertx, props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        // creating a KafkaConsumer takes long enough to trip the blocked-thread checker: not on the event loop
+        return vertx.executeBlocking(() -> new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer()), false)
+                .compose(this::subscribe);
+    }
+
+    /** Wraps the consumer (on the task's context, which vertx-kafka-client captures) and subscribes it. */
+    private Future<Void> subscribe(KafkaConsumer<byte[], byte[]> kafkaConsumer) {
+        consumer = KafkaReadStream.create(vertx, kafkaConsumer);
         consumer.partitionsAssignedHandler(this::onAssigned);
         consumer.partitionsRevokedHandler(this::onRevoked);
         consumer.exceptionHandler(this::fail);
@@ -167,6 +175,9 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
     }
 
     private void onRevoked(Set<TopicPartition> partitions) {
+        if (stopping) {
+            return; // stop() already committed and closes the task's partitions itself
+        }
         Map<TopicPartition, OffsetAndMetadata> revoked = new HashMap<>();
         for (TopicPartition tp : partitions) {
             OffsetAndMetadata o = currentOffsets.remove(tp);
@@ -334,7 +345,14 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
                 .compose(v -> callTask(() -> task.close(new ArrayList<>(assignment))))
                 .recover(err -> Future.succeededFuture())
                 .compose(v -> stopTask())
-                .eventually(() -> consumer == null ? Future.succeededFuture() : consumer.close())
+                .eventually(() -> {
+                    if (consumer == null) {
+                        return Future.succeededFuture();
+                    }
+                    // no call into the consumer may follow close(): vertx-kafka-client would start a second thread for it
+                    consumer.partitionsRevokedHandler(null).partitionsAssignedHandler(null);
+                    return consumer.close();
+                })
                 .eventually(() -> {
                     if (thread != null) {
                         thread.shutdown();

@@ -19,9 +19,10 @@ import org.apache.kafka.connect.source.SourceRecord;
 /**
  * The source pipeline of one task: records from the task's stream are converted, tracked in
  * {@link SubmittedOffsets} and handed to the shared producer in batches (one batch per turn of the
- * event loop). While the task's records in flight are at {@code maxInFlight} the stream is paused;
- * it resumes when they fall to half. Acknowledgements come back per batch and advance the
- * committable offsets.
+ * event loop). The stream is read by demand: {@value #FETCH} records per turn of the event loop, so
+ * no turn runs long and other tasks on the same loop get their share. While the task's records in
+ * flight are at {@code maxInFlight} no more are asked for; reading resumes when they fall to half.
+ * Acknowledgements come back per batch and advance the committable offsets.
  *
  * <p>Everything here runs on the task's context.
  */
@@ -42,11 +43,15 @@ final class SourcePipeline {
     private final boolean acksOnIoThread;
     private final Handler<Throwable> onFailure;
     private final SubmittedOffsets offsets = new SubmittedOffsets();
+    /** Records asked of the stream per turn of the event loop. */
+    static final int FETCH = 512;
 
     private List<SourceRecord> sources = new ArrayList<>();
     private List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
     private List<SubmittedOffsets.Entry> entries = new ArrayList<>();
     private boolean sendScheduled;
+    private boolean fetchScheduled;
+    private long requested;
     private boolean userPaused;
     private boolean fullPaused;
     private boolean stopped;
@@ -74,21 +79,40 @@ final class SourcePipeline {
     void start() {
         stream.exceptionHandler(this::fail);
         stream.endHandler(v -> { });
+        stream.pause();
         stream.handler(this::onRecord);
-        stream.resume();
+        requestMore();
     }
 
     /** Pauses reading (the connector was paused). */
     void pause() {
         userPaused = true;
-        stream.pause();
+        stopReading();
     }
 
     void resume() {
         userPaused = false;
-        if (!fullPaused && !stopped) {
-            stream.resume();
+        requestMore();
+    }
+
+    private void stopReading() {
+        stream.pause();
+        requested = 0;
+    }
+
+    /** Asks the stream for the next {@value #FETCH} records, on a later turn of the event loop. */
+    private void requestMore() {
+        if (fetchScheduled || userPaused || fullPaused || stopped) {
+            return;
         }
+        fetchScheduled = true;
+        context.runOnContext(v -> {
+            fetchScheduled = false;
+            if (requested == 0 && !userPaused && !fullPaused && !stopped) {
+                requested = FETCH;
+                stream.fetch(FETCH);
+            }
+        });
     }
 
     int inFlight() {
@@ -106,7 +130,7 @@ final class SourcePipeline {
     /** Stops reading and completes once every record in flight is acknowledged (or failed). */
     Future<Void> drain() {
         stopped = true;
-        stream.pause();
+        stopReading();
         sendBatch();
         if (offsets.inFlight() == 0) {
             return Future.succeededFuture();
@@ -118,6 +142,9 @@ final class SourcePipeline {
     private void onRecord(SourceRecord record) {
         if (stopped) {
             return;
+        }
+        if (requested > 0 && --requested == 0) {
+            requestMore();
         }
         ProducerRecord<byte[], byte[]> converted;
         try {
@@ -132,7 +159,7 @@ final class SourcePipeline {
         entries.add(offsets.submit(record.sourcePartition(), record.sourceOffset()));
         if (offsets.inFlight() >= maxInFlight && !fullPaused) {
             fullPaused = true;
-            stream.pause();
+            stopReading();
         }
         if (!sendScheduled) {
             sendScheduled = true;
@@ -181,9 +208,7 @@ final class SourcePipeline {
         }
         if (fullPaused && offsets.inFlight() <= maxInFlight / 2) {
             fullPaused = false;
-            if (!userPaused && !stopped) {
-                stream.resume();
-            }
+            requestMore();
         }
     }
 
@@ -192,7 +217,7 @@ final class SourcePipeline {
             return;
         }
         stopped = true;
-        stream.pause();
+        stopReading();
         onFailure.handle(t);
     }
 }

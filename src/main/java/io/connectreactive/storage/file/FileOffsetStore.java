@@ -154,7 +154,7 @@ public final class FileOffsetStore implements OffsetStore {
         try (InputStream in = Files.newInputStream(file); ObjectInputStream ois = new ObjectInputStream(in)) {
             ois.setObjectInputFilter(info -> {
                 Class<?> c = info.serialClass();
-                if (c == null || c == HashMap.class || c == byte[].class || c == Map.Entry.class) {
+                if (c == null || c == HashMap.class || c == byte[].class || c == Map.Entry[].class) {
                     return ObjectInputFilter.Status.ALLOWED;
                 }
                 return ObjectInputFilter.Status.REJECTED;

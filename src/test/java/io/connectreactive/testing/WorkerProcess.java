@@ -1,0 +1,69 @@
+package io.connectreactive.testing;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A standalone worker in its own JVM ({@code Main start worker.properties connector files...}),
+ * for tests that must kill it the hard way. Its output goes to {@code log}.
+ */
+public final class WorkerProcess implements AutoCloseable {
+
+    private final Process process;
+
+    private WorkerProcess(Process process) {
+        this.process = process;
+    }
+
+    public static WorkerProcess start(Path workerProperties, Path log, Path... connectorFiles) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Xmx256m");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add("io.connectreactive.cli.Main");
+        cmd.add("start");
+        cmd.add(workerProperties.toString());
+        for (Path c : connectorFiles) {
+            cmd.add(c.toString());
+        }
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        return new WorkerProcess(pb.start());
+    }
+
+    /** The last lines of a worker's log, to explain a failed test. */
+    public static String tail(Path log, int lines) {
+        try {
+            List<String> all = java.nio.file.Files.readAllLines(log);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    public Process process() {
+        return process;
+    }
+
+    /** SIGKILL: no shutdown hook, no final flush. */
+    public void kill9() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+    }
+
+    /** SIGTERM, then waits for the exit code. */
+    public int terminate() throws InterruptedException {
+        process.destroy();
+        return process.waitFor();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            kill9();
+        }
+    }
+}
