@@ -13,11 +13,16 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.internal.threadchecker.BlockedThreadEvent;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,14 +41,24 @@ class FileOffsetStoreTest {
     @TempDir
     Path dir;
 
+    private static final List<BlockedThreadEvent> BLOCKED = new CopyOnWriteArrayList<>();
+
     @BeforeAll
     static void startVertx() {
-        vertx = Vertx.vertx();
+        vertx = Vertx.vertx(new VertxOptions()
+                .setMaxEventLoopExecuteTime(200).setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
+                .setBlockedThreadCheckInterval(50).setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS));
+        ((VertxInternal) vertx).blockedThreadChecker().setThreadBlockedHandler(e -> {
+            if (e.thread().getName().startsWith("vert.x-eventloop")) {
+                BLOCKED.add(e);
+            }
+        });
     }
 
     @AfterAll
     static void closeVertx() {
         vertx.close().await();
+        assertThat(BLOCKED).as("file I/O must stay off the event loops").isEmpty();
     }
 
     private Path file() {
