@@ -109,7 +109,7 @@ public final class WorkerConfig extends AbstractConfig {
             throw new ConfigException(LISTENERS, listeners, "at least one listener is needed");
         }
         String l = listeners.get(0).trim();
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)http://(\\[[^\\]]*\\]|[^:/]*):(\\d+)/?").matcher(l);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)http://(\\[[^\\]]*\\]|[^:/]*):(\\d{1,5})/?").matcher(l);
         if (!m.matches()) {
             throw new ConfigException(LISTENERS, l, "expected http://host:port (https listeners are not supported yet)");
         }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.apache.kafka.connect.data.SchemaAndValue;
+import org.apache.kafka.connect.errors.DataException;
 import org.apache.kafka.connect.json.JsonConverter;
 import org.apache.kafka.connect.json.JsonConverterConfig;
 
@@ -32,11 +33,19 @@ public final class OffsetCodec {
 
     /**
      * Decodes a key into its connector name and partition, or null when it is not Kafka Connect's
-     * two-element array (such keys are ignored, as Kafka Connect ignores them).
+     * two-element array, or not JSON at all (such keys are ignored, as Kafka Connect ignores them).
      */
     @SuppressWarnings("unchecked")
     public Key decodeKey(ByteBuffer key) {
-        SchemaAndValue decoded = converter.toConnectData("", bytes(key));
+        if (key == null) {
+            return null;
+        }
+        SchemaAndValue decoded;
+        try {
+            decoded = converter.toConnectData("", bytes(key));
+        } catch (DataException e) {
+            return null;
+        }
         if (decoded.value() instanceof List<?> list && list.size() == 2
                 && list.get(0) instanceof String name && list.get(1) instanceof Map<?, ?> partition) {
             return new Key(name, (Map<String, Object>) partition);

@@ -9,6 +9,7 @@ import io.connectreactive.config.WorkerConfig;
 import io.connectreactive.plugin.PluginRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.connect.data.SchemaAndValue;
@@ -29,6 +30,9 @@ import org.apache.kafka.connect.storage.HeaderConverter;
  * thread-safe).
  */
 public final class ConverterChain {
+
+    /** Kafka's {@code RecordBatch.NO_TIMESTAMP}, internal to kafka-clients since 4.x. */
+    private static final long NO_TIMESTAMP = -1L;
 
     private final Converter keyConverter;
     private final Converter valueConverter;
@@ -87,7 +91,21 @@ public final class ConverterChain {
         }
         byte[] key = keyConverter.fromConnectData(topic, headers, record.keySchema(), record.key());
         byte[] value = valueConverter.fromConnectData(topic, headers, record.valueSchema(), record.value());
-        return new ProducerRecord<>(topic, record.kafkaPartition(), record.timestamp(), key, value, headers);
+        return new ProducerRecord<>(topic, record.kafkaPartition(), timestamp(record.timestamp()), key, value, headers);
+    }
+
+    /**
+     * Kafka Connect's {@code checkAndConvertTimestamp}: {@code RecordBatch.NO_TIMESTAMP} (-1) means
+     * none, other negative timestamps are invalid.
+     */
+    private static Long timestamp(Long timestamp) {
+        if (timestamp == null || timestamp >= 0) {
+            return timestamp;
+        }
+        if (timestamp == NO_TIMESTAMP) {
+            return null;
+        }
+        throw new InvalidRecordException("Invalid record timestamp " + timestamp);
     }
 
     /** Converts a consumed record into the record a sink task is given. */

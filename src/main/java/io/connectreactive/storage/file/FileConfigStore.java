@@ -17,6 +17,7 @@ import io.connectreactive.runtime.TargetState;
 import io.connectreactive.storage.ConfigStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import org.apache.kafka.connect.errors.ConnectException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +46,11 @@ public final class FileConfigStore implements ConfigStore {
             if (!Files.exists(file)) {
                 return Map.of();
             }
-            return JSON.readValue(file.toFile(), new TypeReference<LinkedHashMap<String, StoredConnector>>() { });
+            try {
+                return JSON.readValue(file.toFile(), new TypeReference<LinkedHashMap<String, StoredConnector>>() { });
+            } catch (IOException e) {
+                throw new ConnectException("Could not read connector configs file " + file + ": " + e.getMessage(), e);
+            }
         }).map(stored -> {
             stored.forEach((name, s) -> connectors.put(name,
                     new ConnectorEntry(s.config(), s.targetState() == null ? TargetState.STARTED : s.targetState(),

@@ -22,6 +22,7 @@ import io.connectreactive.storage.OffsetStore;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import org.apache.kafka.connect.errors.ConnectException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,7 +55,13 @@ public final class FileOffsetStore implements OffsetStore {
     @Override
     public Future<Void> start() {
         return vertx.executeBlocking(() -> {
-            Map<ByteBuffer, ByteBuffer> loaded = load();
+            Map<ByteBuffer, ByteBuffer> loaded;
+            try {
+                loaded = load();
+            } catch (IOException | ClassNotFoundException | ClassCastException e) {
+                throw new ConnectException("Could not read offsets file " + file
+                        + " (expected Kafka Connect's standalone offsets format): " + e, e);
+            }
             synchronized (this) {
                 data.putAll(loaded);
             }
@@ -134,13 +141,12 @@ public final class FileOffsetStore implements OffsetStore {
 
     @Override
     public Future<Void> stop() {
+        Promise<Void> done = Promise.promise();
         synchronized (this) {
+            // one block: a write finishing between the check and the add would leave done waiting forever
             if (!writing) {
                 return Future.succeededFuture();
             }
-        }
-        Promise<Void> done = Promise.promise();
-        synchronized (this) {
             waiting.add(done);
         }
         return done.future();
@@ -154,6 +160,7 @@ public final class FileOffsetStore implements OffsetStore {
         try (InputStream in = Files.newInputStream(file); ObjectInputStream ois = new ObjectInputStream(in)) {
             ois.setObjectInputFilter(info -> {
                 Class<?> c = info.serialClass();
+                // HashMap.readObject checks its table size against the filter as Map.Entry[]
                 if (c == null || c == HashMap.class || c == byte[].class || c == Map.Entry[].class) {
                     return ObjectInputFilter.Status.ALLOWED;
                 }

@@ -28,8 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * How fast a tailing task notices appends after being idle, and (on demand, with
- * {@code -Dconnectors.file.perf=true}) how fast it reads a large file. The bounds asserted are loose
- * so that a loaded build machine does not fail them; the measured numbers are printed.
+ * {@code -Dconnectors.file.perf=true}) how fast it reads a large file. The median is held to the
+ * target; the 99th percentile only to a loose bound, so that a loaded build machine (where the event
+ * loop itself waits for a CPU) does not fail it. The measured numbers are printed.
  */
 class FileStreamSourceTaskLatencyTest {
 
@@ -61,7 +62,8 @@ class FileStreamSourceTaskLatencyTest {
         long[] latencies = measureAppendLatencies(true);
 
         report("file events", latencies);
-        assertThat(percentile(latencies, 99)).isLessThan(Duration.ofMillis(100).toNanos());
+        assertThat(percentile(latencies, 50)).isLessThan(Duration.ofMillis(20).toNanos());
+        assertThat(percentile(latencies, 99)).isLessThan(Duration.ofMillis(500).toNanos());
     }
 
     @Test
@@ -69,7 +71,8 @@ class FileStreamSourceTaskLatencyTest {
         long[] latencies = measureAppendLatencies(false);
 
         report("re-check only", latencies);
-        assertThat(percentile(latencies, 99)).isLessThan(Duration.ofMillis(100).toNanos());
+        assertThat(percentile(latencies, 50)).isLessThan(Duration.ofMillis(20).toNanos());
+        assertThat(percentile(latencies, 99)).isLessThan(Duration.ofMillis(500).toNanos());
     }
 
     @Test

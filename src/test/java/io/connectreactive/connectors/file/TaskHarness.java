@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
 /**
  * A real Vert.x instance and one event-loop context standing in for a task's, for driving reactive
  * tasks from a test thread: every call goes to the context and the test waits for its future.
- * Vert.x runs with a low {@code maxEventLoopExecuteTime}; {@link #close()} fails the test if the
- * blocked-thread checker complained.
+ * Vert.x runs with a low {@code maxEventLoopExecuteTime} (500 ms: low enough to catch blocking I/O,
+ * high enough for a build machine where the event loop waits for a CPU); {@link #close()} fails the
+ * test if the blocked-thread checker complained.
  */
 final class TaskHarness implements AutoCloseable {
 
@@ -38,7 +39,7 @@ final class TaskHarness implements AutoCloseable {
 
     TaskHarness() {
         vertx = Vertx.vertx(new VertxOptions()
-                .setMaxEventLoopExecuteTime(200).setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
+                .setMaxEventLoopExecuteTime(500).setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
                 .setBlockedThreadCheckInterval(50).setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS));
         context = vertx.getOrCreateContext();
         blockedThreadLogger = (Logger) LoggerFactory.getLogger(BLOCKED_THREAD_LOGGER);
