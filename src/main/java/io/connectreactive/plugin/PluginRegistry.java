@@ -22,12 +22,16 @@ import org.apache.kafka.connect.storage.HeaderConverter;
 public final class PluginRegistry {
 
     /**
-     * Kafka Connect classes that live in connect-runtime (not a dependency here) and the classes of
-     * ours that do the same job, so configs written for Kafka Connect work unchanged.
+     * Kafka Connect classes that live in connect-runtime or connect-file (not dependencies here) and
+     * the classes of ours that do the same job, so configs written for Kafka Connect work unchanged.
      */
     private static final java.util.Map<String, String> RUNTIME_ALIASES = java.util.Map.of(
             "org.apache.kafka.connect.converters.ByteArrayConverter",
-            "io.connectreactive.connectors.converters.ByteArrayConverter");
+            "io.connectreactive.connectors.converters.ByteArrayConverter",
+            "org.apache.kafka.connect.file.FileStreamSourceConnector",
+            "io.connectreactive.connectors.file.FileStreamSourceConnector",
+            "org.apache.kafka.connect.file.FileStreamSinkConnector",
+            "io.connectreactive.connectors.file.FileStreamSinkConnector");
 
     private final ClassLoader loader;
     private final List<Class<? extends Connector>> connectors = new ArrayList<>();
@@ -92,7 +96,8 @@ public final class PluginRegistry {
 
     private <T> Class<? extends T> resolve(String name, Class<T> kind, List<Class<? extends T>> known, String suffix) {
         String given = name == null ? "" : name.trim();
-        String wanted = RUNTIME_ALIASES.getOrDefault(given, given);
+        // Kafka Connect's own class when it is on the class path, else ours that does the same job
+        String wanted = RUNTIME_ALIASES.containsKey(given) && !loadable(given) ? RUNTIME_ALIASES.get(given) : given;
         if (wanted.isEmpty()) {
             throw new PluginNotFoundException("No " + kind.getSimpleName() + " class given");
         }
@@ -123,6 +128,15 @@ public final class PluginRegistry {
         }
         throw new PluginNotFoundException("More than one " + kind.getSimpleName() + " matches alias " + wanted
                 + ": " + matches.stream().map(Class::getName).toList() + ". Please use the full class name.");
+    }
+
+    private boolean loadable(String className) {
+        try {
+            Class.forName(className, false, loader);
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})

@@ -27,6 +27,21 @@ public final class OffsetCodec {
         return ByteBuffer.wrap(converter.fromConnectData("", null, List.of(connector, partition)));
     }
 
+    /**
+     * The key with the partition's fields in sorted order: equal for equal partitions whatever the
+     * iteration order of the map they came in (a {@code Map.of} changes order from one JVM to the
+     * next), so lookups do not depend on it.
+     */
+    public ByteBuffer canonicalKey(String connector, Map<String, ?> partition) {
+        return key(connector, new java.util.TreeMap<>(partition));
+    }
+
+    /** The canonical form of a stored key, or null when it is not Kafka Connect's format. */
+    public ByteBuffer canonicalKey(ByteBuffer storedKey) {
+        Key k = decodeKey(storedKey);
+        return k == null ? null : canonicalKey(k.connector(), k.partition());
+    }
+
     public ByteBuffer value(Map<String, ?> offset) {
         return offset == null ? null : ByteBuffer.wrap(converter.fromConnectData("", null, offset));
     }

@@ -23,8 +23,8 @@ import org.apache.kafka.connect.storage.HeaderConverter;
 /**
  * A connector's key, value and header converters, and the two translations between connect-api
  * records and Kafka's byte records. Converters are taken from the connector config when it names
- * them ({@code value.converter}, {@code value.converter.schemas.enable}, ...) and from the worker's
- * otherwise, each configured with its own prefixed settings.
+ * them ({@code value.converter} with its {@code value.converter.*} settings) and from the worker's
+ * otherwise, each configured with the prefixed settings of the config that named it.
  *
  * <p>One instance per task, used only on that task's context (converters are not assumed
  * thread-safe).
@@ -63,17 +63,17 @@ public final class ConverterChain {
     }
 
     /**
-     * The settings under {@code key + "."}: the connector's own when it names its own converter,
-     * else the worker's overlaid with the connector's (so a connector may tune the worker's
-     * converter, e.g. {@code value.converter.schemas.enable=false}).
+     * The settings under {@code key + "."} from the config that names the converter: the
+     * connector's when it names its own, else the worker's. As in Kafka Connect, a connector's
+     * {@code value.converter.*} settings are ignored unless it also sets {@code value.converter}.
      */
     static Map<String, Object> settings(WorkerConfig worker, Map<String, String> connectorConfig, String key) {
         String prefix = key + ".";
-        Map<String, Object> out = new HashMap<>();
-        boolean ownConverter = connectorConfig.get(key) != null && !connectorConfig.get(key).isBlank();
-        if (!ownConverter) {
-            out.putAll(worker.withPrefix(prefix));
+        String own = connectorConfig.get(key);
+        if (own == null || own.isBlank()) {
+            return new HashMap<>(worker.withPrefix(prefix));
         }
+        Map<String, Object> out = new HashMap<>();
         connectorConfig.forEach((k, v) -> {
             if (k.startsWith(prefix)) {
                 out.put(k.substring(prefix.length()), v);

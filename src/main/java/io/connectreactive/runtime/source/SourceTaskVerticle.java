@@ -51,7 +51,7 @@ public final class SourceTaskVerticle extends VerticleBase implements TaskVertic
     private ClassicSourceStream classicStream;
     private SourcePipeline pipeline;
     private long commitTimer = -1;
-    private boolean committing;
+    private Future<Void> lastCommit = Future.succeededFuture();
     private boolean failed;
 
     public SourceTaskVerticle(TaskServices services, TaskId id, Class<? extends SourceTask> taskClass,
@@ -153,7 +153,8 @@ public final class SourceTaskVerticle extends VerticleBase implements TaskVertic
                             id, pipeline == null ? 0 : pipeline.inFlight(), timeout);
                     return Future.succeededFuture();
                 })
-                .compose(v -> flushOffsets())
+                // the last flush waits for a periodic one under way: two flushes never overlap
+                .compose(v -> lastCommit.transform(ar -> flushOffsets()))
                 .eventually(() -> {
                     if (thread != null) {
                         thread.shutdown();
@@ -188,11 +189,10 @@ public final class SourceTaskVerticle extends VerticleBase implements TaskVertic
 
     /** The periodic commit: skipped while the previous one is under way. */
     private void commitOffsets() {
-        if (committing || pipeline == null) {
+        if (!lastCommit.isComplete() || pipeline == null) {
             return;
         }
-        committing = true;
-        flushOffsets().onComplete(ar -> committing = false);
+        lastCommit = flushOffsets();
     }
 
     /** Stores the committable offsets, then calls the task's commit(). Never fails. */

@@ -43,7 +43,10 @@ public final class FileOffsetStore implements OffsetStore {
     private final Vertx vertx;
     private final Path file;
     private final OffsetCodec codec = new OffsetCodec();
+    /** The stored keys and values, as in the file. */
     private final Map<ByteBuffer, ByteBuffer> data = new HashMap<>();
+    /** Canonical key (partition fields sorted) → the key as stored, for order-independent lookups. */
+    private final Map<ByteBuffer, ByteBuffer> index = new HashMap<>();
     private List<Promise<Void>> waiting = new ArrayList<>();
     private boolean writing;
 
@@ -64,6 +67,12 @@ public final class FileOffsetStore implements OffsetStore {
             }
             synchronized (this) {
                 data.putAll(loaded);
+                loaded.keySet().forEach(k -> {
+                    ByteBuffer canonical = k == null ? null : codec.canonicalKey(k);
+                    if (canonical != null) {
+                        index.put(canonical, k);
+                    }
+                });
             }
             LOG.info("Offsets loaded from {} ({} partitions)", file, loaded.size());
             return null;
@@ -72,7 +81,8 @@ public final class FileOffsetStore implements OffsetStore {
 
     @Override
     public synchronized Map<String, Object> offset(String connector, Map<String, ?> partition) {
-        return codec.decodeValue(data.get(codec.key(connector, partition)));
+        ByteBuffer stored = index.get(codec.canonicalKey(connector, partition));
+        return stored == null ? null : codec.decodeValue(data.get(stored));
     }
 
     @Override
@@ -93,11 +103,18 @@ public final class FileOffsetStore implements OffsetStore {
         boolean startNow;
         synchronized (this) {
             offsets.forEach((partition, offset) -> {
-                ByteBuffer key = codec.key(connector, partition);
+                ByteBuffer canonical = codec.canonicalKey(connector, partition);
+                ByteBuffer stored = index.get(canonical);
                 if (offset == null) {
-                    data.remove(key);
+                    if (stored != null) {
+                        data.remove(stored);
+                        index.remove(canonical);
+                    }
                 } else {
+                    // keep the key as first stored (e.g. by Kafka Connect), so the file stays readable by it
+                    ByteBuffer key = stored != null ? stored : codec.key(connector, partition);
                     data.put(key, codec.value(offset));
+                    index.put(canonical, key);
                 }
             });
             waiting.add(promise);

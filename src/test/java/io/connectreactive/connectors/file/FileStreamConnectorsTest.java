@@ -11,6 +11,7 @@ import io.connectreactive.api.ReactiveSinkTask;
 import io.connectreactive.api.ReactiveSourceTask;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.Config;
+import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.ConfigValue;
 import org.apache.kafka.connect.errors.ConnectException;
@@ -74,8 +75,7 @@ class FileStreamConnectorsTest {
 
     @Test
     void configDefinitionsCannotBeChangedThroughConfig() {
-        new FileStreamSourceConnector().config().define("extra", org.apache.kafka.common.config.ConfigDef.Type.STRING,
-                org.apache.kafka.common.config.ConfigDef.Importance.LOW, "added by a caller");
+        new FileStreamSourceConnector().config().define("extra", ConfigDef.Type.STRING, ConfigDef.Importance.LOW, "added by a caller");
 
         assertThat(new FileStreamSourceConnector().config().names()).containsExactlyInAnyOrder("file", "topic", "batch.size");
         assertThat(new FileStreamSinkConnector().config().names()).containsExactly("file");

@@ -3,6 +3,7 @@ package io.connectreactive.connectors.file;
 import static io.connectreactive.connectors.file.TaskHarness.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -81,7 +82,7 @@ class FileStreamSourceTaskLatencyTest {
         int lines = 1_000_000;
         Path file = dir.resolve("million.txt");
         byte[] payload = "x".repeat(90).getBytes(StandardCharsets.US_ASCII);
-        try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
+        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file), 1 << 20)) {
             for (int i = 0; i < lines; i++) {
                 out.write(payload);
                 out.write(String.format("%09d\n", i).getBytes(StandardCharsets.US_ASCII));

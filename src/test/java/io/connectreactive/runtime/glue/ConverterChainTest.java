@@ -91,9 +91,17 @@ class ConverterChainTest {
     }
 
     @Test
-    void connectorSchemasEnableFalseOverridesTheWorkersSettingForTheWorkersConverter() {
+    void connectorPrefixedSettingsWithoutItsOwnConverterAreIgnoredAsInKafkaConnect() {
         ConverterChain chain = chain(map("value.converter.schemas.enable", "true"),
                 map("value.converter.schemas.enable", "false"));
+
+        assertThat(valueWritten(chain, Schema.STRING_SCHEMA, "hello")).startsWith("{\"schema\":");
+    }
+
+    @Test
+    void connectorNamingItsOwnConverterUsesItsOwnPrefixedSettings() {
+        ConverterChain chain = chain(map("value.converter.schemas.enable", "true"),
+                map("value.converter", JSON, "value.converter.schemas.enable", "false"));
 
         assertThat(valueWritten(chain, Schema.STRING_SCHEMA, "hello")).isEqualTo("\"hello\"");
     }
@@ -116,13 +124,15 @@ class ConverterChainTest {
     }
 
     @Test
-    void settingsOfTheWorkersConverterAreOverlaidByTheConnectors() {
+    void settingsComeFromWhereverTheConverterIsNamed() {
         WorkerConfig worker = new WorkerConfig(map("value.converter.schemas.enable", "true",
                 "value.converter.schemas.cache.size", "10", "key.converter.schemas.enable", "false"));
 
         assertThat(ConverterChain.settings(worker, map("value.converter.schemas.enable", "false"), "value.converter"))
-                .containsOnly(Map.entry("schemas.enable", "false"), Map.entry("schemas.cache.size", "10"));
+                .containsOnly(Map.entry("schemas.enable", "true"), Map.entry("schemas.cache.size", "10"));
         assertThat(ConverterChain.settings(worker, map("value.converter", JSON), "value.converter")).isEmpty();
+        assertThat(ConverterChain.settings(worker, map("value.converter", JSON, "value.converter.schemas.enable", "false"),
+                "value.converter")).containsOnly(Map.entry("schemas.enable", "false"));
         assertThat(ConverterChain.pick(worker, map(), "value.converter")).isEqualTo(JSON);
         assertThat(ConverterChain.pick(worker, map("value.converter", " StringConverter "), "value.converter"))
                 .isEqualTo("StringConverter");

@@ -125,6 +125,31 @@ class FileOffsetStoreTest {
     }
 
     @Test
+    void findsAPartitionWhateverTheOrderOfItsFields() {
+        Map<String, Object> written = new java.util.LinkedHashMap<>();
+        written.put("table", "orders");
+        written.put("db", "shop");
+        Map<String, Object> asked = new java.util.LinkedHashMap<>();
+        asked.put("db", "shop");
+        asked.put("table", "orders");
+        writeAsKafkaConnectUnchecked("[\"my-conn\",{\"table\":\"orders\",\"db\":\"shop\"}]", "{\"id\":5}");
+        FileOffsetStore store = started();
+
+        assertThat(store.offset("my-conn", asked)).containsExactly(Map.entry("id", 5L));
+        await(store.write("my-conn", offsets(asked, Map.of("id", 6))));
+        assertThat(store.offset("my-conn", written)).containsExactly(Map.entry("id", 6L));
+        assertThat(store.offsets("my-conn")).hasSize(1);
+    }
+
+    private void writeAsKafkaConnectUnchecked(String key, String value) {
+        try {
+            writeAsKafkaConnect(Map.of(key, value));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
     void startsEmptyWhenTheFileDoesNotExist() {
         FileOffsetStore store = started();
 
