@@ -48,6 +48,7 @@ public final class Worker {
     /** Creates and starts a connector; reports RUNNING (or PAUSED), or FAILED and fails the future. */
     public Future<Void> startConnector(String name, Map<String, String> config, TargetState target, ConnectorContext ctx) {
         if (connectors.containsKey(name)) {
+            LOG.warn("Connector {} is already running; not started again", name);
             return Future.failedFuture(new ConnectException("Connector " + name + " is already running"));
         }
         return vertx.<Connector>executeBlocking(() -> {
@@ -55,14 +56,16 @@ public final class Worker {
             connector.initialize(ctx);
             connector.start(config);
             return connector;
-        }, false).onSuccess(connector -> {
+        }, false).<Void>map(connector -> {
+            // in the returned chain, not a side listener: whoever composes on the result sees it running
             connectors.put(name, connector);
             services.report(name, target == TargetState.PAUSED ? State.PAUSED : State.RUNNING, null);
             LOG.info("Connector {} started ({})", name, connector.getClass().getName());
+            return null;
         }).onFailure(err -> {
             LOG.error("Connector {} failed to start: {}", name, err.toString());
             services.report(name, State.FAILED, err);
-        }).mapEmpty();
+        });
     }
 
     public boolean isRunning(String name) {
