@@ -1,5 +1,6 @@
 package io.connectreactive.rest;
 
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -77,7 +78,7 @@ final class ConnectorRoutes {
             }
             Herder.ConnectorInfo info = ar.result().result();
             ctx.response().setStatusCode(201)
-                    .putHeader("Location", "/connectors/" + info.name())
+                    .putHeader("Location", location(info.name()))
                     .putHeader("Content-Type", "application/json")
                     .end(Json.connectorInfo(info).encode());
         });
@@ -105,7 +106,7 @@ final class ConnectorRoutes {
             }
             boolean created = ar.result().created();
             if (created) {
-                ctx.response().putHeader("Location", "/connectors/" + name);
+                ctx.response().putHeader("Location", location(name));
             }
             ctx.response().setStatusCode(created ? 201 : 200)
                     .putHeader("Content-Type", "application/json")
@@ -157,6 +158,21 @@ final class ConnectorRoutes {
             out.put(e.getKey(), v.toString());
         }
         return out;
+    }
+
+    /** {@code /connectors/<name>} with the name percent-encoded as one path segment, as JAX-RS's UriBuilder does. */
+    static String location(String name) {
+        StringBuilder out = new StringBuilder("/connectors/");
+        for (byte b : name.getBytes(StandardCharsets.UTF_8)) {
+            char c = (char) (b & 0xff);
+            if (c < 0x80 && (Character.isLetterOrDigit(c) || "-._~!$&'()*+,;=:@".indexOf(c) >= 0)) {
+                out.append(c);
+            } else {
+                out.append('%').append(Character.toUpperCase(Character.forDigit((b >> 4) & 0xf, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(b & 0xf, 16)));
+            }
+        }
+        return out.toString();
     }
 
     private static String name(RoutingContext ctx) {

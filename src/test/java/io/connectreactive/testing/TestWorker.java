@@ -29,6 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 public final class TestWorker implements AutoCloseable {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TestWorker.class);
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final StandaloneWorker worker;
@@ -57,6 +58,10 @@ public final class TestWorker implements AutoCloseable {
         ((VertxInternal) w.vertx()).blockedThreadChecker().setThreadBlockedHandler(e -> {
             if (e.thread().getName().startsWith("vert.x-eventloop")) {
                 tw.blocked.add(e);
+                // the checker runs while the thread is still blocked: its stack shows the culprit
+                Throwable where = new Throwable("blocked for " + TimeUnit.NANOSECONDS.toMillis(e.duration()) + " ms");
+                where.setStackTrace(e.thread().getStackTrace());
+                LOG.warn("Event loop {} blocked", e.thread().getName(), where);
             }
         });
         return tw;
