@@ -101,6 +101,29 @@ class RestApiTest {
         assertThat(names).isSortedAccordingTo((x, y) -> x.toString().compareTo(y.toString()));
     }
 
+    @Test
+    void listConnectorsExpandsStatusAndInfo() {
+        String name = unique("expand");
+        createIdle(name, 1);
+        awaitStates(name, "RUNNING", "RUNNING");
+
+        HttpResponse<String> both = call("GET", "/connectors?expand=status&expand=info", null);
+        assertThat(both.statusCode()).isEqualTo(200);
+        assertJsonContentType(both);
+        JsonObject entry = new JsonObject(both.body()).getJsonObject(name);
+        assertThat(entry.fieldNames()).containsExactlyInAnyOrder("status", "info");
+        assertThat(entry.getJsonObject("status")).isEqualTo(worker.status(name));
+        assertThat(entry.getJsonObject("info")).isEqualTo(new JsonObject(call("GET", "/connectors/" + name, null).body()));
+
+        JsonObject statusOnly = new JsonObject(call("GET", "/connectors?expand=status", null).body()).getJsonObject(name);
+        assertThat(statusOnly.fieldNames()).containsExactly("status");
+        JsonObject infoOnly = new JsonObject(call("GET", "/connectors?expand=info&expand=bogus", null).body()).getJsonObject(name);
+        assertThat(infoOnly.fieldNames()).containsExactly("info");
+
+        HttpResponse<String> unknownOnly = call("GET", "/connectors?expand=bogus", null);
+        assertThat(new JsonArray(unknownOnly.body()).getList()).contains(name);
+    }
+
     // ---------------------------------------------------------------- create, read, update
 
     @Test
@@ -436,6 +459,47 @@ class RestApiTest {
         assertThat(r.body()).isEmpty();
         awaitStates(name, "RUNNING", "RUNNING");
         assertThat(worker.status(name).getJsonArray("tasks")).hasSize(2);
+    }
+
+    @Test
+    void restartWithIncludeTasksAnswers202WithEverythingRestarting() {
+        String name = unique("restart-all");
+        createIdle(name, 2);
+        awaitStates(name, "RUNNING", "RUNNING");
+
+        HttpResponse<String> r = call("POST", "/connectors/" + name + "/restart?includeTasks=true", null);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+        assertJsonContentType(r);
+        assertThat(new JsonObject(r.body())).isEqualTo(new JsonObject()
+                .put("name", name)
+                .put("connector", new JsonObject().put("state", "RESTARTING").put("worker_id", workerId))
+                .put("tasks", new JsonArray()
+                        .add(new JsonObject().put("id", 0).put("state", "RESTARTING").put("worker_id", workerId))
+                        .add(new JsonObject().put("id", 1).put("state", "RESTARTING").put("worker_id", workerId)))
+                .put("type", "source"));
+        awaitStates(name, "RUNNING", "RUNNING");
+        assertThat(worker.status(name).getJsonArray("tasks")).hasSize(2);
+    }
+
+    @Test
+    void restartWithOnlyFailedRestartsOnlyTheFailedTask() {
+        String name = unique("restart-failed");
+        worker.create(name, Map.of("connector.class", FailingTaskSourceConnector.class.getName()));
+        await().atMost(WAIT).untilAsserted(() -> assertThat(taskStates(worker.status(name))).containsExactly("FAILED"));
+
+        HttpResponse<String> r = call("POST", "/connectors/" + name + "/restart?includeTasks=true&onlyFailed=true", null);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+        JsonObject plan = new JsonObject(r.body());
+        assertThat(plan.getJsonObject("connector").getString("state")).as("a running connector is kept").isEqualTo("RUNNING");
+        assertThat(plan.getJsonArray("tasks").getJsonObject(0).getString("state")).isEqualTo("RESTARTING");
+        await().atMost(WAIT).untilAsserted(() -> assertThat(taskStates(worker.status(name))).containsExactly("FAILED"));
+
+        HttpResponse<String> nothing = call("POST", "/connectors/" + name + "/restart?onlyFailed=true", null);
+        assertThat(nothing.statusCode()).isEqualTo(202);
+        assertThat(new JsonObject(nothing.body()).getJsonObject("connector").getString("state")).isEqualTo("RUNNING");
+        assertThat(taskStates(new JsonObject(nothing.body()))).containsExactly("FAILED");
+
+        assertError(call("POST", "/connectors/" + unique("absent") + "/restart?includeTasks=true", null), 404);
     }
 
     @Test
