@@ -53,6 +53,15 @@ public interface Herder {
 
     Future<Void> restartTask(TaskId id);
 
+    /**
+     * Kafka Connect's {@code POST /connectors/{name}/restart?includeTasks=&onlyFailed=} (KIP-745):
+     * restarts the connector unless {@code onlyFailed} and it is not FAILED, and, with
+     * {@code includeTasks}, its tasks (only the FAILED ones when {@code onlyFailed}).
+     *
+     * @return the connector's status as it was, with the instances being restarted shown RESTARTING
+     */
+    Future<ConnectorStateInfo> restartConnectorAndTasks(String name, boolean onlyFailed, boolean includeTasks);
+
     /** A result and whether it was newly created. */
     record Created<T>(boolean created, T result) {
     }

@@ -126,19 +126,21 @@ public final class StandaloneHerder implements Herder {
 
     @Override
     public Future<ConnectorStateInfo> connectorStatus(String name) {
-        return onContext(() -> entry(name).map(e -> {
-            StatusStore.Status s = statuses.connector(name);
-            ConnectorStateInfo.ConnectorState connector = s == null
-                    ? new ConnectorStateInfo.ConnectorState(State.UNASSIGNED.name(), worker.services().workerId(), null)
-                    : new ConnectorStateInfo.ConnectorState(s.state().name(), s.workerId(), s.trace());
-            List<ConnectorStateInfo.TaskState> tasks = new ArrayList<>();
-            if (e.targetState() != TargetState.STOPPED) {
-                for (int i = 0; i < e.taskConfigs().size(); i++) {
-                    tasks.add(taskState(new TaskId(name, i)));
-                }
+        return onContext(() -> entry(name).map(e -> statusOf(name, e)));
+    }
+
+    private ConnectorStateInfo statusOf(String name, ConfigStore.ConnectorEntry e) {
+        StatusStore.Status s = statuses.connector(name);
+        ConnectorStateInfo.ConnectorState connector = s == null
+                ? new ConnectorStateInfo.ConnectorState(State.UNASSIGNED.name(), worker.services().workerId(), null)
+                : new ConnectorStateInfo.ConnectorState(s.state().name(), s.workerId(), s.trace());
+        List<ConnectorStateInfo.TaskState> tasks = new ArrayList<>();
+        if (e.targetState() != TargetState.STOPPED) {
+            for (int i = 0; i < e.taskConfigs().size(); i++) {
+                tasks.add(taskState(new TaskId(name, i)));
             }
-            return new ConnectorStateInfo(name, connector, tasks, worker.connectorType(e.config().get(ConnectorValidator.CONNECTOR_CLASS)));
-        }));
+        }
+        return new ConnectorStateInfo(name, connector, tasks, worker.connectorType(e.config().get(ConnectorValidator.CONNECTOR_CLASS)));
     }
 
     @Override
@@ -207,6 +209,60 @@ public final class StandaloneHerder implements Herder {
                     .compose(v -> worker.startTask(id, e.config(), e.taskConfigs().get(id.task()), e.targetState()))
                     .otherwiseEmpty();
         })));
+    }
+
+    @Override
+    public Future<ConnectorStateInfo> restartConnectorAndTasks(String name, boolean onlyFailed, boolean includeTasks) {
+        return onContext(() -> change(() -> entry(name).compose(e -> {
+            StatusStore.Status connectorStatus = statuses.connector(name);
+            boolean restartConnector = !onlyFailed || connectorStatus != null && connectorStatus.state() == State.FAILED;
+            List<TaskId> tasks = new ArrayList<>();
+            if (includeTasks && e.targetState() != TargetState.STOPPED) {
+                for (int i = 0; i < e.taskConfigs().size(); i++) {
+                    TaskId id = new TaskId(name, i);
+                    StatusStore.Status s = statuses.task(id);
+                    if (!onlyFailed || s != null && s.state() == State.FAILED) {
+                        tasks.add(id);
+                    }
+                }
+            }
+            ConnectorStateInfo plan = restartPlan(name, e, restartConnector, tasks);
+            LOG.info("Restarting connector {} ({}) and tasks {}", name, restartConnector ? "restarted" : "kept", tasks);
+            Future<Void> connectorStopped = restartConnector
+                    ? worker.stopConnector(name).onSuccess(v -> worker.services().report(name, State.RESTARTING, null))
+                    : Future.succeededFuture();
+            return connectorStopped
+                    .compose(v -> Future.join(tasks.stream().map(id -> worker.stopTask(id)
+                            .onSuccess(x -> worker.services().report(id, State.RESTARTING, null))).toList()))
+                    .compose(v -> restartConnector ? startConnector(name) : Future.<Void>succeededFuture())
+                    .compose(v -> {
+                        ConfigStore.ConnectorEntry current = configs.connectors().get(name);
+                        List<Future<Void>> starts = new ArrayList<>();
+                        for (TaskId id : tasks) {
+                            if (current != null && id.task() < current.taskConfigs().size()
+                                    && !worker.runningTasks(name).contains(id)) {
+                                starts.add(worker.startTask(id, current.config(), current.taskConfigs().get(id.task()),
+                                        current.targetState()));
+                            }
+                        }
+                        return Future.join(starts).otherwiseEmpty();
+                    })
+                    .map(v -> plan);
+        })));
+    }
+
+    /** The status as it is, with the connector and the tasks about to be restarted shown RESTARTING. */
+    private ConnectorStateInfo restartPlan(String name, ConfigStore.ConnectorEntry e, boolean restartConnector, List<TaskId> tasks) {
+        ConnectorStateInfo now = statusOf(name, e);
+        ConnectorStateInfo.ConnectorState connector = restartConnector
+                ? new ConnectorStateInfo.ConnectorState(State.RESTARTING.name(), now.connector().workerId(), null)
+                : now.connector();
+        List<ConnectorStateInfo.TaskState> taskStates = now.tasks().stream()
+                .map(t -> tasks.contains(new TaskId(name, t.id()))
+                        ? new ConnectorStateInfo.TaskState(t.id(), State.RESTARTING.name(), t.workerId(), null)
+                        : t)
+                .toList();
+        return new ConnectorStateInfo(name, connector, taskStates, now.type());
     }
 
     /** Starts a stored connector (unless STOPPED) and brings its tasks in line with its task configs. */

@@ -1,6 +1,8 @@
 package io.connectreactive.rest;
 
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -29,7 +31,7 @@ final class ConnectorRoutes {
     }
 
     void mount(Router router) {
-        router.get("/connectors").handler(ctx -> reply(ctx, 200, herder.connectors().map(JsonArray::new)));
+        router.get("/connectors").handler(this::list);
         router.post("/connectors").handler(this::create);
         router.get("/connectors/:name").handler(ctx -> reply(ctx, 200, herder.connectorInfo(name(ctx)).map(Json::connectorInfo)));
         router.delete("/connectors/:name").handler(ctx -> reply(ctx, 204, herder.deleteConnector(name(ctx))));
@@ -43,7 +45,68 @@ final class ConnectorRoutes {
                 reply(ctx, 204, taskId(ctx).compose(herder::restartTask)));
         router.put("/connectors/:name/pause").handler(ctx -> reply(ctx, 202, herder.pauseConnector(name(ctx))));
         router.put("/connectors/:name/resume").handler(ctx -> reply(ctx, 202, herder.resumeConnector(name(ctx))));
-        router.post("/connectors/:name/restart").handler(ctx -> reply(ctx, 204, herder.restartConnector(name(ctx))));
+        router.post("/connectors/:name/restart").handler(this::restart);
+    }
+
+    /**
+     * {@code GET /connectors}: the names, or with {@code ?expand=status} and/or {@code ?expand=info}
+     * (KIP-465) an object of {@code {"<name>": {"status": ..., "info": ...}}}. Unknown expansions are
+     * ignored; a connector deleted during the call is left out.
+     */
+    private void list(RoutingContext ctx) {
+        boolean status = ctx.queryParam("expand").stream().anyMatch("status"::equalsIgnoreCase);
+        boolean info = ctx.queryParam("expand").stream().anyMatch("info"::equalsIgnoreCase);
+        if (!status && !info) {
+            reply(ctx, 200, herder.connectors().map(JsonArray::new));
+            return;
+        }
+        reply(ctx, 200, herder.connectors().compose(names -> {
+            List<Future<JsonObject>> each = names.stream().map(name -> expanded(name, status, info)).toList();
+            return Future.join(each).transform(ignored -> {
+                JsonObject out = new JsonObject();
+                for (int i = 0; i < names.size(); i++) {
+                    if (each.get(i).succeeded()) {
+                        out.put(names.get(i), each.get(i).result());
+                    }
+                }
+                return Future.succeededFuture(out);
+            });
+        }));
+    }
+
+    private Future<JsonObject> expanded(String name, boolean status, boolean info) {
+        Future<JsonObject> s = status ? herder.connectorStatus(name).map(Json::status) : Future.succeededFuture();
+        Future<JsonObject> i = info ? herder.connectorInfo(name).map(Json::connectorInfo) : Future.succeededFuture();
+        return Future.all(s, i).map(v -> {
+            JsonObject out = new JsonObject();
+            if (status) {
+                out.put("status", s.result());
+            }
+            if (info) {
+                out.put("info", i.result());
+            }
+            return out;
+        });
+    }
+
+    /**
+     * {@code POST /connectors/{name}/restart}: 204 without parameters; with {@code includeTasks} or
+     * {@code onlyFailed} (KIP-745) 202 and the status in which the restarted instances read RESTARTING.
+     */
+    private void restart(RoutingContext ctx) {
+        boolean includeTasks = booleanParam(ctx, "includeTasks");
+        boolean onlyFailed = booleanParam(ctx, "onlyFailed");
+        if (!includeTasks && !onlyFailed) {
+            reply(ctx, 204, herder.restartConnector(name(ctx)));
+        } else {
+            reply(ctx, 202, herder.restartConnectorAndTasks(name(ctx), onlyFailed, includeTasks).map(Json::status));
+        }
+    }
+
+    /** A JAX-RS boolean query parameter: true when "true" in any case, false otherwise or when absent. */
+    private static boolean booleanParam(RoutingContext ctx, String name) {
+        String value = ctx.request().getParam(name);
+        return value != null && value.trim().equalsIgnoreCase("true");
     }
 
     private void create(RoutingContext ctx) {
@@ -77,7 +140,7 @@ final class ConnectorRoutes {
             }
             Herder.ConnectorInfo info = ar.result().result();
             ctx.response().setStatusCode(201)
-                    .putHeader("Location", "/connectors/" + info.name())
+                    .putHeader("Location", location(info.name()))
                     .putHeader("Content-Type", "application/json")
                     .end(Json.connectorInfo(info).encode());
         });
@@ -105,7 +168,7 @@ final class ConnectorRoutes {
             }
             boolean created = ar.result().created();
             if (created) {
-                ctx.response().putHeader("Location", "/connectors/" + name);
+                ctx.response().putHeader("Location", location(name));
             }
             ctx.response().setStatusCode(created ? 201 : 200)
                     .putHeader("Content-Type", "application/json")
@@ -157,6 +220,21 @@ final class ConnectorRoutes {
             out.put(e.getKey(), v.toString());
         }
         return out;
+    }
+
+    /** {@code /connectors/<name>} with the name percent-encoded as one path segment, as JAX-RS's UriBuilder does. */
+    static String location(String name) {
+        StringBuilder out = new StringBuilder("/connectors/");
+        for (byte b : name.getBytes(StandardCharsets.UTF_8)) {
+            char c = (char) (b & 0xff);
+            if (c < 0x80 && (Character.isLetterOrDigit(c) || "-._~!$&'()*+,;=:@".indexOf(c) >= 0)) {
+                out.append(c);
+            } else {
+                out.append('%').append(Character.toUpperCase(Character.forDigit((b >> 4) & 0xf, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(b & 0xf, 16)));
+            }
+        }
+        return out.toString();
     }
 
     private static String name(RoutingContext ctx) {

@@ -1,6 +1,5 @@
 package io.connectreactive.e2e;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;

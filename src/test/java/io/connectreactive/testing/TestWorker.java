@@ -8,16 +8,10 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 
 import io.connectreactive.cli.StandaloneWorker;
 import io.connectreactive.config.WorkerConfig;
-import io.vertx.core.VertxOptions;
-import io.vertx.core.internal.VertxInternal;
-import io.vertx.core.internal.threadchecker.BlockedThreadEvent;
 import io.vertx.core.json.JsonObject;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -29,10 +23,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 public final class TestWorker implements AutoCloseable {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TestWorker.class);
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final StandaloneWorker worker;
-    private final List<BlockedThreadEvent> blocked = new CopyOnWriteArrayList<>();
+    private BlockedEventLoops blocked;
 
     private TestWorker(StandaloneWorker worker) {
         this.worker = worker;
@@ -46,24 +41,10 @@ public final class TestWorker implements AutoCloseable {
         props.put(WorkerConfig.LISTENERS, "http://127.0.0.1:0");
         props.put(WorkerConfig.OFFSET_FLUSH_INTERVAL_MS, "200");
         props.putAll(extra);
-        VertxOptions options = new VertxOptions()
-                .setMaxEventLoopExecuteTime(200)
-                .setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
-                .setBlockedThreadCheckInterval(50)
-                .setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS);
-        StandaloneWorker w = new StandaloneWorker(options);
+        StandaloneWorker w = new StandaloneWorker(BlockedEventLoops.options());
         TestWorker tw = new TestWorker(w);
         w.start(new WorkerConfig(props));
-        ((VertxInternal) w.vertx()).blockedThreadChecker().setThreadBlockedHandler(e -> {
-            if (e.thread().getName().startsWith("vert.x-eventloop")) {
-                tw.blocked.add(e);
-                StringBuilder where = new StringBuilder();
-                for (StackTraceElement el : e.thread().getStackTrace()) {
-                    where.append("\n\tat ").append(el);
-                }
-                org.slf4j.LoggerFactory.getLogger(TestWorker.class).error("Event loop blocked: {}{}", e, where);
-            }
-        });
+        tw.blocked = BlockedEventLoops.watch(w.vertx());
         return tw;
     }
 
@@ -110,7 +91,7 @@ public final class TestWorker implements AutoCloseable {
     @Override
     public void close() {
         worker.close();
-        assertThat(blocked).as("blocked event-loop threads").isEmpty();
+        assertThat(blocked.events()).as("blocked event-loop threads").isEmpty();
     }
 
     /** An HTTP answer. */

@@ -14,7 +14,6 @@ import io.connectreactive.runtime.TaskVerticle;
 import io.connectreactive.runtime.exec.TaskThread;
 import io.connectreactive.runtime.glue.ConverterChain;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.streams.ReadStream;
 import org.apache.kafka.clients.producer.RecordMetadata;

@@ -1,5 +1,7 @@
 package io.connectreactive.connectors.file;
 
+import io.connectreactive.testing.BlockedEventLoops;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -8,17 +10,12 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.connectreactive.api.ReactiveTaskContext;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionFactory;
-import org.slf4j.LoggerFactory;
 
 /**
  * A real Vert.x instance and one event-loop context standing in for a task's, for driving reactive
@@ -30,21 +27,15 @@ import org.slf4j.LoggerFactory;
 final class TaskHarness implements AutoCloseable {
 
     static final Duration TIMEOUT = Duration.ofSeconds(5);
-    private static final String BLOCKED_THREAD_LOGGER = "io.vertx.core.impl.BlockedThreadChecker";
 
     final Vertx vertx;
     final Context context;
-    private final ListAppender<ILoggingEvent> blockedThreadWarnings = new ListAppender<>();
-    private final Logger blockedThreadLogger;
+    private final BlockedEventLoops blocked;
 
     TaskHarness() {
-        vertx = Vertx.vertx(new VertxOptions()
-                .setMaxEventLoopExecuteTime(500).setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
-                .setBlockedThreadCheckInterval(50).setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS));
+        vertx = Vertx.vertx(BlockedEventLoops.options());
         context = vertx.getOrCreateContext();
-        blockedThreadLogger = (Logger) LoggerFactory.getLogger(BLOCKED_THREAD_LOGGER);
-        blockedThreadWarnings.start();
-        blockedThreadLogger.addAppender(blockedThreadWarnings);
+        blocked = BlockedEventLoops.watch(vertx);
     }
 
     /** Awaitility with a short poll interval: the tests wait for millisecond-scale events. */
@@ -91,11 +82,7 @@ final class TaskHarness implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        try {
-            vertx.close().toCompletionStage().toCompletableFuture().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } finally {
-            blockedThreadLogger.detachAppender(blockedThreadWarnings);
-        }
-        assertThat(blockedThreadWarnings.list).as("blocked-thread warnings").isEmpty();
+        vertx.close().toCompletionStage().toCompletableFuture().get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        assertThat(blocked.events()).as("blocked event loops").isEmpty();
     }
 }

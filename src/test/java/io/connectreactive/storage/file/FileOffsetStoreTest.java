@@ -1,5 +1,7 @@
 package io.connectreactive.storage.file;
 
+import io.connectreactive.testing.BlockedEventLoops;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.ObjectInputStream;
@@ -13,16 +15,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.VertxOptions;
-import io.vertx.core.internal.VertxInternal;
-import io.vertx.core.internal.threadchecker.BlockedThreadEvent;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,24 +39,18 @@ class FileOffsetStoreTest {
     @TempDir
     Path dir;
 
-    private static final List<BlockedThreadEvent> BLOCKED = new CopyOnWriteArrayList<>();
+    private static BlockedEventLoops blocked;
 
     @BeforeAll
     static void startVertx() {
-        vertx = Vertx.vertx(new VertxOptions()
-                .setMaxEventLoopExecuteTime(200).setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
-                .setBlockedThreadCheckInterval(50).setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS));
-        ((VertxInternal) vertx).blockedThreadChecker().setThreadBlockedHandler(e -> {
-            if (e.thread().getName().startsWith("vert.x-eventloop")) {
-                BLOCKED.add(e);
-            }
-        });
+        vertx = Vertx.vertx(BlockedEventLoops.options());
+        blocked = BlockedEventLoops.watch(vertx);
     }
 
     @AfterAll
     static void closeVertx() {
         vertx.close().await();
-        assertThat(BLOCKED).as("file I/O must stay off the event loops").isEmpty();
+        assertThat(blocked.events()).as("file I/O must stay off the event loops").isEmpty();
     }
 
     private Path file() {
