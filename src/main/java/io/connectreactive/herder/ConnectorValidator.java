@@ -8,6 +8,7 @@ import java.util.regex.PatternSyntaxException;
 
 import io.connectreactive.config.WorkerConfig;
 import io.connectreactive.plugin.PluginRegistry;
+import io.connectreactive.runtime.glue.TransformChain;
 import org.apache.kafka.common.config.Config;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -71,6 +72,7 @@ public final class ConnectorValidator {
         if (SinkConnector.class.isAssignableFrom(connectorClass)) {
             checkSinkTopics(config, errors);
         }
+        errors.addAll(TransformChain.validate(plugins, config));
         Connector connector = PluginRegistry.newInstance(connectorClass);
         try {
             Config result = connector.validate(config);

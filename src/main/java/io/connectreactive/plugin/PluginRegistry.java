@@ -72,6 +72,16 @@ public final class PluginRegistry {
         return resolve(name, HeaderConverter.class, headerConverters, "Converter");
     }
 
+    /**
+     * Any other plugin kind (transformations, predicates, config providers) by full class name, or
+     * by simple name among those listed in service manifests.
+     */
+    public <T> Class<? extends T> pluginClass(String name, Class<T> kind) {
+        List<Class<? extends T>> known = new ArrayList<>();
+        discover(kind, known);
+        return resolve(name, kind, known, kind.getSimpleName());
+    }
+
     /** A new instance of {@code type} through its public no-argument constructor. */
     public static <T> T newInstance(Class<? extends T> type) {
         try {

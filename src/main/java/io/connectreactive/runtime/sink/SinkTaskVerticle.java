@@ -20,10 +20,12 @@ import io.connectreactive.runtime.TaskServices;
 import io.connectreactive.runtime.TaskVerticle;
 import io.connectreactive.runtime.exec.TaskThread;
 import io.connectreactive.runtime.glue.ConverterChain;
+import io.connectreactive.runtime.glue.TransformChain;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.kafka.client.consumer.KafkaReadStream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -63,6 +65,7 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
     private SinkTask task;
     private TaskThread thread;
     private ConverterChain converters;
+    private TransformChain<SinkRecord> transforms = TransformChain.empty();
     private KafkaReadStream<byte[], byte[]> consumer;
     private final Map<TopicPartition, OffsetAndMetadata> currentOffsets = new HashMap<>();
     private final Map<TopicPartition, Long> pendingSeeks = new HashMap<>();
@@ -98,6 +101,7 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
         try {
             task = PluginRegistry.newInstance(taskClass);
             converters = ConverterChain.create(services.plugins(), services.config(), connectorConfig);
+            transforms = TransformChain.create(services.plugins(), connectorConfig);
             SinkTaskContext ctx = new Context();
             task.initialize(ctx);
             if (task instanceof ReactiveSinkTask reactive) {
@@ -222,34 +226,47 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
                 return;
             }
             ConsumerRecords<byte[], byte[]> records = ar.result();
-            if (records.isEmpty()) {
+            if (records.isEmpty() && task instanceof ReactiveSinkTask) {
                 loop();
                 return;
             }
-            List<SinkRecord> batch;
+            // a classic task is also given empty batches, as Kafka Connect does: some flush on time in put()
+            List<SinkRecord> batch = new ArrayList<>(records.count());
+            Map<TopicPartition, OffsetAndMetadata> consumed = new HashMap<>();
             try {
-                batch = converters.toSinkRecords(records);
+                for (ConsumerRecord<byte[], byte[]> r : records) {
+                    consumed.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
+                    SinkRecord converted = converters.toSinkRecord(r);
+                    SinkRecord transformed = transforms.isEmpty() ? converted : transforms.apply(converted);
+                    if (transformed != null) {
+                        batch.add(transformed);
+                    }
+                }
             } catch (RuntimeException e) {
                 fail(new org.apache.kafka.connect.errors.DataException(
-                        "Could not convert a record consumed by task " + id + ": " + e.getMessage(), e));
+                        "Could not convert or transform a record consumed by task " + id + ": " + e.getMessage(), e));
                 loopPromise.tryComplete();
                 return;
             }
-            deliver(batch);
+            deliver(batch, consumed);
         });
     }
 
-    private void deliver(List<SinkRecord> batch) {
+    /** Hands the batch to the task; once taken, the consumed offsets (filtered records included) count as processed. */
+    private void deliver(List<SinkRecord> batch, Map<TopicPartition, OffsetAndMetadata> consumed) {
+        if (batch.isEmpty() && !consumed.isEmpty()) {
+            currentOffsets.putAll(consumed);
+            loop();
+            return;
+        }
         put(batch).onComplete(ar -> {
             if (ar.succeeded()) {
-                for (SinkRecord r : batch) {
-                    currentOffsets.put(new TopicPartition(r.topic(), r.kafkaPartition()), new OffsetAndMetadata(r.kafkaOffset() + 1));
-                }
+                currentOffsets.putAll(consumed);
                 loop();
             } else if (ar.cause() instanceof RetriableException && !stopping) {
                 LOG.info("Task {} asked to retry a batch of {} records in {} ms: {}", id, batch.size(), retryBackoffMs,
                         ar.cause().getMessage());
-                vertx.setTimer(Math.max(1, retryBackoffMs), t -> deliver(batch));
+                vertx.setTimer(Math.max(1, retryBackoffMs), t -> deliver(batch, consumed));
             } else {
                 if (!stopping) {
                     fail(ar.cause());
@@ -345,6 +362,10 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
                 .compose(v -> callTask(() -> task.close(new ArrayList<>(assignment))))
                 .recover(err -> Future.succeededFuture())
                 .compose(v -> stopTask())
+                .eventually(() -> {
+                    transforms.close();
+                    return Future.succeededFuture();
+                })
                 .eventually(() -> {
                     if (consumer == null) {
                         return Future.succeededFuture();

@@ -7,6 +7,7 @@ import java.util.Map;
 import io.connectreactive.kafka.SharedProducer;
 import io.connectreactive.runtime.TaskId;
 import io.connectreactive.runtime.glue.ConverterChain;
+import io.connectreactive.runtime.glue.TransformChain;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -37,6 +38,7 @@ final class SourcePipeline {
     private final Context context;
     private final ReadStream<SourceRecord> stream;
     private final ConverterChain converters;
+    private final TransformChain<SourceRecord> transforms;
     private final SharedProducer producer;
     private final int maxInFlight;
     private final RecordAcks acks;
@@ -62,13 +64,14 @@ final class SourcePipeline {
      * @param acksOnIoThread true to call {@code acks} on the producer's I/O thread (classic tasks, as
      *        Kafka Connect calls {@code commitRecord}), false to call it on the context
      */
-    SourcePipeline(TaskId id, Context context, ReadStream<SourceRecord> stream, ConverterChain converters,
-                   SharedProducer producer, int maxInFlight, RecordAcks acks,
+    SourcePipeline(TaskId id, Context context, ReadStream<SourceRecord> stream, TransformChain<SourceRecord> transforms,
+                   ConverterChain converters, SharedProducer producer, int maxInFlight, RecordAcks acks,
                    boolean acksOnIoThread, Handler<Throwable> onFailure) {
         this.id = id;
         this.context = context;
         this.stream = stream;
         this.converters = converters;
+        this.transforms = transforms;
         this.producer = producer;
         this.maxInFlight = maxInFlight;
         this.acks = acks;
@@ -148,10 +151,19 @@ final class SourcePipeline {
         }
         ProducerRecord<byte[], byte[]> converted;
         try {
-            converted = converters.toProducerRecord(record);
+            SourceRecord transformed = transforms.isEmpty() ? record : transforms.apply(record);
+            if (transformed == null) {
+                // dropped by a transform: it counts as done for its partition's offset, as in Kafka Connect
+                offsets.ack(offsets.submit(record.sourcePartition(), record.sourceOffset()));
+                if (acks != null && !acksOnIoThread) {
+                    acks.acked(record, null);
+                }
+                return;
+            }
+            converted = converters.toProducerRecord(transformed);
         } catch (RuntimeException e) {
             fail(new org.apache.kafka.connect.errors.DataException(
-                    "Could not convert a record of task " + id + " for topic " + record.topic() + ": " + e.getMessage(), e));
+                    "Could not transform or convert a record of task " + id + " for topic " + record.topic() + ": " + e.getMessage(), e));
             return;
         }
         sources.add(record);

@@ -13,6 +13,7 @@ import io.connectreactive.runtime.TaskServices;
 import io.connectreactive.runtime.TaskVerticle;
 import io.connectreactive.runtime.exec.TaskThread;
 import io.connectreactive.runtime.glue.ConverterChain;
+import io.connectreactive.runtime.glue.TransformChain;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.streams.ReadStream;
@@ -49,6 +50,7 @@ public final class SourceTaskVerticle extends VerticleBase implements TaskVertic
     private TaskThread thread;
     private ClassicSourceStream classicStream;
     private SourcePipeline pipeline;
+    private TransformChain<SourceRecord> transforms = TransformChain.empty();
     private long commitTimer = -1;
     private Future<Void> lastCommit = Future.succeededFuture();
     private boolean failed;
@@ -75,6 +77,7 @@ public final class SourceTaskVerticle extends VerticleBase implements TaskVertic
         try {
             task = PluginRegistry.newInstance(taskClass);
             converters = ConverterChain.create(services.plugins(), services.config(), connectorConfig);
+            transforms = TransformChain.create(services.plugins(), connectorConfig);
             SourceTaskContext ctx = new Context();
             task.initialize(ctx);
             if (task instanceof ReactiveSourceTask reactive) {
@@ -95,7 +98,7 @@ public final class SourceTaskVerticle extends VerticleBase implements TaskVertic
         }
         ConverterChain chain = converters;
         return opened.map(stream -> {
-            pipeline = new SourcePipeline(id, context, stream, chain, services.producer(),
+            pipeline = new SourcePipeline(id, context, stream, transforms, chain, services.producer(),
                     services.config().getInt(WorkerConfig.SOURCE_MAX_IN_FLIGHT),
                     task instanceof ReactiveSourceTask || overridesCommitRecord(taskClass) ? this::commitRecord : null,
                     !(task instanceof ReactiveSourceTask), this::fail);
@@ -158,6 +161,7 @@ public final class SourceTaskVerticle extends VerticleBase implements TaskVertic
                     if (thread != null) {
                         thread.shutdown();
                     }
+                    transforms.close();
                     LOG.info("Task {} stopped", id);
                     return Future.succeededFuture();
                 });
