@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
+import io.connectreactive.config.ConfigProviders;
 import io.connectreactive.config.WorkerConfig;
 import io.connectreactive.herder.ConnectorValidator;
 import io.connectreactive.herder.Herder;
@@ -47,6 +48,7 @@ public final class StandaloneWorker implements AutoCloseable {
     private FileOffsetStore offsets;
     private SharedProducer producer;
     private Metrics metrics;
+    private ConfigProviders configProviders;
     private Herder herder;
     private RestServer rest;
     private int restPort;
@@ -76,7 +78,9 @@ public final class StandaloneWorker implements AutoCloseable {
             producer = new SharedProducer(vertx, producerSettings);
             metrics = new Metrics();
             PluginRegistry plugins = new PluginRegistry();
-            TaskServices services = new TaskServices(config, plugins, offsets, new MemoryStatusStore(), producer, workerId, metrics);
+            configProviders = ConfigProviders.create(config, plugins);
+            TaskServices services = new TaskServices(config, plugins, offsets, new MemoryStatusStore(), producer, workerId, metrics,
+                    configProviders);
             Worker worker = new Worker(vertx, services);
             herder = new StandaloneHerder(vertx, worker, new FileConfigStore(vertx, config.configFile()),
                     services.statuses(), new ConnectorValidator(plugins), clusterId);
@@ -133,6 +137,9 @@ public final class StandaloneWorker implements AutoCloseable {
             if (metrics != null) {
                 metrics.close();
             }
+            if (configProviders != null) {
+                configProviders.close();
+            }
             if (vertx != null) {
                 awaitQuietly(vertx.close());
             }
@@ -142,6 +149,7 @@ public final class StandaloneWorker implements AutoCloseable {
             offsets = null;
             producer = null;
             metrics = null;
+            configProviders = null;
             vertx = null;
             if (broker != null) {
                 broker.close();

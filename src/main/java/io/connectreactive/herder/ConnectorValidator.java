@@ -54,7 +54,7 @@ public final class ConnectorValidator {
     public Class<? extends Connector> validate(Map<String, String> config) {
         String className = config.get(CONNECTOR_CLASS);
         if (className == null || className.isBlank()) {
-            throw new BadRequestException("Connector config " + config + " contains no connector type");
+            throw new BadRequestException("Connector config " + masked(config) + " contains no connector type");
         }
         Class<? extends Connector> connectorClass;
         try {
@@ -92,6 +92,14 @@ public final class ConnectorValidator {
             throw new BadRequestException(message.toString());
         }
         return connectorClass;
+    }
+
+    /** The config for a message: values of keys that look secret are shown as [hidden]. */
+    static Map<String, String> masked(Map<String, String> config) {
+        Map<String, String> out = new java.util.TreeMap<>();
+        config.forEach((k, v) -> out.put(k, k.toLowerCase(java.util.Locale.ROOT).matches(".*(password|secret|credential|token).*")
+                ? "[hidden]" : v));
+        return out;
     }
 
     private void checkConverter(Map<String, String> config, String key, List<String> errors, boolean valueConverter) {

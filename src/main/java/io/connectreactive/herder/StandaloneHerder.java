@@ -94,7 +94,7 @@ public final class StandaloneHerder implements Herder {
     @Override
     public Future<Created<ConnectorInfo>> putConnectorConfig(String name, Map<String, String> config, boolean allowReplace,
                                                              TargetState initialState) {
-        return vertx.executeBlocking(() -> validator.validate(config), false)
+        return vertx.executeBlocking(() -> validator.validate(worker.services().configProviders().resolve(config)), false)
                 .compose(valid -> onContext(() -> change(() -> {
                     ConfigStore.ConnectorEntry existing = configs.connectors().get(name);
                     if (existing != null && !allowReplace) {

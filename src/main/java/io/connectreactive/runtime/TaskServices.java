@@ -16,9 +16,11 @@ import io.connectreactive.storage.StatusStore;
  * @param producer the producer all source tasks share
  * @param workerId this worker's advertised host:port
  * @param metrics the Kafka metrics registry that plugins' own metrics go to
+ * @param configProviders resolve {@code ${provider:path:key}} placeholders before plugins see a config
  */
 public record TaskServices(WorkerConfig config, PluginRegistry plugins, OffsetStore offsets, StatusStore statuses,
-                           SharedProducer producer, String workerId, org.apache.kafka.common.metrics.Metrics metrics) {
+                           SharedProducer producer, String workerId, org.apache.kafka.common.metrics.Metrics metrics,
+                           io.connectreactive.config.ConfigProviders configProviders) {
 
     /** Metrics a task's plugin may register (KIP-877), tagged with its connector and task. */
     public org.apache.kafka.common.metrics.PluginMetrics pluginMetrics(TaskId task) {

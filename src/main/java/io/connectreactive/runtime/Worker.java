@@ -33,7 +33,7 @@ public final class Worker {
 
     private final Vertx vertx;
     private final TaskServices services;
-    private final Map<String, Connector> connectors = new HashMap<>();
+    private final Map<String, RunningConnector> connectors = new HashMap<>();
     private final Map<TaskId, RunningTask> tasks = new LinkedHashMap<>();
 
     public Worker(Vertx vertx, TaskServices services) {
@@ -54,11 +54,11 @@ public final class Worker {
         return vertx.<Connector>executeBlocking(() -> {
             Connector connector = PluginRegistry.newInstance(services.plugins().connectorClass(config.get("connector.class")));
             connector.initialize(ctx);
-            connector.start(config);
+            connector.start(services.configProviders().resolve(config));
             return connector;
         }, false).<Void>map(connector -> {
             // in the returned chain, not a side listener: whoever composes on the result sees it running
-            connectors.put(name, connector);
+            connectors.put(name, new RunningConnector(connector, config));
             services.report(name, target == TargetState.PAUSED ? State.PAUSED : State.RUNNING, null);
             LOG.info("Connector {} started ({})", name, connector.getClass().getName());
             return null;
@@ -72,12 +72,16 @@ public final class Worker {
         return connectors.containsKey(name);
     }
 
-    /** The connector's task configs, each with {@code task.class} added (as Kafka Connect does). */
+    /**
+     * The connector's task configs, each with {@code task.class} added (as Kafka Connect does), and
+     * with values that came from config providers put back as their placeholders.
+     */
     public Future<List<Map<String, String>>> taskConfigs(String name, int maxTasks) {
-        Connector connector = connectors.get(name);
-        if (connector == null) {
+        RunningConnector running = connectors.get(name);
+        if (running == null) {
             return Future.failedFuture(new ConnectException("Connector " + name + " is not running"));
         }
+        Connector connector = running.connector();
         return vertx.executeBlocking(() -> {
             Class<? extends Task> taskClass = connector.taskClass();
             List<Map<String, String>> configs = connector.taskConfigs(maxTasks);
@@ -87,16 +91,17 @@ public final class Worker {
                 withClass.put(TASK_CLASS, taskClass.getName());
                 out.add(withClass);
             }
-            return out;
+            return services.configProviders().unresolve(running.rawConfig(), out);
         }, false);
     }
 
     /** Stops a running connector (not its tasks). */
     public Future<Void> stopConnector(String name) {
-        Connector connector = connectors.remove(name);
-        if (connector == null) {
+        RunningConnector running = connectors.remove(name);
+        if (running == null) {
             return Future.succeededFuture();
         }
+        Connector connector = running.connector();
         return vertx.<Void>executeBlocking(() -> {
             connector.stop();
             return null;
@@ -204,6 +209,9 @@ public final class Worker {
         } catch (RuntimeException e) {
             return "unknown";
         }
+    }
+
+    private record RunningConnector(Connector connector, Map<String, String> rawConfig) {
     }
 
     private record RunningTask(TaskVerticle verticle, Future<String> deployment) {

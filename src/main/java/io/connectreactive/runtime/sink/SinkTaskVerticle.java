@@ -58,8 +58,8 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
     private final TaskServices services;
     private final TaskId id;
     private final Class<? extends SinkTask> taskClass;
-    private final Map<String, String> connectorConfig;
-    private final Map<String, String> taskConfig;
+    private Map<String, String> connectorConfig;
+    private Map<String, String> taskConfig;
     private boolean paused;
 
     private SinkTask task;
@@ -95,8 +95,23 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
         return id;
     }
 
+    /** Resolves config-provider placeholders (they may read files: off the event loop), then starts. */
     @Override
     public Future<?> start() {
+        return vertx.<Void>executeBlocking(() -> {
+            connectorConfig = services.configProviders().resolve(connectorConfig);
+            taskConfig = services.configProviders().resolve(taskConfig);
+            return null;
+        }, false).transform(ar -> {
+            if (ar.failed()) {
+                fail(ar.cause());
+                return Future.succeededFuture();
+            }
+            return startResolved();
+        });
+    }
+
+    private Future<?> startResolved() {
         Future<Void> started;
         try {
             task = PluginRegistry.newInstance(taskClass);

@@ -41,8 +41,8 @@ public final class SourceTaskVerticle extends VerticleBase implements TaskVertic
 
     private final TaskServices services;
     private final TaskId id;
-    private final Map<String, String> connectorConfig;
-    private final Map<String, String> taskConfig;
+    private Map<String, String> connectorConfig;
+    private Map<String, String> taskConfig;
     private final Class<? extends SourceTask> taskClass;
     private boolean paused;
 
@@ -70,8 +70,23 @@ public final class SourceTaskVerticle extends VerticleBase implements TaskVertic
         return id;
     }
 
+    /** Resolves config-provider placeholders (they may read files: off the event loop), then starts. */
     @Override
     public Future<?> start() {
+        return vertx.<Void>executeBlocking(() -> {
+            connectorConfig = services.configProviders().resolve(connectorConfig);
+            taskConfig = services.configProviders().resolve(taskConfig);
+            return null;
+        }, false).transform(ar -> {
+            if (ar.failed()) {
+                fail(ar.cause());
+                return Future.succeededFuture();
+            }
+            return startResolved();
+        });
+    }
+
+    private Future<?> startResolved() {
         Future<ReadStream<SourceRecord>> opened;
         ConverterChain converters;
         try {
