@@ -49,6 +49,7 @@ public final class StandaloneWorker implements AutoCloseable {
     private SharedProducer producer;
     private Metrics metrics;
     private ConfigProviders configProviders;
+    private Admin admin;
     private Herder herder;
     private RestServer rest;
     private int restPort;
@@ -79,8 +80,10 @@ public final class StandaloneWorker implements AutoCloseable {
             metrics = new Metrics();
             PluginRegistry plugins = new PluginRegistry();
             configProviders = ConfigProviders.create(config, plugins);
+            admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
+                    AdminClientConfig.CLIENT_ID_CONFIG, "connect-reactive-admin"));
             TaskServices services = new TaskServices(config, plugins, offsets, new MemoryStatusStore(), producer, workerId, metrics,
-                    configProviders);
+                    configProviders, admin);
             Worker worker = new Worker(vertx, services);
             herder = new StandaloneHerder(vertx, worker, new FileConfigStore(vertx, config.configFile()),
                     services.statuses(), new ConnectorValidator(plugins), clusterId);
@@ -140,6 +143,9 @@ public final class StandaloneWorker implements AutoCloseable {
             if (configProviders != null) {
                 configProviders.close();
             }
+            if (admin != null) {
+                admin.close(java.time.Duration.ofSeconds(5));
+            }
             if (vertx != null) {
                 awaitQuietly(vertx.close());
             }
@@ -150,6 +156,7 @@ public final class StandaloneWorker implements AutoCloseable {
             producer = null;
             metrics = null;
             configProviders = null;
+            admin = null;
             vertx = null;
             if (broker != null) {
                 broker.close();

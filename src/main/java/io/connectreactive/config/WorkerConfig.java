@@ -32,6 +32,7 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String TASK_SHUTDOWN_TIMEOUT_MS = "task.shutdown.graceful.timeout.ms";
     public static final String LISTENERS = "listeners";
     public static final String PLUGIN_PATH = "plugin.path";
+    public static final String TOPIC_CREATION_ENABLE = "topic.creation.enable";
     public static final String DATA_DIR = "runtime.data.dir";
     public static final String CONFIG_STORAGE_FILE = "runtime.config.storage.file.filename";
     public static final String EMBEDDED_KAFKA_PORT = "runtime.embedded.kafka.port";
@@ -63,6 +64,8 @@ public final class WorkerConfig extends AbstractConfig {
                     "REST listener, as http://host:port (an empty host means every interface).")
             .define(PLUGIN_PATH, Type.LIST, null, Importance.LOW,
                     "Directories of plugins. Not yet isolated: connector classes are found on the class path.")
+            .define(TOPIC_CREATION_ENABLE, Type.BOOLEAN, true, Importance.LOW,
+                    "Whether source connectors may create their topics with topic.creation.* settings (KIP-158).")
             .define(DATA_DIR, Type.STRING, "data", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
                     "Directory for the worker's files: connector configs, offsets and the embedded broker's data.")
             .define(CONFIG_STORAGE_FILE, Type.STRING, null, Importance.LOW,

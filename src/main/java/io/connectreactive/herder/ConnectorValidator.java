@@ -73,6 +73,9 @@ public final class ConnectorValidator {
             checkSinkTopics(config, errors);
         }
         errors.addAll(TransformChain.validate(plugins, config));
+        if (org.apache.kafka.connect.source.SourceConnector.class.isAssignableFrom(connectorClass)) {
+            errors.addAll(io.connectreactive.kafka.TopicCreation.validate(config));
+        }
         Connector connector = PluginRegistry.newInstance(connectorClass);
         try {
             Config result = connector.validate(config);

@@ -17,10 +17,12 @@ import io.connectreactive.storage.StatusStore;
  * @param workerId this worker's advertised host:port
  * @param metrics the Kafka metrics registry that plugins' own metrics go to
  * @param configProviders resolve {@code ${provider:path:key}} placeholders before plugins see a config
+ * @param admin the worker's Kafka admin client (topic creation, consumer group offsets)
  */
 public record TaskServices(WorkerConfig config, PluginRegistry plugins, OffsetStore offsets, StatusStore statuses,
                            SharedProducer producer, String workerId, org.apache.kafka.common.metrics.Metrics metrics,
-                           io.connectreactive.config.ConfigProviders configProviders) {
+                           io.connectreactive.config.ConfigProviders configProviders,
+                           org.apache.kafka.clients.admin.Admin admin) {
 
     /** Metrics a task's plugin may register (KIP-877), tagged with its connector and task. */
     public org.apache.kafka.common.metrics.PluginMetrics pluginMetrics(TaskId task) {

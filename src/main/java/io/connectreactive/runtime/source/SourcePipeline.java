@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.connectreactive.kafka.SharedProducer;
+import io.connectreactive.kafka.TopicCreation;
 import io.connectreactive.runtime.TaskId;
 import io.connectreactive.runtime.glue.ConverterChain;
 import io.connectreactive.runtime.glue.TransformChain;
@@ -39,6 +40,9 @@ final class SourcePipeline {
     private final ReadStream<SourceRecord> stream;
     private final ConverterChain converters;
     private final TransformChain<SourceRecord> transforms;
+    private final TopicCreation topicCreation;
+    private final java.util.Set<String> knownTopics = new java.util.HashSet<>();
+    private int topicsBeingCreated;
     private final SharedProducer producer;
     private final int maxInFlight;
     private final RecordAcks acks;
@@ -65,13 +69,14 @@ final class SourcePipeline {
      *        Kafka Connect calls {@code commitRecord}), false to call it on the context
      */
     SourcePipeline(TaskId id, Context context, ReadStream<SourceRecord> stream, TransformChain<SourceRecord> transforms,
-                   ConverterChain converters, SharedProducer producer, int maxInFlight, RecordAcks acks,
+                   TopicCreation topicCreation, ConverterChain converters, SharedProducer producer, int maxInFlight, RecordAcks acks,
                    boolean acksOnIoThread, Handler<Throwable> onFailure) {
         this.id = id;
         this.context = context;
         this.stream = stream;
         this.converters = converters;
         this.transforms = transforms;
+        this.topicCreation = topicCreation;
         this.producer = producer;
         this.maxInFlight = maxInFlight;
         this.acks = acks;
@@ -166,6 +171,9 @@ final class SourcePipeline {
                     "Could not transform or convert a record of task " + id + " for topic " + record.topic() + ": " + e.getMessage(), e));
             return;
         }
+        if (topicCreation != null && knownTopics.add(converted.topic())) {
+            createTopic(converted.topic());
+        }
         sources.add(record);
         records.add(converted);
         entries.add(offsets.submit(record.sourcePartition(), record.sourceOffset()));
@@ -179,9 +187,23 @@ final class SourcePipeline {
         }
     }
 
+    /** Records wait (in the pending batch, within the in-flight bound) until their new topic exists. */
+    private void createTopic(String topic) {
+        topicsBeingCreated++;
+        topicCreation.ensure(topic, context).onComplete(ar -> {
+            topicsBeingCreated--;
+            if (ar.failed()) {
+                fail(new org.apache.kafka.connect.errors.ConnectException(
+                        "Task " + id + " could not create topic " + topic + ": " + ar.cause().getMessage(), ar.cause()));
+            } else {
+                sendBatch();
+            }
+        });
+    }
+
     private void sendBatch() {
         sendScheduled = false;
-        if (records.isEmpty()) {
+        if (records.isEmpty() || topicsBeingCreated > 0) {
             return;
         }
         List<SourceRecord> batchSources = sources;

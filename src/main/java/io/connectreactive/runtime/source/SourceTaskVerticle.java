@@ -6,6 +6,7 @@ import java.util.concurrent.TimeUnit;
 import io.connectreactive.api.ReactiveSourceTask;
 import io.connectreactive.api.ReactiveTaskContext;
 import io.connectreactive.config.WorkerConfig;
+import io.connectreactive.kafka.TopicCreation;
 import io.connectreactive.plugin.PluginRegistry;
 import io.connectreactive.runtime.State;
 import io.connectreactive.runtime.TaskId;
@@ -113,7 +114,9 @@ public final class SourceTaskVerticle extends VerticleBase implements TaskVertic
         }
         ConverterChain chain = converters;
         return opened.map(stream -> {
-            pipeline = new SourcePipeline(id, context, stream, transforms, chain, services.producer(),
+            pipeline = new SourcePipeline(id, context, stream, transforms,
+                    TopicCreation.of(services.admin(), services.config().getBoolean(WorkerConfig.TOPIC_CREATION_ENABLE), connectorConfig),
+                    chain, services.producer(),
                     services.config().getInt(WorkerConfig.SOURCE_MAX_IN_FLIGHT),
                     task instanceof ReactiveSourceTask || overridesCommitRecord(taskClass) ? this::commitRecord : null,
                     !(task instanceof ReactiveSourceTask), this::fail);
