@@ -1,13 +1,13 @@
 package io.connectreactive.runtime.exec;
 
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 
 /**
  * The dedicated, named thread ({@code cr-task-<connector>-<n>}) on which a classic task's blocking
@@ -26,21 +26,28 @@ public final class TaskThread {
         });
     }
 
-    /** Runs {@code call} on this thread; the future completes on {@code context}. Never throws. */
+    /**
+     * Runs {@code call} on this thread; the future completes on {@code context}, through the
+     * context's queue: whatever the call itself scheduled there (a {@code SinkTaskContext.offset()}
+     * during {@code put()}, say) runs before the caller hears the result. Never throws.
+     */
     public <T> Future<T> call(Context context, Callable<T> call) {
-        CompletableFuture<T> cf = new CompletableFuture<>();
+        Promise<T> promise = Promise.promise();
         try {
             executor.execute(() -> {
+                T result;
                 try {
-                    cf.complete(call.call());
+                    result = call.call();
                 } catch (Throwable t) {
-                    cf.completeExceptionally(t);
+                    context.runOnContext(v -> promise.fail(t));
+                    return;
                 }
+                context.runOnContext(v -> promise.complete(result));
             });
         } catch (java.util.concurrent.RejectedExecutionException e) {
-            cf.completeExceptionally(new IllegalStateException("task thread already shut down"));
+            return Future.failedFuture(new IllegalStateException("task thread already shut down"));
         }
-        return Future.fromCompletionStage(cf, context);
+        return promise.future();
     }
 
     /** Lets queued calls finish and ends the thread; does not wait. */

@@ -1,0 +1,111 @@
+package io.connectreactive.e2e;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import io.connectreactive.testing.KafkaBroker;
+import io.connectreactive.testing.TestWorker;
+import io.vertx.core.json.JsonArray;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** The connect-api contexts behave as in Kafka Connect: what an unmodified connector relies on. */
+@ExtendWith(KafkaBroker.class)
+class ConnectApiContractTest {
+
+    private static final Map<String, String> STRINGS = Map.of(
+            "value.converter", "org.apache.kafka.connect.storage.StringConverter",
+            // long interval: commits seen here come from the end of the flush cycle or requestCommit
+            "offset.flush.interval.ms", "600000");
+
+    @Test
+    void requestTaskReconfigurationRestartsTasksWithTheNewConfigs(KafkaBroker kafka, @TempDir Path dir) {
+        String topic = KafkaBroker.uniqueTopic("reconf");
+        ContractConnectors.ReconfiguringSource.TASKS.set(1);
+        try (TestWorker worker = TestWorker.start(kafka, dir, Map.of("value.converter", "org.apache.kafka.connect.storage.StringConverter"))) {
+            worker.create("reconf", Map.of("connector.class", ContractConnectors.ReconfiguringSource.class.getName(),
+                    "topic", topic, "tasks.max", "3"));
+            await().atMost(Duration.ofSeconds(30)).until(() -> tasks(worker).size() == 1);
+
+            ContractConnectors.ReconfiguringSource.TASKS.set(2);
+            ContractConnectors.ReconfiguringSource.CONTEXT.get().requestTaskReconfiguration();
+
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                assertThat(tasks(worker)).hasSize(2);
+                assertThat(worker.status("reconf").getJsonArray("tasks"))
+                        .extracting(t -> ((io.vertx.core.json.JsonObject) t).getString("state")).containsOnly("RUNNING");
+            });
+            await().atMost(Duration.ofSeconds(30)).until(() -> kafka.endOffset(topic) >= 30);
+
+            // commitRecord on the producer's thread for each acknowledged record, commit() on the task's own thread
+            assertThat(ContractConnectors.ReconfiguringSource.COMMIT_RECORD_THREADS.get("reconf-1"))
+                    .hasSize(10).allMatch(t -> t.startsWith("kafka-producer-network-thread"));
+        }
+        assertThat(ContractConnectors.ReconfiguringSource.COMMIT_THREADS.get("reconf-1"))
+                .isNotEmpty().allMatch(t -> t.equals("cr-task-reconf-1"));
+    }
+
+    @Test
+    void raiseErrorFailsTheConnector(KafkaBroker kafka, @TempDir Path dir) {
+        String topic = KafkaBroker.uniqueTopic("raise");
+        ContractConnectors.ReconfiguringSource.TASKS.set(1);
+        try (TestWorker worker = TestWorker.start(kafka, dir, STRINGS)) {
+            worker.create("raiser", Map.of("connector.class", ContractConnectors.ReconfiguringSource.class.getName(), "topic", topic));
+            await().atMost(Duration.ofSeconds(30)).until(() -> "RUNNING".equals(
+                    worker.status("raiser").getJsonObject("connector").getString("state")));
+            ContractConnectors.ReconfiguringSource.CONTEXT.get().raiseError(new IllegalStateException("lost the source system"));
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                var connector = worker.status("raiser").getJsonObject("connector");
+                assertThat(connector.getString("state")).isEqualTo("FAILED");
+                assertThat(connector.getString("trace")).contains("lost the source system");
+            });
+        }
+    }
+
+    @Test
+    void sinkContextRewindsPausesResumesAndCommitsOnRequest(KafkaBroker kafka, @TempDir Path dir) throws Exception {
+        String topic = KafkaBroker.uniqueTopic("rewind");
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+            for (int i = 0; i < 10; i++) {
+                producer.send(new ProducerRecord<>(topic, "v" + i));
+            }
+            producer.flush();
+        }
+        try (TestWorker worker = TestWorker.start(kafka, dir, STRINGS);
+             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            worker.create("rewinder", Map.of("connector.class", ContractConnectors.RewindingSink.class.getName(), "topics", topic,
+                    "consumer.override.max.poll.records", "5"));
+            // the first five, then again from offset 0 after the rewind, then to the end
+            await().atMost(Duration.ofSeconds(30)).until(() -> ContractConnectors.RewindingSink.VALUES.size() >= 15);
+            List<Object> values = ContractConnectors.RewindingSink.VALUES;
+            assertThat(values.subList(0, 5)).containsExactly("v0", "v1", "v2", "v3", "v4");
+            assertThat(values.subList(5, 15)).containsExactly("v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9");
+            assertThat(ContractConnectors.RewindingSink.PAUSES.get()).isGreaterThanOrEqualTo(3);
+            // requestCommit commits long before the 10-minute interval
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
+                    admin.listConsumerGroupOffsets("connect-rewinder").partitionsToOffsetAndMetadata().get()
+                            .get(new TopicPartition(topic, 0))).isNotNull()
+                    .satisfies(o -> assertThat(o.offset()).isEqualTo(10L)));
+        }
+    }
+
+    private static JsonArray tasks(TestWorker worker) {
+        return new JsonArray(worker.get("/connectors/reconf/tasks").body());
+    }
+}

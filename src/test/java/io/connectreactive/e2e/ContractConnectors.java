@@ -1,0 +1,199 @@
+package io.connectreactive.e2e;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.connect.connector.ConnectorContext;
+import org.apache.kafka.connect.connector.Task;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.sink.SinkConnector;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.apache.kafka.connect.sink.SinkTask;
+import org.apache.kafka.connect.source.SourceConnector;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.apache.kafka.connect.source.SourceTask;
+
+/** Test connectors that use the parts of Kafka Connect's contexts a connector depends on. */
+final class ContractConnectors {
+
+    private ContractConnectors() {
+    }
+
+    /** A source whose task count changes when it asks for reconfiguration, and whose tasks record commitRecord/commit. */
+    public static class ReconfiguringSource extends SourceConnector {
+        static final AtomicInteger TASKS = new AtomicInteger(1);
+        static final AtomicReference<ConnectorContext> CONTEXT = new AtomicReference<>();
+        static final Map<String, List<String>> COMMIT_RECORD_THREADS = new ConcurrentHashMap<>();
+        static final Map<String, List<String>> COMMIT_THREADS = new ConcurrentHashMap<>();
+        private Map<String, String> props;
+
+        @Override
+        public void start(Map<String, String> props) {
+            this.props = props;
+            CONTEXT.set(context);
+        }
+
+        @Override
+        public Class<? extends Task> taskClass() {
+            return EmittingTask.class;
+        }
+
+        @Override
+        public List<Map<String, String>> taskConfigs(int maxTasks) {
+            List<Map<String, String>> out = new ArrayList<>();
+            for (int i = 0; i < Math.min(maxTasks, TASKS.get()); i++) {
+                Map<String, String> c = new java.util.HashMap<>(props);
+                c.put("task.index", String.valueOf(i));
+                out.add(c);
+            }
+            return out;
+        }
+
+        @Override
+        public void stop() {
+        }
+
+        @Override
+        public ConfigDef config() {
+            return new ConfigDef();
+        }
+
+        @Override
+        public String version() {
+            return "1.0";
+        }
+    }
+
+    /** Emits 10 records once, then idles. */
+    public static class EmittingTask extends SourceTask {
+        private String name;
+        private String topic;
+        private boolean done;
+
+        @Override
+        public String version() {
+            return "1.0";
+        }
+
+        @Override
+        public void start(Map<String, String> props) {
+            name = props.get("name") + "-" + props.get("task.index");
+            topic = props.get("topic");
+        }
+
+        @Override
+        public List<SourceRecord> poll() throws InterruptedException {
+            if (done) {
+                Thread.sleep(50); // a classic task may block in poll(): it has its own thread
+                return null;
+            }
+            done = true;
+            List<SourceRecord> out = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                out.add(new SourceRecord(Map.of("task", name), Map.of("i", i), topic, null, null, null, Schema.STRING_SCHEMA, name + ":" + i));
+            }
+            return out;
+        }
+
+        @Override
+        public void commitRecord(SourceRecord record, RecordMetadata metadata) {
+            ReconfiguringSource.COMMIT_RECORD_THREADS.computeIfAbsent(name, n -> new CopyOnWriteArrayList<>())
+                    .add(Thread.currentThread().getName());
+        }
+
+        @Override
+        public void commit() {
+            ReconfiguringSource.COMMIT_THREADS.computeIfAbsent(name, n -> new CopyOnWriteArrayList<>())
+                    .add(Thread.currentThread().getName());
+        }
+
+        @Override
+        public void stop() {
+        }
+    }
+
+    /**
+     * A sink that rewinds its partition once (SinkTaskContext.offset), pauses and resumes it, and
+     * asks for a commit after every batch (requestCommit).
+     */
+    public static class RewindingSink extends SinkConnector {
+        static final List<Object> VALUES = new CopyOnWriteArrayList<>();
+        static final AtomicInteger PAUSES = new AtomicInteger();
+        private Map<String, String> props;
+
+        @Override
+        public void start(Map<String, String> props) {
+            this.props = props;
+        }
+
+        @Override
+        public Class<? extends Task> taskClass() {
+            return RewindingTask.class;
+        }
+
+        @Override
+        public List<Map<String, String>> taskConfigs(int maxTasks) {
+            return List.of(props);
+        }
+
+        @Override
+        public void stop() {
+        }
+
+        @Override
+        public ConfigDef config() {
+            return new ConfigDef();
+        }
+
+        @Override
+        public String version() {
+            return "1.0";
+        }
+    }
+
+    /** The sink task. */
+    public static class RewindingTask extends SinkTask {
+        private boolean rewound;
+
+        @Override
+        public String version() {
+            return "1.0";
+        }
+
+        @Override
+        public void start(Map<String, String> props) {
+        }
+
+        @Override
+        public void put(Collection<SinkRecord> records) {
+            for (SinkRecord r : records) {
+                RewindingSink.VALUES.add(r.value());
+            }
+            if (!records.isEmpty()) {
+                SinkRecord last = records.stream().reduce((a, b) -> b).get();
+                TopicPartition tp = new TopicPartition(last.topic(), last.kafkaPartition());
+                if (!rewound && RewindingSink.VALUES.size() >= 5) {
+                    rewound = true;
+                    context.offset(tp, 0L);
+                }
+                context.pause(tp);
+                RewindingSink.PAUSES.incrementAndGet();
+                context.resume(tp);
+                context.requestCommit();
+            }
+        }
+
+        @Override
+        public void stop() {
+        }
+    }
+}
