@@ -14,9 +14,14 @@ import org.apache.kafka.connect.source.SourceTask;
  * <p>A connector returns a subclass of this from {@code taskClass()} exactly as it would return a
  * classic {@link SourceTask}; the runtime sees the type and, instead of calling the blocking
  * {@link #poll()}, calls {@link #open} once and reads the returned stream. The stream must honour
- * {@code pause()}, {@code resume()} and {@code fetch(n)}: the runtime pauses it while the task's
- * records in flight to Kafka are at their bound. Ending the stream (its end handler) means the task
- * has no more records; an exception on it fails the task.
+ * {@code pause()}, {@code resume()} and {@code fetch(n)}: the runtime reads it by demand (a few
+ * hundred records per turn of the event loop) and asks for nothing while the task's records in
+ * flight to Kafka are at their bound. An exception on the stream fails the task. Ending the stream
+ * (its end handler) means the task has no more records for now: the task stays RUNNING and its
+ * offsets are still committed. Before {@link #close()} the runtime stops reading the stream.
+ *
+ * <p>The context's {@code offsetStorageReader()} serves stored offsets from memory in this runtime:
+ * it may be called on the event loop.
  *
  * <p>Every method here is called on the task's context (an event loop): none may block. Use the
  * {@link io.vertx.core.Vertx} given in {@link ReactiveTaskContext} for timers and file I/O.
