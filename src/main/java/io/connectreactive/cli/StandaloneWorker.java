@@ -75,7 +75,7 @@ public final class StandaloneWorker implements AutoCloseable {
             producerSettings.put("bootstrap.servers", config.bootstrapServers());
             producer = new SharedProducer(vertx, producerSettings);
             metrics = new Metrics();
-            PluginRegistry plugins = new PluginRegistry();
+            PluginRegistry plugins = new PluginRegistry(config.getList(WorkerConfig.PLUGIN_PATH));
             TaskServices services = new TaskServices(config, plugins, offsets, new MemoryStatusStore(), producer, workerId, metrics);
             Worker worker = new Worker(vertx, services);
             herder = new StandaloneHerder(vertx, worker, new FileConfigStore(vertx, config.configFile()),

@@ -62,7 +62,7 @@ public final class WorkerConfig extends AbstractConfig {
             .define(LISTENERS, Type.LIST, "http://127.0.0.1:8083", Importance.LOW,
                     "REST listener, as http://host:port (an empty host means every interface).")
             .define(PLUGIN_PATH, Type.LIST, null, Importance.LOW,
-                    "Directories of plugins. Not yet isolated: connector classes are found on the class path.")
+                    "Directories of plugins (or plugin jars); each child directory or jar of a listed directory is one plugin with its own class loader.")
             .define(DATA_DIR, Type.STRING, "data", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
                     "Directory for the worker's files: connector configs, offsets and the embedded broker's data.")
             .define(CONFIG_STORAGE_FILE, Type.STRING, null, Importance.LOW,
