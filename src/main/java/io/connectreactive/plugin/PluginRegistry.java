@@ -248,6 +248,12 @@ public final class PluginRegistry {
                 matches.putIfAbsent(d.className(), d.pluginClass());
             }
         }
+        // Kafka Connect's own class, when a plugin provides it, wins over ours that stands in for it
+        RUNTIME_ALIASES.forEach((kafkaClass, ours) -> {
+            if (matches.containsKey(kafkaClass)) {
+                matches.remove(ours);
+            }
+        });
         if (matches.size() == 1) {
             return matches.values().iterator().next().asSubclass(kind);
         }
