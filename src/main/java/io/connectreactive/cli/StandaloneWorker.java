@@ -78,9 +78,10 @@ public final class StandaloneWorker implements AutoCloseable {
             PluginRegistry plugins = new PluginRegistry(config.getList(WorkerConfig.PLUGIN_PATH));
             TaskServices services = new TaskServices(config, plugins, offsets, new MemoryStatusStore(), producer, workerId, metrics);
             Worker worker = new Worker(vertx, services);
+            ConnectorValidator validator = new ConnectorValidator(plugins);
             herder = new StandaloneHerder(vertx, worker, new FileConfigStore(vertx, config.configFile()),
-                    services.statuses(), new ConnectorValidator(plugins), clusterId);
-            rest = new RestServer(vertx, new WorkerConfig.Listener(listener.host(), restPort), herder);
+                    services.statuses(), validator, clusterId);
+            rest = new RestServer(vertx, new WorkerConfig.Listener(listener.host(), restPort), herder, plugins, validator);
             await(offsets.start());
             await(rest.start());
             await(herder.start());
