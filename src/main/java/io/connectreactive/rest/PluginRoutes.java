@@ -83,12 +83,11 @@ final class PluginRoutes {
     /** {@code GET /connector-plugins/{plugin}/config}: the plugin's config keys (a connector's with the common ones). */
     private void config(RoutingContext ctx) {
         String name = ctx.pathParam("plugin");
-        PluginDesc plugin = plugins.find(name).orElse(null);
-        if (plugin == null) {
-            ErrorMapper.respond(ctx, new NotFoundException("Unknown plugin " + name + "."));
-            return;
-        }
-        ConnectorRoutes.reply(ctx, 200, vertx.executeBlocking(() -> validator.pluginConfig(plugin), false).map(keys -> {
+        // resolving a name may load classes: off the event loop
+        ConnectorRoutes.reply(ctx, 200, vertx.executeBlocking(() -> {
+            PluginDesc plugin = plugins.find(name).orElseThrow(() -> new NotFoundException("Unknown plugin " + name + "."));
+            return validator.pluginConfig(plugin);
+        }, false).map(keys -> {
             JsonArray out = new JsonArray();
             keys.forEach(k -> out.add(keyInfo(k)));
             return out;
@@ -115,14 +114,15 @@ final class PluginRoutes {
                     "Included connector type " + included + " does not match request type " + name));
             return;
         }
-        try {
-            plugins.connectorClass(name);
-        } catch (PluginRegistry.PluginNotFoundException e) {
-            ErrorMapper.respond(ctx, new NotFoundException("Unknown connector plugin " + name + ": " + e.getMessage()));
-            return;
-        }
-        ConnectorRoutes.reply(ctx, 200, vertx.executeBlocking(() -> validator.validateConfig(config), false)
-                .map(PluginRoutes::configInfos));
+        // resolving a name may load classes, validating runs plugin code: off the event loop
+        ConnectorRoutes.reply(ctx, 200, vertx.executeBlocking(() -> {
+            try {
+                plugins.connectorClass(name);
+            } catch (PluginRegistry.PluginNotFoundException e) {
+                throw new NotFoundException("Unknown connector plugin " + name + ": " + e.getMessage());
+            }
+            return validator.validateConfig(config);
+        }, false).map(PluginRoutes::configInfos));
     }
 
     /** The body as a flat map of strings; numbers and booleans are taken as their text, nulls dropped. */

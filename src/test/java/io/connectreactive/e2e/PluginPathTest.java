@@ -56,7 +56,7 @@ class PluginPathTest {
     @Test
     void pluginsBundlingDifferentLibraryVersionsEachSeeTheirOwnInTheirTasks(KafkaBroker kafka, @TempDir Path dir) {
         String topic = KafkaBroker.uniqueTopic("plugin-libs");
-        Path plugins = TestPlugins.buildLibraryVersionPlugins(dir.resolve("plugins"));
+        Path plugins = TestPlugins.buildLibraryVersionPlugins(dir.resolve("build"));
         try (TestWorker worker = TestWorker.start(kafka, dir.resolve("worker"), Map.of(
                 WorkerConfig.PLUGIN_PATH, plugins.toString(),
                 "value.converter", "org.apache.kafka.connect.storage.StringConverter"))) {

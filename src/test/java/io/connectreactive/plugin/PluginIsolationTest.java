@@ -23,12 +23,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class PluginIsolationTest {
 
     @TempDir
-    static Path plugins;
+    static Path work;
     private static PluginRegistry registry;
 
     @BeforeAll
     static void buildPlugins() {
-        TestPlugins.buildLibraryVersionPlugins(plugins);
+        Path plugins = TestPlugins.buildLibraryVersionPlugins(work);
         registry = new PluginRegistry(List.of(plugins.toString(), TestPlugins.kafkaPluginPath().toString()));
     }
 

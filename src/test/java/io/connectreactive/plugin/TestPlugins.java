@@ -50,22 +50,25 @@ public final class TestPlugins {
     }
 
     /**
-     * Builds the two library-version plugins under {@code root}: {@code root/old-lib-plugin/} and
-     * {@code root/new-lib-plugin/}, each with its connector jar and its picocli jar.
+     * Builds the two library-version plugins in {@code workDir/plugins}: {@code old-lib-plugin/} and
+     * {@code new-lib-plugin/}, each with its connector jar and its picocli jar (sources and classes
+     * go to {@code workDir/build}).
      *
-     * @return {@code root}, a plugin.path element
+     * @return {@code workDir/plugins}, a plugin.path element
      */
-    public static Path buildLibraryVersionPlugins(Path root) {
+    public static Path buildLibraryVersionPlugins(Path workDir) {
         Path libs = Path.of(System.getProperty("test.libs.dir", "target/test-libs"));
-        build(root.resolve("old-lib-plugin"), "example.oldlib", true, libs.resolve("picocli-old").resolve("picocli-4.7.5.jar"));
-        build(root.resolve("new-lib-plugin"), "example.newlib", false, libs.resolve("picocli-new").resolve("picocli-4.7.6.jar"));
+        Path root = workDir.resolve("plugins");
+        Path build = workDir.resolve("build");
+        build(root.resolve("old-lib-plugin"), build, "example.oldlib", true, libs.resolve("picocli-old").resolve("picocli-4.7.5.jar"));
+        build(root.resolve("new-lib-plugin"), build, "example.newlib", false, libs.resolve("picocli-new").resolve("picocli-4.7.6.jar"));
         return root;
     }
 
-    private static void build(Path pluginDir, String pkg, boolean manifests, Path library) {
+    private static void build(Path pluginDir, Path build, String pkg, boolean manifests, Path library) {
         try {
-            Path src = Files.createDirectories(pluginDir.resolveSibling(pluginDir.getFileName() + "-src"));
-            Path classes = Files.createDirectories(pluginDir.resolveSibling(pluginDir.getFileName() + "-classes"));
+            Path src = Files.createDirectories(build.resolve(pkg).resolve("src"));
+            Path classes = Files.createDirectories(build.resolve(pkg).resolve("classes"));
             List<Path> sources = new ArrayList<>();
             sources.add(write(src, pkg, "LibVersionSourceConnector", connectorSource(pkg)));
             sources.add(write(src, pkg, "LibVersionSourceTask", taskSource(pkg)));

@@ -40,7 +40,7 @@ class PluginRoutesTest {
 
     @BeforeAll
     void startWorker(KafkaBroker kafka, @TempDir Path dir) {
-        Path libPlugins = TestPlugins.buildLibraryVersionPlugins(dir.resolve("plugins"));
+        Path libPlugins = TestPlugins.buildLibraryVersionPlugins(dir.resolve("build"));
         worker = TestWorker.start(kafka, dir.resolve("worker"), Map.of(WorkerConfig.PLUGIN_PATH,
                 TestPlugins.kafkaPluginPath() + "," + libPlugins));
     }
