@@ -78,16 +78,17 @@ public final class StandaloneWorker implements AutoCloseable {
             producerSettings.put("bootstrap.servers", config.bootstrapServers());
             producer = new SharedProducer(vertx, producerSettings);
             metrics = new Metrics();
-            PluginRegistry plugins = new PluginRegistry();
+            PluginRegistry plugins = new PluginRegistry(config.getList(WorkerConfig.PLUGIN_PATH));
             configProviders = ConfigProviders.create(config, plugins);
             admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
                     AdminClientConfig.CLIENT_ID_CONFIG, "connect-reactive-admin"));
             TaskServices services = new TaskServices(config, plugins, offsets, new MemoryStatusStore(), producer, workerId, metrics,
                     configProviders, admin);
             Worker worker = new Worker(vertx, services);
+            ConnectorValidator validator = new ConnectorValidator(plugins);
             herder = new StandaloneHerder(vertx, worker, new FileConfigStore(vertx, config.configFile()),
-                    services.statuses(), new ConnectorValidator(plugins), clusterId);
-            rest = new RestServer(vertx, new WorkerConfig.Listener(listener.host(), restPort), herder);
+                    services.statuses(), validator, clusterId);
+            rest = new RestServer(vertx, new WorkerConfig.Listener(listener.host(), restPort), herder, plugins, validator);
             await(offsets.start());
             await(rest.start());
             await(herder.start());

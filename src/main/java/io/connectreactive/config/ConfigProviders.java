@@ -55,8 +55,11 @@ public final class ConfigProviders implements AutoCloseable {
                 throw new ConfigException(classKey, null, "config provider " + alias + " has no class");
             }
             try {
-                ConfigProvider provider = PluginRegistry.newInstance(plugins.pluginClass(className.trim(), ConfigProvider.class));
-                provider.configure(worker.withPrefix(CONFIG_PROVIDERS + "." + alias + ".param."));
+                Class<? extends ConfigProvider> type = plugins.configProviderClass(className.trim());
+                ConfigProvider provider = plugins.newPlugin(type);
+                try (var s = plugins.swap(type)) {
+                    provider.configure(worker.withPrefix(CONFIG_PROVIDERS + "." + alias + ".param."));
+                }
                 providers.put(alias, provider);
             } catch (RuntimeException e) {
                 throw new ConfigException(classKey, className, e.getMessage());

@@ -63,7 +63,7 @@ public final class WorkerConfig extends AbstractConfig {
             .define(LISTENERS, Type.LIST, "http://127.0.0.1:8083", Importance.LOW,
                     "REST listener, as http://host:port (an empty host means every interface).")
             .define(PLUGIN_PATH, Type.LIST, null, Importance.LOW,
-                    "Directories of plugins. Not yet isolated: connector classes are found on the class path.")
+                    "Directories of plugins (or plugin jars); each child directory or jar of a listed directory is one plugin with its own class loader.")
             .define(TOPIC_CREATION_ENABLE, Type.BOOLEAN, true, Importance.LOW,
                     "Whether source connectors may create their topics with topic.creation.* settings (KIP-158).")
             .define(DATA_DIR, Type.STRING, "data", new ConfigDef.NonEmptyString(), Importance.MEDIUM,

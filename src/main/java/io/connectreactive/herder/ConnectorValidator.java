@@ -1,44 +1,89 @@
 package io.connectreactive.herder;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
 import io.connectreactive.config.WorkerConfig;
+import io.connectreactive.herder.ConfigInfos.ConfigInfo;
+import io.connectreactive.herder.ConfigInfos.ConfigKeyInfo;
+import io.connectreactive.herder.ConfigInfos.ConfigValueInfo;
+import io.connectreactive.plugin.LoaderSwap;
+import io.connectreactive.plugin.PluginDesc;
+import io.connectreactive.kafka.TopicCreation;
 import io.connectreactive.plugin.PluginRegistry;
+import io.connectreactive.runtime.glue.TransformChain;
+import org.apache.kafka.connect.source.SourceConnector;
 import io.connectreactive.runtime.glue.TransformChain;
 import org.apache.kafka.common.config.Config;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.Width;
 import org.apache.kafka.common.config.ConfigValue;
 import org.apache.kafka.connect.connector.Connector;
+import org.apache.kafka.connect.errors.NotFoundException;
 import org.apache.kafka.connect.sink.SinkConnector;
+import org.apache.kafka.connect.storage.Converter;
+import org.apache.kafka.connect.storage.HeaderConverter;
+import org.apache.kafka.connect.transforms.Transformation;
+import org.apache.kafka.connect.transforms.predicates.Predicate;
 
 /**
- * Validates a connector config as Kafka Connect's herder does before accepting it: the common
- * connector keys, the converters it names, the sink's topics, then the connector's own
- * {@code validate()}. Instantiates the connector, so call it off the event loop.
+ * Validates a connector config as Kafka Connect's herder does: the common connector keys, the
+ * converters it names, a sink's topics, then the connector's own {@code validate()} (under the
+ * plugin's class loader). {@link #validateConfig} gives Kafka Connect's {@link ConfigInfos} for
+ * {@code PUT /connector-plugins/{plugin}/config/validate}; {@link #validate} turns errors into the
+ * 400 that creating or updating a connector answers. Instantiates plugins, so call it off the
+ * event loop. Thread-safe.
  */
 public final class ConnectorValidator {
 
     public static final String NAME = "name";
     public static final String CONNECTOR_CLASS = "connector.class";
     public static final String TASKS_MAX = "tasks.max";
+    public static final String TRANSFORMS = "transforms";
+    public static final String PREDICATES = "predicates";
+    public static final String TOPICS = "topics";
+    public static final String TOPICS_REGEX = "topics.regex";
+
+    private static final String COMMON_GROUP = "Common";
 
     /** The keys common to every connector (Kafka Connect's ConnectorConfig, the part implemented). */
     public static final ConfigDef COMMON = new ConfigDef()
             .define(NAME, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyStringWithoutControlChars(),
-                    Importance.HIGH, "Globally unique name to use for this connector.")
+                    Importance.HIGH, "Globally unique name to use for this connector.",
+                    COMMON_GROUP, 1, Width.MEDIUM, "Connector name")
             .define(CONNECTOR_CLASS, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, Importance.HIGH,
-                    "Name or alias of the class for this connector.")
+                    "Name or alias of the class for this connector. Must be a subclass of "
+                            + "org.apache.kafka.connect.connector.Connector: the full class name, the simple name, "
+                            + "or the simple name without \"Connector\".",
+                    COMMON_GROUP, 2, Width.LONG, "Connector class")
             .define(TASKS_MAX, Type.INT, 1, ConfigDef.Range.atLeast(1), Importance.HIGH,
-                    "Maximum number of tasks to use for this connector.")
-            .define(WorkerConfig.KEY_CONVERTER, Type.STRING, null, Importance.LOW, "Key converter; the worker's when absent.")
-            .define(WorkerConfig.VALUE_CONVERTER, Type.STRING, null, Importance.LOW, "Value converter; the worker's when absent.")
-            .define(WorkerConfig.HEADER_CONVERTER, Type.STRING, null, Importance.LOW, "Header converter; the worker's when absent.");
+                    "Maximum number of tasks to use for this connector.", COMMON_GROUP, 3, Width.SHORT, "Tasks max")
+            .define(WorkerConfig.KEY_CONVERTER, Type.STRING, null, Importance.LOW,
+                    "Converter class for record keys; the worker's when absent.", COMMON_GROUP, 4, Width.SHORT, "Key converter class")
+            .define(WorkerConfig.VALUE_CONVERTER, Type.STRING, null, Importance.LOW,
+                    "Converter class for record values; the worker's when absent.", COMMON_GROUP, 5, Width.SHORT, "Value converter class")
+            .define(WorkerConfig.HEADER_CONVERTER, Type.STRING, null, Importance.LOW,
+                    "HeaderConverter class for record headers; the worker's when absent.", COMMON_GROUP, 6, Width.SHORT,
+                    "Header converter class")
+            .define(TRANSFORMS, Type.LIST, "", Importance.LOW,
+                    "Aliases for the transformations to be applied to records, in order.", "Transforms", 1, Width.LONG, "Transforms")
+            .define(PREDICATES, Type.LIST, "", Importance.LOW,
+                    "Aliases for the predicates used by transformations.", "Predicates", 1, Width.LONG, "Predicates");
+
+    /** The common keys of a sink connector: {@link #COMMON} and its topics. */
+    public static final ConfigDef COMMON_SINK = new ConfigDef(COMMON)
+            .define(TOPICS, Type.LIST, "", Importance.HIGH,
+                    "List of topics to consume, separated by commas.", COMMON_GROUP, 4, Width.LONG, "Topics")
+            .define(TOPICS_REGEX, Type.STRING, "", Importance.HIGH,
+                    "Regular expression giving topics to consume.", COMMON_GROUP, 4, Width.LONG, "Topics regex");
 
     private final PluginRegistry plugins;
 
@@ -52,49 +97,69 @@ public final class ConnectorValidator {
      * @throws BadRequestException naming every problem, in Kafka Connect's wording
      */
     public Class<? extends Connector> validate(Map<String, String> config) {
-        String className = config.get(CONNECTOR_CLASS);
-        if (className == null || className.isBlank()) {
-            throw new BadRequestException("Connector config " + masked(config) + " contains no connector type");
-        }
-        Class<? extends Connector> connectorClass;
-        try {
-            connectorClass = plugins.connectorClass(className);
-        } catch (PluginRegistry.PluginNotFoundException e) {
-            throw new BadRequestException(e.getMessage());
-        }
-        List<String> errors = new ArrayList<>();
-        for (ConfigValue v : COMMON.validate(config)) {
-            errors.addAll(v.errorMessages());
-        }
-        checkConverter(config, WorkerConfig.KEY_CONVERTER, errors, true);
-        checkConverter(config, WorkerConfig.VALUE_CONVERTER, errors, true);
-        checkConverter(config, WorkerConfig.HEADER_CONVERTER, errors, false);
-        if (SinkConnector.class.isAssignableFrom(connectorClass)) {
-            checkSinkTopics(config, errors);
-        }
-        errors.addAll(TransformChain.validate(plugins, config));
-        if (org.apache.kafka.connect.source.SourceConnector.class.isAssignableFrom(connectorClass)) {
-            errors.addAll(io.connectreactive.kafka.TopicCreation.validate(config));
-        }
-        Connector connector = PluginRegistry.newInstance(connectorClass);
-        try {
-            Config result = connector.validate(config);
-            if (result != null) {
-                for (ConfigValue v : result.configValues()) {
-                    errors.addAll(v.errorMessages());
-                }
-            }
-        } catch (RuntimeException e) {
-            errors.add("The connector's validate() failed: " + e);
-        }
-        if (!errors.isEmpty()) {
+        Class<? extends Connector> connectorClass = connectorClass(config);
+        ConfigInfos result = validateConfig(config, connectorClass);
+        if (result.errorCount() > 0) {
             StringBuilder message = new StringBuilder("Connector configuration is invalid and contains the following ")
-                    .append(errors.size()).append(" error(s):");
-            errors.forEach(e -> message.append('\n').append(e));
+                    .append(result.errorCount()).append(" error(s):");
+            for (ConfigInfo c : result.configs()) {
+                c.value().errors().forEach(e -> message.append('\n').append(e));
+            }
             message.append("\nYou can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`");
             throw new BadRequestException(message.toString());
         }
         return connectorClass;
+    }
+
+    /**
+     * Kafka Connect's validation result for {@code config}: every common key and every key of the
+     * connector, each with its errors. Errors in the config are in the result, not thrown.
+     *
+     * @throws BadRequestException when {@code connector.class} is missing or names no connector
+     */
+    public ConfigInfos validateConfig(Map<String, String> config) {
+        return validateConfig(config, connectorClass(config));
+    }
+
+    /**
+     * The config keys of a plugin ({@code GET /connector-plugins/{plugin}/config}): for a connector
+     * the common connector keys and its own; for a converter, transformation or predicate its own.
+     */
+    public List<ConfigKeyInfo> pluginConfig(PluginDesc plugin) {
+        List<ConfigKeyInfo> out = new ArrayList<>();
+        if (plugin.type().isConnector()) {
+            commonDef(plugin.pluginClass()).configKeys().values().forEach(k -> out.add(ConfigKeyInfo.of(k)));
+        }
+        ConfigDef own;
+        try (LoaderSwap s = plugins.swap(plugin.pluginClass())) {
+            Object instance = plugins.newPlugin(plugin.pluginClass());
+            own = switch (plugin.type()) {
+                case SOURCE, SINK -> ((Connector) instance).config();
+                case CONVERTER -> ((Converter) instance).config();
+                case HEADER_CONVERTER -> ((HeaderConverter) instance).config();
+                case TRANSFORMATION -> ((Transformation<?>) instance).config();
+                case PREDICATE -> ((Predicate<?>) instance).config();
+                case CONFIG_PROVIDER -> throw new NotFoundException("Unknown plugin " + plugin.className() + ".");
+            };
+        }
+        if (own != null) {
+            Set<String> seen = new LinkedHashSet<>();
+            out.forEach(k -> seen.add(k.name()));
+            own.configKeys().values().stream().filter(k -> seen.add(k.name)).forEach(k -> out.add(ConfigKeyInfo.of(k)));
+        }
+        return out;
+    }
+
+    private Class<? extends Connector> connectorClass(Map<String, String> config) {
+        String className = config.get(CONNECTOR_CLASS);
+        if (className == null || className.isBlank()) {
+            throw new BadRequestException("Connector config " + masked(config) + " contains no connector type");
+        }
+        try {
+            return plugins.connectorClass(className);
+        } catch (PluginRegistry.PluginNotFoundException e) {
+            throw new BadRequestException(e.getMessage());
+        }
     }
 
     /** The config for a message: values of keys that look secret are shown as [hidden]. */
@@ -105,7 +170,94 @@ public final class ConnectorValidator {
         return out;
     }
 
-    private void checkConverter(Map<String, String> config, String key, List<String> errors, boolean valueConverter) {
+    private static ConfigDef commonDef(Class<?> connectorClass) {
+        return SinkConnector.class.isAssignableFrom(connectorClass) ? COMMON_SINK : COMMON;
+    }
+
+    private ConfigInfos validateConfig(Map<String, String> config, Class<? extends Connector> connectorClass) {
+        ConfigDef common = commonDef(connectorClass);
+        Map<String, ConfigValue> commonValues = common.validateAll(config);
+        checkConverter(config, WorkerConfig.KEY_CONVERTER, commonValues, true);
+        checkConverter(config, WorkerConfig.VALUE_CONVERTER, commonValues, true);
+        checkConverter(config, WorkerConfig.HEADER_CONVERTER, commonValues, false);
+        if (common == COMMON_SINK) {
+            checkSinkTopics(config, commonValues.get(TOPICS), commonValues.get(TOPICS_REGEX));
+        }
+        TransformChain.validate(plugins, config).forEach(commonValues.get(TRANSFORMS)::addErrorMessage);
+        List<String> topicCreationErrors = SourceConnector.class.isAssignableFrom(connectorClass)
+                ? TopicCreation.validate(config) : List.of();
+
+        Map<String, ConfigInfo> out = new LinkedHashMap<>();
+        Set<String> groups = new LinkedHashSet<>();
+        for (ConfigDef.ConfigKey key : common.configKeys().values()) {
+            out.put(key.name, new ConfigInfo(ConfigKeyInfo.of(key), valueInfo(commonValues.get(key.name), key.type)));
+            if (key.group != null) {
+                groups.add(key.group);
+            }
+        }
+
+        ConfigDef own = null;
+        List<ConfigValue> ownValues = List.of();
+        try (LoaderSwap s = plugins.swap(connectorClass)) {
+            Connector connector = PluginRegistry.newInstance(connectorClass);
+            own = connector.config();
+            Config result = connector.validate(config);
+            if (result != null && result.configValues() != null) {
+                ownValues = result.configValues();
+            }
+        } catch (RuntimeException e) {
+            ConfigValue cls = commonValues.get(CONNECTOR_CLASS);
+            cls.addErrorMessage("The connector's validate() failed: " + e);
+            out.put(CONNECTOR_CLASS, new ConfigInfo(out.get(CONNECTOR_CLASS).definition(), valueInfo(cls, Type.STRING)));
+        }
+        Map<String, ConfigDef.ConfigKey> ownKeys = own == null ? Map.of() : own.configKeys();
+        for (ConfigDef.ConfigKey key : ownKeys.values()) {
+            if (key.group != null) {
+                groups.add(key.group);
+            }
+        }
+        for (ConfigValue v : ownValues) {
+            ConfigInfo existing = out.get(v.name());
+            ConfigDef.ConfigKey key = ownKeys.get(v.name());
+            if (existing != null) {
+                // a common key the connector also validates: one entry, both sets of errors
+                if (!v.errorMessages().isEmpty()) {
+                    List<String> errors = new ArrayList<>(existing.value().errors());
+                    v.errorMessages().stream().filter(e -> !errors.contains(e)).forEach(errors::add);
+                    ConfigValueInfo old = existing.value();
+                    out.put(v.name(), new ConfigInfo(existing.definition(),
+                            new ConfigValueInfo(old.name(), old.value(), old.recommendedValues(), errors, old.visible())));
+                }
+                continue;
+            }
+            out.put(v.name(), new ConfigInfo(key == null ? null : ConfigKeyInfo.of(key), valueInfo(v, key == null ? null : key.type)));
+        }
+        if (!topicCreationErrors.isEmpty()) {
+            ConfigValue creation = new ConfigValue(TopicCreation.GROUPS, config.get(TopicCreation.GROUPS), List.of(), topicCreationErrors);
+            out.put(TopicCreation.GROUPS, new ConfigInfo(null, valueInfo(creation, Type.LIST)));
+        }
+        List<ConfigInfo> configs = List.copyOf(out.values());
+        int errorCount = configs.stream().mapToInt(c -> c.value().errors().size()).sum();
+        return new ConfigInfos(connectorClass.getName(), errorCount, List.copyOf(groups), configs);
+    }
+
+    private static ConfigValueInfo valueInfo(ConfigValue v, Type type) {
+        List<String> recommended = new ArrayList<>();
+        for (Object r : v.recommendedValues()) {
+            recommended.add(type == null ? String.valueOf(r) : ConfigDef.convertToString(r, type));
+        }
+        String value;
+        if (v.value() == null) {
+            value = null;
+        } else if (type == null) {
+            value = v.value() instanceof org.apache.kafka.common.config.types.Password ? "[hidden]" : String.valueOf(v.value());
+        } else {
+            value = ConfigDef.convertToString(v.value(), type);
+        }
+        return new ConfigValueInfo(v.name(), value, recommended, List.copyOf(v.errorMessages()), v.visible());
+    }
+
+    private void checkConverter(Map<String, String> config, String key, Map<String, ConfigValue> values, boolean valueConverter) {
         String name = config.get(key);
         if (name == null || name.isBlank()) {
             return;
@@ -117,23 +269,23 @@ public final class ConnectorValidator {
                 plugins.headerConverterClass(name);
             }
         } catch (PluginRegistry.PluginNotFoundException e) {
-            errors.add("Invalid value " + name + " for configuration " + key + ": " + e.getMessage());
+            values.get(key).addErrorMessage("Invalid value " + name + " for configuration " + key + ": " + e.getMessage());
         }
     }
 
-    private static void checkSinkTopics(Map<String, String> config, List<String> errors) {
-        String topics = config.getOrDefault("topics", "").trim();
-        String regex = config.getOrDefault("topics.regex", "").trim();
+    private static void checkSinkTopics(Map<String, String> config, ConfigValue topicsValue, ConfigValue regexValue) {
+        String topics = config.getOrDefault(TOPICS, "").trim();
+        String regex = config.getOrDefault(TOPICS_REGEX, "").trim();
         if (!topics.isEmpty() && !regex.isEmpty()) {
-            errors.add("topics and topics.regex are mutually exclusive options, but both are set.");
+            topicsValue.addErrorMessage("topics and topics.regex are mutually exclusive options, but both are set.");
         } else if (topics.isEmpty() && regex.isEmpty()) {
-            errors.add("Must configure one of topics or topics.regex");
+            topicsValue.addErrorMessage("Must configure one of topics or topics.regex");
         }
         if (!regex.isEmpty()) {
             try {
                 Pattern.compile(regex);
             } catch (PatternSyntaxException e) {
-                errors.add("Invalid value " + regex + " for configuration topics.regex: " + e.getDescription());
+                regexValue.addErrorMessage("Invalid value " + regex + " for configuration topics.regex: " + e.getDescription());
             }
         }
     }

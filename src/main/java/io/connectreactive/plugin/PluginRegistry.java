@@ -1,31 +1,46 @@
 package io.connectreactive.plugin;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.ServiceLoader;
+import java.util.Map;
+import java.util.Optional;
 
+import org.apache.kafka.common.config.provider.ConfigProvider;
 import org.apache.kafka.connect.connector.Connector;
+import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.sink.SinkConnector;
 import org.apache.kafka.connect.source.SourceConnector;
 import org.apache.kafka.connect.storage.Converter;
 import org.apache.kafka.connect.storage.HeaderConverter;
+import org.apache.kafka.connect.transforms.Transformation;
+import org.apache.kafka.connect.transforms.predicates.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Finds plugin classes on the class path and instantiates them. A name may be written as Kafka
- * Connect allows: the full class name, the simple name, or the simple name without its
- * {@code Connector} / {@code Converter} suffix. Plugins are discovered through their
- * {@code META-INF/services} manifests (KIP-898), without instantiating them.
+ * The plugins a worker can run: those on the class path and those in {@code plugin.path}, each of
+ * the latter with its own isolated {@link PluginClassLoader} (see {@link PluginScanner}). Resolves
+ * names as Kafka Connect allows: the full class name, the simple name, or the simple name without
+ * its {@code Connector} / {@code Converter} suffix, across the class path and every plugin; a full
+ * name found in a plugin wins over the class path. Every resolved class comes with the loader that
+ * calls into it must run under ({@link #loaderFor}, {@link #swap}).
  *
- * <p>{@code plugin.path} isolation (one class loader per plugin) is not implemented yet: every
- * plugin shares the application class loader. Thread-safe: the class lists are built once.
+ * <p>Built once when the worker starts (blocking: it scans and loads classes); immutable and
+ * thread-safe afterwards.
  */
 public final class PluginRegistry {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PluginRegistry.class);
 
     /**
      * Kafka Connect classes that live in connect-runtime or connect-file (not dependencies here) and
      * the classes of ours that do the same job, so configs written for Kafka Connect work unchanged.
+     * Used only when neither the class path nor any plugin provides the Kafka class.
      */
-    private static final java.util.Map<String, String> RUNTIME_ALIASES = java.util.Map.of(
+    private static final Map<String, String> RUNTIME_ALIASES = Map.of(
             "org.apache.kafka.connect.converters.ByteArrayConverter",
             "io.connectreactive.connectors.converters.ByteArrayConverter",
             "org.apache.kafka.connect.file.FileStreamSourceConnector",
@@ -33,26 +48,58 @@ public final class PluginRegistry {
             "org.apache.kafka.connect.file.FileStreamSinkConnector",
             "io.connectreactive.connectors.file.FileStreamSinkConnector");
 
-    private final ClassLoader loader;
-    private final List<Class<? extends Connector>> connectors = new ArrayList<>();
-    private final List<Class<? extends Converter>> converters = new ArrayList<>();
-    private final List<Class<? extends HeaderConverter>> headerConverters = new ArrayList<>();
+    private final ClassLoader classPath;
+    /** plugin.path plugins first (in path order), then the class path's. */
+    private final List<PluginDesc> plugins;
+    private final Map<Class<?>, ClassLoader> loaders = new IdentityHashMap<>();
 
+    /** The class path's plugins only. */
     public PluginRegistry() {
-        this(PluginRegistry.class.getClassLoader());
+        this(PluginRegistry.class.getClassLoader(), List.of());
     }
 
+    /** The plugins of {@code loader}'s class path only. */
     public PluginRegistry(ClassLoader loader) {
-        this.loader = loader;
-        discover(SourceConnector.class, connectors);
-        discover(SinkConnector.class, connectors);
-        discover(Converter.class, converters);
-        discover(HeaderConverter.class, headerConverters);
+        this(loader, List.of());
     }
 
-    /** The connector classes found on the class path. */
+    /** The class path's plugins and those in {@code pluginPath} (directories or jars; null for none). */
+    public PluginRegistry(List<String> pluginPath) {
+        this(PluginRegistry.class.getClassLoader(), pluginPath);
+    }
+
+    /**
+     * @param loader the class path's loader, parent of every plugin's loader
+     * @param pluginPath Kafka Connect's {@code plugin.path}: directories of plugins, or plugin jars
+     */
+    public PluginRegistry(ClassLoader loader, List<String> pluginPath) {
+        this.classPath = loader;
+        PluginScanner scanner = new PluginScanner(loader);
+        List<PluginDesc> all = new ArrayList<>(scanner.scanPluginPath(pluginPath == null ? List.of() : pluginPath));
+        all.addAll(scanner.scanClassPath());
+        this.plugins = List.copyOf(all);
+        for (PluginDesc d : plugins) {
+            loaders.putIfAbsent(d.pluginClass(), d.loader());
+        }
+    }
+
+    /** Every discovered plugin, plugin.path ones first. */
+    public List<PluginDesc> plugins() {
+        return plugins;
+    }
+
+    /** The discovered plugins of the given types. */
+    public List<PluginDesc> plugins(PluginType... types) {
+        List<PluginType> wanted = Arrays.asList(types);
+        return plugins.stream().filter(d -> wanted.contains(d.type())).toList();
+    }
+
+    /** The connector classes found. */
     public List<Class<? extends Connector>> connectorClasses() {
-        return List.copyOf(connectors);
+        return plugins(PluginType.SOURCE, PluginType.SINK).stream()
+                .<Class<? extends Connector>>map(d -> d.pluginClass().asSubclass(Connector.class))
+                .distinct()
+                .toList();
     }
 
     /**
@@ -61,25 +108,79 @@ public final class PluginRegistry {
      * @throws PluginNotFoundException when no connector matches, or several do
      */
     public Class<? extends Connector> connectorClass(String name) {
-        return resolve(name, Connector.class, connectors, "Connector");
+        return resolve(name, Connector.class, "Connector", PluginType.SOURCE, PluginType.SINK);
     }
 
     public Class<? extends Converter> converterClass(String name) {
-        return resolve(name, Converter.class, converters, "Converter");
+        return resolve(name, Converter.class, "Converter", PluginType.CONVERTER);
     }
 
     public Class<? extends HeaderConverter> headerConverterClass(String name) {
-        return resolve(name, HeaderConverter.class, headerConverters, "Converter");
+        return resolve(name, HeaderConverter.class, "Converter", PluginType.HEADER_CONVERTER);
+    }
+
+    @SuppressWarnings("rawtypes")
+    public Class<? extends Transformation> transformationClass(String name) {
+        return resolve(name, Transformation.class, "", PluginType.TRANSFORMATION);
+    }
+
+    @SuppressWarnings("rawtypes")
+    public Class<? extends Predicate> predicateClass(String name) {
+        return resolve(name, Predicate.class, "", PluginType.PREDICATE);
+    }
+
+    public Class<? extends ConfigProvider> configProviderClass(String name) {
+        return resolve(name, ConfigProvider.class, "ConfigProvider", PluginType.CONFIG_PROVIDER);
     }
 
     /**
-     * Any other plugin kind (transformations, predicates, config providers) by full class name, or
-     * by simple name among those listed in service manifests.
+     * The plugin named {@code name} among connectors, converters, header converters,
+     * transformations and predicates (in that order), as {@code /connector-plugins/{plugin}} names one.
      */
-    public <T> Class<? extends T> pluginClass(String name, Class<T> kind) {
-        List<Class<? extends T>> known = new ArrayList<>();
-        discover(kind, known);
-        return resolve(name, kind, known, kind.getSimpleName());
+    public Optional<PluginDesc> find(String name) {
+        Map<PluginType, java.util.function.Function<String, Class<?>>> lookups = new LinkedHashMap<>();
+        lookups.put(PluginType.SOURCE, this::connectorClass);
+        lookups.put(PluginType.CONVERTER, this::converterClass);
+        lookups.put(PluginType.HEADER_CONVERTER, this::headerConverterClass);
+        lookups.put(PluginType.TRANSFORMATION, this::transformationClass);
+        lookups.put(PluginType.PREDICATE, this::predicateClass);
+        for (var lookup : lookups.entrySet()) {
+            Class<?> c;
+            try {
+                c = lookup.getValue().apply(name);
+            } catch (PluginNotFoundException e) {
+                continue;
+            }
+            PluginType kind = lookup.getKey();
+            Optional<PluginDesc> known = plugins.stream()
+                    .filter(d -> d.pluginClass() == c && (d.type() == kind || kind == PluginType.SOURCE && d.type().isConnector()))
+                    .findFirst();
+            PluginType type = kind == PluginType.SOURCE && SinkConnector.class.isAssignableFrom(c) ? PluginType.SINK : kind;
+            return Optional.of(known.orElseGet(() -> new PluginDesc(c, type, PluginDesc.UNDEFINED_VERSION, loaderFor(c), "classpath")));
+        }
+        return Optional.empty();
+    }
+
+    /** The loader calls into {@code pluginClass} (or a class it created, such as a task) run under. */
+    public ClassLoader loaderFor(Class<?> pluginClass) {
+        ClassLoader known = loaders.get(pluginClass);
+        if (known != null) {
+            return known;
+        }
+        ClassLoader own = pluginClass.getClassLoader();
+        return own != null ? own : classPath;
+    }
+
+    /** Swaps the current thread's context class loader to {@code pluginClass}'s until closed. */
+    public LoaderSwap swap(Class<?> pluginClass) {
+        return LoaderSwap.to(loaderFor(pluginClass));
+    }
+
+    /** A new instance of a plugin class, created under its own loader. */
+    public <T> T newPlugin(Class<? extends T> type) {
+        try (LoaderSwap s = swap(type)) {
+            return newInstance(type);
+        }
     }
 
     /** A new instance of {@code type} through its public no-argument constructor. */
@@ -88,8 +189,7 @@ public final class PluginRegistry {
             return type.getDeclaredConstructor().newInstance();
         } catch (ReflectiveOperationException | LinkageError e) {
             Throwable cause = e instanceof java.lang.reflect.InvocationTargetException ite ? ite.getCause() : e;
-            throw new org.apache.kafka.connect.errors.ConnectException(
-                    "Could not instantiate " + type.getName() + ": " + cause, cause);
+            throw new ConnectException("Could not instantiate " + type.getName() + ": " + cause, cause);
         }
     }
 
@@ -104,69 +204,69 @@ public final class PluginRegistry {
         return "unknown";
     }
 
-    private <T> Class<? extends T> resolve(String name, Class<T> kind, List<Class<? extends T>> known, String suffix) {
+    private <T> Class<? extends T> resolve(String name, Class<T> kind, String suffix, PluginType... types) {
         String given = name == null ? "" : name.trim();
-        // Kafka Connect's own class when it is on the class path, else ours that does the same job
-        String wanted = RUNTIME_ALIASES.containsKey(given) && !loadable(given) ? RUNTIME_ALIASES.get(given) : given;
-        if (wanted.isEmpty()) {
+        if (given.isEmpty()) {
             throw new PluginNotFoundException("No " + kind.getSimpleName() + " class given");
         }
+        List<PluginDesc> candidates = plugins(types);
+        // 1. a full class name that a plugin (or the class path's manifests) provides
+        List<Class<?>> exact = candidates.stream().filter(d -> d.className().equals(given))
+                .<Class<?>>map(PluginDesc::pluginClass).distinct().toList();
+        if (!exact.isEmpty()) {
+            if (exact.size() > 1) {
+                LOG.warn("{} is provided by several plugins ({}); using the one in {}", given,
+                        exact.stream().map(this::loaderFor).toList(), loaderFor(exact.get(0)));
+            }
+            return exact.get(0).asSubclass(kind);
+        }
+        // 2. any class on the class path
         try {
-            Class<?> direct = Class.forName(wanted, false, loader);
+            Class<?> direct = Class.forName(given, false, classPath);
             if (!kind.isAssignableFrom(direct)) {
-                throw new PluginNotFoundException("Class " + wanted + " does not implement " + kind.getName());
+                throw new PluginNotFoundException("Class " + given + " does not implement " + kind.getName());
             }
             if (java.lang.reflect.Modifier.isAbstract(direct.getModifiers())) {
-                throw new PluginNotFoundException("Class " + wanted + " is abstract and cannot be created");
+                throw new PluginNotFoundException("Class " + given + " is abstract and cannot be created");
             }
             return direct.asSubclass(kind);
         } catch (ClassNotFoundException | LinkageError e) {
-            // not a full class name: try aliases below
+            // not a loadable full class name: aliases below
         }
-        List<Class<? extends T>> matches = known.stream()
-                .filter(c -> c.getSimpleName().equals(wanted)
-                        || (c.getSimpleName().endsWith(suffix)
-                            && c.getSimpleName().substring(0, c.getSimpleName().length() - suffix.length()).equals(wanted)))
-                .distinct()
-                .toList();
+        // 3. Kafka Connect's class that nothing here provides: ours that does the same job
+        String replacement = RUNTIME_ALIASES.get(given);
+        if (replacement != null) {
+            return resolve(replacement, kind, suffix, types);
+        }
+        // 4. simple name, or simple name without the suffix
+        Map<String, Class<?>> matches = new LinkedHashMap<>();
+        for (PluginDesc d : candidates) {
+            String simple = d.pluginClass().getSimpleName();
+            boolean alias = simple.equals(given) || (!suffix.isEmpty() && simple.endsWith(suffix)
+                    && simple.substring(0, simple.length() - suffix.length()).equals(given));
+            if (alias) {
+                matches.putIfAbsent(d.className(), d.pluginClass());
+            }
+        }
+        // Kafka Connect's own class, when a plugin provides it, wins over ours that stands in for it
+        RUNTIME_ALIASES.forEach((kafkaClass, ours) -> {
+            if (matches.containsKey(kafkaClass)) {
+                matches.remove(ours);
+            }
+        });
         if (matches.size() == 1) {
-            return matches.get(0);
+            return matches.values().iterator().next().asSubclass(kind);
         }
         if (matches.isEmpty()) {
             throw new PluginNotFoundException("Failed to find any class that implements " + kind.getSimpleName()
-                    + " and which name matches " + wanted);
+                    + " and which name matches " + given);
         }
-        throw new PluginNotFoundException("More than one " + kind.getSimpleName() + " matches alias " + wanted
-                + ": " + matches.stream().map(Class::getName).toList() + ". Please use the full class name.");
-    }
-
-    private boolean loadable(String className) {
-        try {
-            Class.forName(className, false, loader);
-            return true;
-        } catch (ClassNotFoundException | LinkageError e) {
-            return false;
-        }
-    }
-
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private <T> void discover(Class<T> service, List into) {
-        ServiceLoader<T> sl = ServiceLoader.load(service, loader);
-        sl.stream().forEach(p -> {
-            try {
-                Class type = p.type();
-                if (!into.contains(type)) {
-                    into.add(type);
-                }
-            } catch (java.util.ServiceConfigurationError | LinkageError e) {
-                org.slf4j.LoggerFactory.getLogger(PluginRegistry.class)
-                        .warn("Skipping plugin listed for {}: {}", service.getName(), e.toString());
-            }
-        });
+        throw new PluginNotFoundException("More than one " + kind.getSimpleName() + " matches alias " + given
+                + ": " + List.copyOf(matches.keySet()) + ". Please use the full class name.");
     }
 
     /** No plugin class matches a name; a bad request when it comes from a user's config. */
-    public static final class PluginNotFoundException extends org.apache.kafka.connect.errors.ConnectException {
+    public static final class PluginNotFoundException extends ConnectException {
         public PluginNotFoundException(String message) {
             super(message);
         }

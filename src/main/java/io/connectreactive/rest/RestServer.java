@@ -1,7 +1,9 @@
 package io.connectreactive.rest;
 
 import io.connectreactive.config.WorkerConfig;
+import io.connectreactive.herder.ConnectorValidator;
 import io.connectreactive.herder.Herder;
+import io.connectreactive.plugin.PluginRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -25,12 +27,17 @@ public final class RestServer {
     private final Vertx vertx;
     private final WorkerConfig.Listener listener;
     private final Herder herder;
+    private final PluginRegistry plugins;
+    private final ConnectorValidator validator;
     private HttpServer server;
 
-    public RestServer(Vertx vertx, WorkerConfig.Listener listener, Herder herder) {
+    public RestServer(Vertx vertx, WorkerConfig.Listener listener, Herder herder, PluginRegistry plugins,
+                      ConnectorValidator validator) {
         this.vertx = vertx;
         this.listener = listener;
         this.herder = herder;
+        this.plugins = plugins;
+        this.validator = validator;
     }
 
     /** Binds the listener; completes with the bound port. */
@@ -43,6 +50,7 @@ public final class RestServer {
                 .put("kafka_cluster_id", herder.kafkaClusterId())
                 .encode()));
         new ConnectorRoutes(herder).mount(router);
+        new PluginRoutes(vertx, plugins, validator).mount(router);
         router.errorHandler(404, ctx -> ErrorMapper.send(ctx, 404, "HTTP 404 Not Found"));
         router.errorHandler(405, ctx -> ErrorMapper.send(ctx, 405, "HTTP 405 Method Not Allowed"));
         router.errorHandler(413, ctx -> ErrorMapper.send(ctx, 413, "Request body larger than " + MAX_BODY + " bytes"));

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.connectreactive.plugin.LoaderSwap;
 import io.connectreactive.plugin.PluginRegistry;
 import io.connectreactive.runtime.sink.SinkTaskVerticle;
 import io.connectreactive.runtime.source.SourceTaskVerticle;
@@ -23,7 +24,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs connectors and deploys their tasks as verticles; it decides nothing (the herder does). A
  * connector's own calls ({@code start}, {@code taskConfigs}, {@code stop}) may block, so they run on
- * Vert.x's worker pool. Every method is called on the herder's context.
+ * Vert.x's worker pool, under the plugin's class loader. Every method is called on the herder's context.
  */
 public final class Worker {
 
@@ -52,10 +53,13 @@ public final class Worker {
             return Future.failedFuture(new ConnectException("Connector " + name + " is already running"));
         }
         return vertx.<Connector>executeBlocking(() -> {
-            Connector connector = PluginRegistry.newInstance(services.plugins().connectorClass(config.get("connector.class")));
-            connector.initialize(ctx);
-            connector.start(services.configProviders().resolve(config));
-            return connector;
+            Class<? extends Connector> type = services.plugins().connectorClass(config.get("connector.class"));
+            try (LoaderSwap s = services.plugins().swap(type)) {
+                Connector connector = PluginRegistry.newInstance(type);
+                connector.initialize(ctx);
+                connector.start(services.configProviders().resolve(config));
+                return connector;
+            }
         }, false).<Void>map(connector -> {
             // in the returned chain, not a side listener: whoever composes on the result sees it running
             connectors.put(name, new RunningConnector(connector, config));
@@ -83,8 +87,12 @@ public final class Worker {
         }
         Connector connector = running.connector();
         return vertx.executeBlocking(() -> {
-            Class<? extends Task> taskClass = connector.taskClass();
-            List<Map<String, String>> configs = connector.taskConfigs(maxTasks);
+            Class<? extends Task> taskClass;
+            List<Map<String, String>> configs;
+            try (LoaderSwap s = services.plugins().swap(connector.getClass())) {
+                taskClass = connector.taskClass();
+                configs = connector.taskConfigs(maxTasks);
+            }
             List<Map<String, String>> out = new ArrayList<>();
             for (Map<String, String> c : configs == null ? List.<Map<String, String>>of() : configs) {
                 Map<String, String> withClass = new HashMap<>(c);
@@ -103,7 +111,9 @@ public final class Worker {
         }
         Connector connector = running.connector();
         return vertx.<Void>executeBlocking(() -> {
-            connector.stop();
+            try (LoaderSwap s = services.plugins().swap(connector.getClass())) {
+                connector.stop();
+            }
             return null;
         }, false).onComplete(ar -> {
             if (ar.failed()) {
@@ -122,8 +132,11 @@ public final class Worker {
         boolean paused = target == TargetState.PAUSED;
         services.report(id, State.UNASSIGNED, null);
         try {
-            Class<?> taskClass = Class.forName(taskConfig.get(TASK_CLASS), true,
-                    services.plugins().connectorClass(connectorConfig.get("connector.class")).getClassLoader());
+            ClassLoader loader = services.plugins().loaderFor(services.plugins().connectorClass(connectorConfig.get("connector.class")));
+            Class<?> taskClass;
+            try (LoaderSwap s = LoaderSwap.to(loader)) {
+                taskClass = Class.forName(taskConfig.get(TASK_CLASS), true, loader);
+            }
             TaskVerticle verticle;
             if (SourceTask.class.isAssignableFrom(taskClass)) {
                 verticle = new SourceTaskVerticle(services, id, taskClass.asSubclass(SourceTask.class), connectorConfig, taskConfig, paused);

@@ -19,9 +19,17 @@ public final class TaskThread {
     private final ExecutorService executor;
 
     public TaskThread(String name) {
+        this(name, null);
+    }
+
+    /** A thread whose context class loader is {@code loader} (the task's plugin's), or the creator's when null. */
+    public TaskThread(String name, ClassLoader loader) {
         this.executor = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, name);
             t.setDaemon(true);
+            if (loader != null) {
+                t.setContextClassLoader(loader);
+            }
             return t;
         });
     }

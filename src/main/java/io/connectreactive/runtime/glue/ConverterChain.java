@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.connectreactive.config.WorkerConfig;
+import io.connectreactive.plugin.LoaderSwap;
 import io.connectreactive.plugin.PluginRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -38,21 +39,35 @@ public final class ConverterChain {
     private final Converter valueConverter;
     private final HeaderConverter headerConverter;
 
+    /** The plugin loaders the converters' calls run under (their own, so plugin.path converters see their classes). */
+    private final ClassLoader keyLoader;
+    private final ClassLoader valueLoader;
+    private final ClassLoader headerLoader;
+
     public ConverterChain(Converter keyConverter, Converter valueConverter, HeaderConverter headerConverter) {
         this.keyConverter = keyConverter;
         this.valueConverter = valueConverter;
         this.headerConverter = headerConverter;
+        this.keyLoader = keyConverter.getClass().getClassLoader();
+        this.valueLoader = valueConverter.getClass().getClassLoader();
+        this.headerLoader = headerConverter.getClass().getClassLoader();
     }
 
     /** Builds and configures the converters for a connector. */
     public static ConverterChain create(PluginRegistry plugins, WorkerConfig worker, Map<String, String> connectorConfig) {
-        Converter key = PluginRegistry.newInstance(plugins.converterClass(pick(worker, connectorConfig, WorkerConfig.KEY_CONVERTER)));
-        key.configure(settings(worker, connectorConfig, WorkerConfig.KEY_CONVERTER), true);
-        Converter value = PluginRegistry.newInstance(plugins.converterClass(pick(worker, connectorConfig, WorkerConfig.VALUE_CONVERTER)));
-        value.configure(settings(worker, connectorConfig, WorkerConfig.VALUE_CONVERTER), false);
-        HeaderConverter header = PluginRegistry.newInstance(
+        Converter key = plugins.newPlugin(plugins.converterClass(pick(worker, connectorConfig, WorkerConfig.KEY_CONVERTER)));
+        try (LoaderSwap s = plugins.swap(key.getClass())) {
+            key.configure(settings(worker, connectorConfig, WorkerConfig.KEY_CONVERTER), true);
+        }
+        Converter value = plugins.newPlugin(plugins.converterClass(pick(worker, connectorConfig, WorkerConfig.VALUE_CONVERTER)));
+        try (LoaderSwap s = plugins.swap(value.getClass())) {
+            value.configure(settings(worker, connectorConfig, WorkerConfig.VALUE_CONVERTER), false);
+        }
+        HeaderConverter header = plugins.newPlugin(
                 plugins.headerConverterClass(pick(worker, connectorConfig, WorkerConfig.HEADER_CONVERTER)));
-        header.configure(settings(worker, connectorConfig, WorkerConfig.HEADER_CONVERTER));
+        try (LoaderSwap s = plugins.swap(header.getClass())) {
+            header.configure(settings(worker, connectorConfig, WorkerConfig.HEADER_CONVERTER));
+        }
         return new ConverterChain(key, value, header);
     }
 
@@ -87,10 +102,18 @@ public final class ConverterChain {
         RecordHeaders headers = new RecordHeaders();
         String topic = record.topic();
         for (Header h : record.headers()) {
-            headers.add(new RecordHeader(h.key(), headerConverter.fromConnectHeader(topic, h.key(), h.schema(), h.value())));
+            try (LoaderSwap s = LoaderSwap.to(headerLoader)) {
+                headers.add(new RecordHeader(h.key(), headerConverter.fromConnectHeader(topic, h.key(), h.schema(), h.value())));
+            }
         }
-        byte[] key = keyConverter.fromConnectData(topic, headers, record.keySchema(), record.key());
-        byte[] value = valueConverter.fromConnectData(topic, headers, record.valueSchema(), record.value());
+        byte[] key;
+        try (LoaderSwap s = LoaderSwap.to(keyLoader)) {
+            key = keyConverter.fromConnectData(topic, headers, record.keySchema(), record.key());
+        }
+        byte[] value;
+        try (LoaderSwap s = LoaderSwap.to(valueLoader)) {
+            value = valueConverter.fromConnectData(topic, headers, record.valueSchema(), record.value());
+        }
         return new ProducerRecord<>(topic, record.kafkaPartition(), timestamp(record.timestamp()), key, value, headers);
     }
 
@@ -111,11 +134,20 @@ public final class ConverterChain {
     /** Converts a consumed record into the record a sink task is given. */
     public SinkRecord toSinkRecord(ConsumerRecord<byte[], byte[]> record) {
         String topic = record.topic();
-        SchemaAndValue key = keyConverter.toConnectData(topic, record.headers(), record.key());
-        SchemaAndValue value = valueConverter.toConnectData(topic, record.headers(), record.value());
+        SchemaAndValue key;
+        try (LoaderSwap s = LoaderSwap.to(keyLoader)) {
+            key = keyConverter.toConnectData(topic, record.headers(), record.key());
+        }
+        SchemaAndValue value;
+        try (LoaderSwap s = LoaderSwap.to(valueLoader)) {
+            value = valueConverter.toConnectData(topic, record.headers(), record.value());
+        }
         ConnectHeaders headers = new ConnectHeaders();
         for (org.apache.kafka.common.header.Header h : record.headers()) {
-            SchemaAndValue hv = headerConverter.toConnectHeader(topic, h.key(), h.value());
+            SchemaAndValue hv;
+            try (LoaderSwap s = LoaderSwap.to(headerLoader)) {
+                hv = headerConverter.toConnectHeader(topic, h.key(), h.value());
+            }
             headers.add(h.key(), hv);
         }
         Long timestamp = record.timestamp() < 0 ? null : record.timestamp();

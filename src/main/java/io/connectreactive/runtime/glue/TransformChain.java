@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import io.connectreactive.plugin.LoaderSwap;
 import io.connectreactive.plugin.PluginRegistry;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigValue;
@@ -50,7 +51,7 @@ public final class TransformChain<R extends ConnectRecord<R>> implements AutoClo
      *
      * @throws ConnectException when the config is invalid (see {@link #validate})
      */
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "rawtypes"})
     public static <R extends ConnectRecord<R>> TransformChain<R> create(PluginRegistry plugins, Map<String, String> config) {
         List<String> errors = validate(plugins, config);
         if (!errors.isEmpty()) {
@@ -59,19 +60,26 @@ public final class TransformChain<R extends ConnectRecord<R>> implements AutoClo
         Map<String, Predicate<R>> byAlias = new HashMap<>();
         List<Predicate<R>> predicates = new ArrayList<>();
         for (String alias : aliases(config, "predicates")) {
-            Predicate<R> p = PluginRegistry.newInstance(plugins.pluginClass(config.get("predicates." + alias + ".type"), Predicate.class));
-            p.configure(withPrefix(config, "predicates." + alias + "."));
+            Class<? extends Predicate> type = plugins.predicateClass(config.get("predicates." + alias + ".type"));
+            Predicate<R> p = plugins.newPlugin(type);
+            try (LoaderSwap s = plugins.swap(type)) {
+                p.configure(withPrefix(config, "predicates." + alias + "."));
+            }
             byAlias.put(alias, p);
             predicates.add(p);
         }
         List<Stage<R>> stages = new ArrayList<>();
         for (String alias : aliases(config, "transforms")) {
             String prefix = "transforms." + alias + ".";
-            Transformation<R> t = PluginRegistry.newInstance(plugins.pluginClass(config.get(prefix + "type"), Transformation.class));
-            t.configure(withPrefix(config, prefix));
+            Class<? extends Transformation> type = plugins.transformationClass(config.get(prefix + "type"));
+            Transformation<R> t = plugins.newPlugin(type);
+            try (LoaderSwap s = plugins.swap(type)) {
+                t.configure(withPrefix(config, prefix));
+            }
             String predicate = config.get(prefix + "predicate");
             boolean negate = Boolean.parseBoolean(config.getOrDefault(prefix + "negate", "false").trim());
-            stages.add(new Stage<>(t, predicate == null || predicate.isBlank() ? null : byAlias.get(predicate.trim()), negate));
+            stages.add(new Stage<>(t, predicate == null || predicate.isBlank() ? null : byAlias.get(predicate.trim()), negate,
+                    type.getClassLoader()));
         }
         return new TransformChain<>(stages, predicates);
     }
@@ -85,11 +93,11 @@ public final class TransformChain<R extends ConnectRecord<R>> implements AutoClo
         List<String> errors = new ArrayList<>();
         Set<String> predicateAliases = aliases(config, "predicates");
         for (String alias : predicateAliases) {
-            checkPlugin(plugins, config, "predicates." + alias + ".", Predicate.class, errors);
+            checkPlugin(plugins, config, "predicates." + alias + ".", false, errors);
         }
         for (String alias : aliases(config, "transforms")) {
             String prefix = "transforms." + alias + ".";
-            checkPlugin(plugins, config, prefix, Transformation.class, errors);
+            checkPlugin(plugins, config, prefix, true, errors);
             String predicate = config.get(prefix + "predicate");
             String negate = config.get(prefix + "negate");
             if (predicate != null && !predicate.isBlank() && !predicateAliases.contains(predicate.trim())) {
@@ -108,7 +116,7 @@ public final class TransformChain<R extends ConnectRecord<R>> implements AutoClo
         return errors;
     }
 
-    private static void checkPlugin(PluginRegistry plugins, Map<String, String> config, String prefix, Class<?> kind,
+    private static void checkPlugin(PluginRegistry plugins, Map<String, String> config, String prefix, boolean transformation,
                                     List<String> errors) {
         String type = config.get(prefix + "type");
         if (type == null || type.isBlank()) {
@@ -117,12 +125,12 @@ public final class TransformChain<R extends ConnectRecord<R>> implements AutoClo
         }
         Object plugin;
         try {
-            plugin = PluginRegistry.newInstance(plugins.pluginClass(type.trim(), kind));
+            plugin = plugins.newPlugin(transformation ? plugins.transformationClass(type.trim()) : plugins.predicateClass(type.trim()));
         } catch (RuntimeException e) {
             errors.add("Invalid value " + type + " for configuration " + prefix + "type: " + e.getMessage());
             return;
         }
-        try {
+        try (LoaderSwap s = plugins.swap(plugin.getClass())) {
             ConfigDef def = plugin instanceof Transformation<?> t ? t.config() : ((Predicate<?>) plugin).config();
             if (def != null) {
                 for (ConfigValue v : def.validate(withPrefix(config, prefix))) {
@@ -141,8 +149,10 @@ public final class TransformChain<R extends ConnectRecord<R>> implements AutoClo
         R current = record;
         for (int i = 0; i < stages.size() && current != null; i++) {
             Stage<R> s = stages.get(i);
-            if (s.predicate == null || s.predicate.test(current) != s.negate) {
-                current = s.transform.apply(current);
+            try (LoaderSwap swap = LoaderSwap.to(s.loader)) {
+                if (s.predicate == null || s.predicate.test(current) != s.negate) {
+                    current = s.transform.apply(current);
+                }
             }
         }
         return current;
@@ -191,6 +201,7 @@ public final class TransformChain<R extends ConnectRecord<R>> implements AutoClo
         return out;
     }
 
-    private record Stage<R extends ConnectRecord<R>>(Transformation<R> transform, Predicate<R> predicate, boolean negate) {
+    private record Stage<R extends ConnectRecord<R>>(Transformation<R> transform, Predicate<R> predicate, boolean negate,
+                                                     ClassLoader loader) {
     }
 }

@@ -13,7 +13,7 @@ import java.util.regex.Pattern;
 import io.connectreactive.api.ReactiveSinkTask;
 import io.connectreactive.api.ReactiveTaskContext;
 import io.connectreactive.config.WorkerConfig;
-import io.connectreactive.plugin.PluginRegistry;
+import io.connectreactive.plugin.LoaderSwap;
 import io.connectreactive.runtime.State;
 import io.connectreactive.runtime.TaskId;
 import io.connectreactive.runtime.TaskServices;
@@ -114,15 +114,19 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
     private Future<?> startResolved() {
         Future<Void> started;
         try {
-            task = PluginRegistry.newInstance(taskClass);
+            task = services.plugins().newPlugin(taskClass);
             converters = ConverterChain.create(services.plugins(), services.config(), connectorConfig);
             transforms = TransformChain.create(services.plugins(), connectorConfig);
             SinkTaskContext ctx = new Context();
-            task.initialize(ctx);
+            try (LoaderSwap s = swap()) {
+                task.initialize(ctx);
+            }
             if (task instanceof ReactiveSinkTask reactive) {
-                started = reactive.open(new ReactiveTaskContext<>(vertx, context, ctx), taskConfig);
+                try (LoaderSwap s = swap()) {
+                    started = reactive.open(new ReactiveTaskContext<>(vertx, context, ctx), taskConfig);
+                }
             } else {
-                thread = new TaskThread("cr-task-" + id);
+                thread = new TaskThread("cr-task-" + id, services.plugins().loaderFor(taskClass));
                 started = thread.call(context, () -> {
                     task.start(taskConfig);
                     return null;
@@ -293,7 +297,7 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
 
     private Future<Void> put(Collection<SinkRecord> batch) {
         if (task instanceof ReactiveSinkTask reactive) {
-            try {
+            try (LoaderSwap s = swap()) {
                 return reactive.write(batch);
             } catch (RuntimeException e) {
                 return Future.failedFuture(e);
@@ -315,7 +319,9 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>(currentOffsets);
         Future<Map<TopicPartition, OffsetAndMetadata>> flushed;
         if (task instanceof ReactiveSinkTask reactive) {
-            flushed = reactive.flushOffsets(offsets);
+            try (LoaderSwap s = swap()) {
+                flushed = reactive.flushOffsets(offsets);
+            }
         } else {
             flushed = thread.call(context, () -> task.preCommit(offsets));
         }
@@ -402,9 +408,10 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
         if (task == null) {
             return Future.succeededFuture();
         }
-        Future<Void> stopped = task instanceof ReactiveSinkTask reactive
-                ? reactive.close()
-                : callTask(task::stop);
+        Future<Void> stopped;
+        try (LoaderSwap s = swap()) {
+            stopped = task instanceof ReactiveSinkTask reactive ? reactive.close() : callTask(task::stop);
+        }
         return stopped.recover(err -> {
             LOG.warn("Task {} failed to stop: {}", id, err.toString());
             return Future.succeededFuture();
@@ -414,7 +421,7 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
     /** Runs a call into the task: on its thread when classic, on the context when reactive. */
     private Future<Void> callTask(Runnable call) {
         if (thread == null) {
-            try {
+            try (LoaderSwap s = swap()) {
                 call.run();
                 return Future.succeededFuture();
             } catch (RuntimeException e) {
@@ -425,6 +432,11 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
             call.run();
             return null;
         });
+    }
+
+    /** Makes the task's plugin loader the thread's context class loader until closed. */
+    private LoaderSwap swap() {
+        return services.plugins().swap(taskClass);
     }
 
     private void fail(Throwable err) {

@@ -7,7 +7,7 @@ import io.connectreactive.api.ReactiveSourceTask;
 import io.connectreactive.api.ReactiveTaskContext;
 import io.connectreactive.config.WorkerConfig;
 import io.connectreactive.kafka.TopicCreation;
-import io.connectreactive.plugin.PluginRegistry;
+import io.connectreactive.plugin.LoaderSwap;
 import io.connectreactive.runtime.State;
 import io.connectreactive.runtime.TaskId;
 import io.connectreactive.runtime.TaskServices;
@@ -91,15 +91,19 @@ public final class SourceTaskVerticle extends VerticleBase implements TaskVertic
         Future<ReadStream<SourceRecord>> opened;
         ConverterChain converters;
         try {
-            task = PluginRegistry.newInstance(taskClass);
+            task = services.plugins().newPlugin(taskClass);
             converters = ConverterChain.create(services.plugins(), services.config(), connectorConfig);
             transforms = TransformChain.create(services.plugins(), connectorConfig);
             SourceTaskContext ctx = new Context();
-            task.initialize(ctx);
+            try (LoaderSwap s = swap()) {
+                task.initialize(ctx);
+            }
             if (task instanceof ReactiveSourceTask reactive) {
-                opened = reactive.open(new ReactiveTaskContext<>(vertx, context, ctx), taskConfig);
+                try (LoaderSwap s = swap()) {
+                    opened = reactive.open(new ReactiveTaskContext<>(vertx, context, ctx), taskConfig);
+                }
             } else {
-                thread = new TaskThread("cr-task-" + id);
+                thread = new TaskThread("cr-task-" + id, services.plugins().loaderFor(taskClass));
                 opened = thread.call(context, () -> {
                     task.start(taskConfig);
                     return null;
@@ -190,7 +194,11 @@ public final class SourceTaskVerticle extends VerticleBase implements TaskVertic
             return Future.succeededFuture();
         }
         if (task instanceof ReactiveSourceTask reactive) {
-            return reactive.close().recover(err -> {
+            Future<Void> closed;
+            try (LoaderSwap s = swap()) {
+                closed = reactive.close();
+            }
+            return closed.recover(err -> {
                 LOG.warn("Task {} failed to close: {}", id, err.toString());
                 return Future.succeededFuture();
             });
@@ -200,7 +208,9 @@ public final class SourceTaskVerticle extends VerticleBase implements TaskVertic
         }
         // Kafka Connect calls stop() from another thread while poll() may be waiting, to wake it.
         return vertx.<Void>executeBlocking(() -> {
-            task.stop();
+            try (LoaderSwap s = swap()) {
+                task.stop();
+            }
             return null;
         }, false).recover(err -> {
             LOG.warn("Task {} failed to stop: {}", id, err.toString());
@@ -238,7 +248,9 @@ public final class SourceTaskVerticle extends VerticleBase implements TaskVertic
 
     private Future<Void> commitTask() {
         if (task instanceof ReactiveSourceTask reactive) {
-            return reactive.commitOffsets();
+            try (LoaderSwap s = swap()) {
+                return reactive.commitOffsets();
+            }
         }
         if (thread == null || failed) {
             return Future.succeededFuture();
@@ -250,11 +262,16 @@ public final class SourceTaskVerticle extends VerticleBase implements TaskVertic
     }
 
     private void commitRecord(SourceRecord record, RecordMetadata metadata) {
-        try {
+        try (LoaderSwap s = swap()) {
             task.commitRecord(record, metadata);
         } catch (Exception e) {
             LOG.warn("commitRecord of task {} failed: {}", id, e.toString());
         }
+    }
+
+    /** Makes the task's plugin loader the thread's context class loader until closed. */
+    private LoaderSwap swap() {
+        return services.plugins().swap(taskClass);
     }
 
     private void fail(Throwable err) {

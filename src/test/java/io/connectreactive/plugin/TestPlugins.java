@@ -1,0 +1,202 @@
+package io.connectreactive.plugin;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.stream.Stream;
+
+import javax.tools.JavaCompiler;
+import javax.tools.ToolProvider;
+
+/**
+ * Plugins for the plugin.path tests, built for real: Apache Kafka's own connect-file jar (copied by
+ * the build into {@code target/test-plugins}, not on the test class path), and two plugins compiled
+ * here with {@link JavaCompiler} that bundle different versions of the same library (picocli 4.7.5
+ * and 4.7.6, copied by the build into {@code target/test-libs}; the class path has a third).
+ *
+ * <p>Each compiled plugin holds a source connector whose task emits one record,
+ * {@code "defining=<v1>;context=<v2>"}: the picocli version its own class loader sees, and the one
+ * the thread's context class loader sees. Its {@code version()} is the first. The "old" plugin lists
+ * its classes in service manifests; the "new" one has none, so it must be found by class scanning,
+ * and also holds a transformation.
+ */
+public final class TestPlugins {
+
+    /** The connector of the plugin bundling picocli 4.7.5 (with service manifests). */
+    public static final String OLD_CONNECTOR = "example.oldlib.LibVersionSourceConnector";
+    /** The connector of the plugin bundling picocli 4.7.6 (no manifests: found by scanning). */
+    public static final String NEW_CONNECTOR = "example.newlib.LibVersionSourceConnector";
+    /** A transformation in the "new" plugin. */
+    public static final String NEW_TRANSFORMATION = "example.newlib.NoOpTransformation";
+
+    private TestPlugins() {
+    }
+
+    /** The directory holding Kafka's connect-file plugin ({@code connect-file/connect-file-4.3.1.jar}). */
+    public static Path kafkaPluginPath() {
+        Path dir = Path.of(System.getProperty("test.plugins.dir", "target/test-plugins"));
+        if (!Files.isRegularFile(dir.resolve("connect-file").resolve("connect-file-4.3.1.jar"))) {
+            throw new IllegalStateException("connect-file not found in " + dir.toAbsolutePath()
+                    + ": run the build's generate-test-resources phase (mvn test does)");
+        }
+        return dir;
+    }
+
+    /**
+     * Builds the two library-version plugins in {@code workDir/plugins}: {@code old-lib-plugin/} and
+     * {@code new-lib-plugin/}, each with its connector jar and its picocli jar (sources and classes
+     * go to {@code workDir/build}).
+     *
+     * @return {@code workDir/plugins}, a plugin.path element
+     */
+    public static Path buildLibraryVersionPlugins(Path workDir) {
+        Path libs = Path.of(System.getProperty("test.libs.dir", "target/test-libs"));
+        Path root = workDir.resolve("plugins");
+        Path build = workDir.resolve("build");
+        build(root.resolve("old-lib-plugin"), build, "example.oldlib", true, libs.resolve("picocli-old").resolve("picocli-4.7.5.jar"));
+        build(root.resolve("new-lib-plugin"), build, "example.newlib", false, libs.resolve("picocli-new").resolve("picocli-4.7.6.jar"));
+        return root;
+    }
+
+    private static void build(Path pluginDir, Path build, String pkg, boolean manifests, Path library) {
+        try {
+            Path src = Files.createDirectories(build.resolve(pkg).resolve("src"));
+            Path classes = Files.createDirectories(build.resolve(pkg).resolve("classes"));
+            List<Path> sources = new ArrayList<>();
+            sources.add(write(src, pkg, "LibVersionSourceConnector", connectorSource(pkg)));
+            sources.add(write(src, pkg, "LibVersionSourceTask", taskSource(pkg)));
+            sources.add(write(src, pkg, "NoOpTransformation", transformationSource(pkg)));
+            JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+            List<String> args = new ArrayList<>(List.of("-d", classes.toString(), "--release", "17",
+                    "-classpath", System.getProperty("java.class.path")));
+            sources.forEach(s -> args.add(s.toString()));
+            int rc = javac.run(null, null, null, args.toArray(String[]::new));
+            if (rc != 0) {
+                throw new IllegalStateException("javac failed for " + pkg);
+            }
+            Files.createDirectories(pluginDir);
+            try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(pluginDir.resolve(pkg + ".jar")));
+                 Stream<Path> files = Files.walk(classes)) {
+                for (Path f : files.filter(Files::isRegularFile).sorted().toList()) {
+                    jar.putNextEntry(new JarEntry(classes.relativize(f).toString().replace('\\', '/')));
+                    Files.copy(f, jar);
+                    jar.closeEntry();
+                }
+                if (manifests) {
+                    entry(jar, "META-INF/services/org.apache.kafka.connect.source.SourceConnector", pkg + ".LibVersionSourceConnector\n");
+                    entry(jar, "META-INF/services/org.apache.kafka.connect.transforms.Transformation", pkg + ".NoOpTransformation\n");
+                }
+            }
+            Files.copy(library, pluginDir.resolve(library.getFileName()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void entry(JarOutputStream jar, String name, String text) throws IOException {
+        jar.putNextEntry(new JarEntry(name));
+        OutputStream out = jar;
+        out.write(text.getBytes(StandardCharsets.UTF_8));
+        jar.closeEntry();
+    }
+
+    private static Path write(Path src, String pkg, String name, String code) throws IOException {
+        Path dir = Files.createDirectories(src.resolve(pkg.replace('.', '/')));
+        return Files.writeString(dir.resolve(name + ".java"), code);
+    }
+
+    private static String connectorSource(String pkg) {
+        return """
+                package %s;
+
+                import java.util.List;
+                import java.util.Map;
+                import org.apache.kafka.common.config.ConfigDef;
+                import org.apache.kafka.connect.connector.Task;
+                import org.apache.kafka.connect.source.SourceConnector;
+
+                public class LibVersionSourceConnector extends SourceConnector {
+                    private Map<String, String> props;
+
+                    /** The picocli version {@code loader} sees (read at run time: the constant is not inlined). */
+                    public static String seen(ClassLoader loader) {
+                        try {
+                            return (String) Class.forName("picocli.CommandLine", true, loader).getField("VERSION").get(null);
+                        } catch (ReflectiveOperationException | RuntimeException e) {
+                            return "none";
+                        }
+                    }
+
+                    @Override public String version() { return seen(LibVersionSourceConnector.class.getClassLoader()); }
+                    @Override public void start(Map<String, String> props) { this.props = props; }
+                    @Override public Class<? extends Task> taskClass() { return LibVersionSourceTask.class; }
+                    @Override public List<Map<String, String>> taskConfigs(int maxTasks) { return List.of(props); }
+                    @Override public void stop() { }
+                    @Override public ConfigDef config() {
+                        return new ConfigDef().define("topic", ConfigDef.Type.STRING, ConfigDef.Importance.HIGH, "Where the record goes.");
+                    }
+                }
+                """.formatted(pkg);
+    }
+
+    private static String taskSource(String pkg) {
+        return """
+                package %s;
+
+                import java.util.List;
+                import java.util.Map;
+                import java.util.concurrent.CountDownLatch;
+                import java.util.concurrent.TimeUnit;
+                import org.apache.kafka.connect.data.Schema;
+                import org.apache.kafka.connect.source.SourceRecord;
+                import org.apache.kafka.connect.source.SourceTask;
+
+                public class LibVersionSourceTask extends SourceTask {
+                    private final CountDownLatch stopped = new CountDownLatch(1);
+                    private String topic;
+                    private boolean sent;
+
+                    @Override public String version() { return LibVersionSourceConnector.seen(getClass().getClassLoader()); }
+                    @Override public void start(Map<String, String> props) { topic = props.get("topic"); }
+
+                    @Override public List<SourceRecord> poll() throws InterruptedException {
+                        if (sent) {
+                            stopped.await(100, TimeUnit.MILLISECONDS); // an idle source waits in poll(), as real ones do
+                            return null;
+                        }
+                        sent = true;
+                        String value = "defining=" + LibVersionSourceConnector.seen(getClass().getClassLoader())
+                                + ";context=" + LibVersionSourceConnector.seen(Thread.currentThread().getContextClassLoader());
+                        return List.of(new SourceRecord(Map.of("p", "%s"), Map.of("o", 1), topic, Schema.STRING_SCHEMA, value));
+                    }
+
+                    @Override public void stop() { stopped.countDown(); }
+                }
+                """.formatted(pkg, pkg);
+    }
+
+    private static String transformationSource(String pkg) {
+        return """
+                package %s;
+
+                import java.util.Map;
+                import org.apache.kafka.common.config.ConfigDef;
+                import org.apache.kafka.connect.connector.ConnectRecord;
+                import org.apache.kafka.connect.transforms.Transformation;
+
+                public class NoOpTransformation<R extends ConnectRecord<R>> implements Transformation<R> {
+                    @Override public R apply(R record) { return record; }
+                    @Override public ConfigDef config() { return new ConfigDef(); }
+                    @Override public void close() { }
+                    @Override public void configure(Map<String, ?> configs) { }
+                }
+                """.formatted(pkg);
+    }
+}
