@@ -32,6 +32,8 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String TASK_SHUTDOWN_TIMEOUT_MS = "task.shutdown.graceful.timeout.ms";
     public static final String LISTENERS = "listeners";
     public static final String PLUGIN_PATH = "plugin.path";
+    public static final String TOPIC_TRACKING_ENABLE = "topic.tracking.enable";
+    public static final String TOPIC_TRACKING_ALLOW_RESET = "topic.tracking.allow.reset";
     public static final String DATA_DIR = "runtime.data.dir";
     public static final String CONFIG_STORAGE_FILE = "runtime.config.storage.file.filename";
     public static final String EMBEDDED_KAFKA_PORT = "runtime.embedded.kafka.port";
@@ -63,6 +65,10 @@ public final class WorkerConfig extends AbstractConfig {
                     "REST listener, as http://host:port (an empty host means every interface).")
             .define(PLUGIN_PATH, Type.LIST, null, Importance.LOW,
                     "Directories of plugins. Not yet isolated: connector classes are found on the class path.")
+            .define(TOPIC_TRACKING_ENABLE, Type.BOOLEAN, true, Importance.LOW,
+                    "Record the topics each connector uses (KIP-558), served by GET /connectors/{name}/topics.")
+            .define(TOPIC_TRACKING_ALLOW_RESET, Type.BOOLEAN, true, Importance.LOW,
+                    "Allow PUT /connectors/{name}/topics/reset to empty a connector's set of active topics.")
             .define(DATA_DIR, Type.STRING, "data", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
                     "Directory for the worker's files: connector configs, offsets and the embedded broker's data.")
             .define(CONFIG_STORAGE_FILE, Type.STRING, null, Importance.LOW,

@@ -34,6 +34,7 @@ public final class Worker {
     private final Vertx vertx;
     private final TaskServices services;
     private final Map<String, Connector> connectors = new HashMap<>();
+    private final Map<String, String> connectorVersions = new HashMap<>();
     private final Map<TaskId, RunningTask> tasks = new LinkedHashMap<>();
 
     public Worker(Vertx vertx, TaskServices services) {
@@ -51,14 +52,16 @@ public final class Worker {
             LOG.warn("Connector {} is already running; not started again", name);
             return Future.failedFuture(new ConnectException("Connector " + name + " is already running"));
         }
-        return vertx.<Connector>executeBlocking(() -> {
+        return vertx.<Map.Entry<Connector, String>>executeBlocking(() -> {
             Connector connector = PluginRegistry.newInstance(services.plugins().connectorClass(config.get("connector.class")));
             connector.initialize(ctx);
             connector.start(config);
-            return connector;
-        }, false).<Void>map(connector -> {
+            return new java.util.AbstractMap.SimpleImmutableEntry<>(connector, versionOf(connector::version));
+        }, false).<Void>map(started -> {
+            Connector connector = started.getKey();
             // in the returned chain, not a side listener: whoever composes on the result sees it running
             connectors.put(name, connector);
+            connectorVersions.put(name, started.getValue());
             services.report(name, target == TargetState.PAUSED ? State.PAUSED : State.RUNNING, null);
             LOG.info("Connector {} started ({})", name, connector.getClass().getName());
             return null;
@@ -66,6 +69,27 @@ public final class Worker {
             LOG.error("Connector {} failed to start: {}", name, err.toString());
             services.report(name, State.FAILED, err);
         });
+    }
+
+    /** The running connector's {@code version()}, or null when it is not running. */
+    public String connectorVersion(String name) {
+        return connectorVersions.get(name);
+    }
+
+    /** The deployed task's {@code version()}, or null when it is not deployed (or not yet instantiated). */
+    public String taskVersion(TaskId id) {
+        RunningTask running = tasks.get(id);
+        return running == null ? null : running.verticle().version();
+    }
+
+    /** A plugin's version, or null when it throws or does not tell (Kafka Connect's "undefined"). */
+    public static String versionOf(java.util.function.Supplier<String> version) {
+        try {
+            String v = version.get();
+            return v == null || v.isBlank() || "undefined".equals(v) ? null : v;
+        } catch (RuntimeException | LinkageError e) {
+            return null;
+        }
     }
 
     public boolean isRunning(String name) {
@@ -94,6 +118,7 @@ public final class Worker {
     /** Stops a running connector (not its tasks). */
     public Future<Void> stopConnector(String name) {
         Connector connector = connectors.remove(name);
+        connectorVersions.remove(name);
         if (connector == null) {
             return Future.succeededFuture();
         }

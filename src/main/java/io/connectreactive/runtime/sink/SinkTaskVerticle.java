@@ -18,6 +18,7 @@ import io.connectreactive.runtime.State;
 import io.connectreactive.runtime.TaskId;
 import io.connectreactive.runtime.TaskServices;
 import io.connectreactive.runtime.TaskVerticle;
+import io.connectreactive.runtime.Worker;
 import io.connectreactive.runtime.exec.TaskThread;
 import io.connectreactive.runtime.glue.ConverterChain;
 import io.vertx.core.Future;
@@ -59,6 +60,9 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
     private final Map<String, String> connectorConfig;
     private final Map<String, String> taskConfig;
     private boolean paused;
+    /** The task's version(), read by the herder from its own context. */
+    private volatile String version;
+    private java.util.function.Consumer<String> topicUsed;
 
     private SinkTask task;
     private TaskThread thread;
@@ -93,11 +97,18 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
     }
 
     @Override
+    public String version() {
+        return version;
+    }
+
+    @Override
     public Future<?> start() {
         Future<Void> started;
         try {
             task = PluginRegistry.newInstance(taskClass);
+            version = Worker.versionOf(task::version);
             converters = ConverterChain.create(services.plugins(), services.config(), connectorConfig);
+            topicUsed = services.activeTopicRecorder(id.connector());
             SinkTaskContext ctx = new Context();
             task.initialize(ctx);
             if (task instanceof ReactiveSinkTask reactive) {
@@ -225,6 +236,9 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
             if (records.isEmpty()) {
                 loop();
                 return;
+            }
+            for (TopicPartition tp : records.partitions()) {
+                topicUsed.accept(tp.topic());
             }
             List<SinkRecord> batch;
             try {

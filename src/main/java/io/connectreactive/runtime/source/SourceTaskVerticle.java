@@ -11,6 +11,7 @@ import io.connectreactive.runtime.State;
 import io.connectreactive.runtime.TaskId;
 import io.connectreactive.runtime.TaskServices;
 import io.connectreactive.runtime.TaskVerticle;
+import io.connectreactive.runtime.Worker;
 import io.connectreactive.runtime.exec.TaskThread;
 import io.connectreactive.runtime.glue.ConverterChain;
 import io.vertx.core.Future;
@@ -44,6 +45,8 @@ public final class SourceTaskVerticle extends VerticleBase implements TaskVertic
     private final Map<String, String> taskConfig;
     private final Class<? extends SourceTask> taskClass;
     private boolean paused;
+    /** The task's version(), read by the herder from its own context. */
+    private volatile String version;
 
     private SourceTask task;
     private TaskThread thread;
@@ -69,11 +72,17 @@ public final class SourceTaskVerticle extends VerticleBase implements TaskVertic
     }
 
     @Override
+    public String version() {
+        return version;
+    }
+
+    @Override
     public Future<?> start() {
         Future<ReadStream<SourceRecord>> opened;
         ConverterChain converters;
         try {
             task = PluginRegistry.newInstance(taskClass);
+            version = Worker.versionOf(task::version);
             converters = ConverterChain.create(services.plugins(), services.config(), connectorConfig);
             SourceTaskContext ctx = new Context();
             task.initialize(ctx);
@@ -99,6 +108,7 @@ public final class SourceTaskVerticle extends VerticleBase implements TaskVertic
                     services.config().getInt(WorkerConfig.SOURCE_MAX_IN_FLIGHT),
                     task instanceof ReactiveSourceTask || overridesCommitRecord(taskClass) ? this::commitRecord : null,
                     !(task instanceof ReactiveSourceTask), this::fail);
+            pipeline.trackTopics(services.activeTopicRecorder(id.connector()));
             pipeline.start();
             if (paused) {
                 pipeline.pause();
