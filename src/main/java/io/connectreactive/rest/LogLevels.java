@@ -91,16 +91,18 @@ final class LogLevels {
                 loggers.add(context.getLogger(namespace));
             }
         }
+        // levels before the change, since setting a parent changes its children's effective level (as Kafka Connect 4's Loggers)
+        Map<Logger, Level> before = new java.util.LinkedHashMap<>();
+        loggers.forEach(l -> before.put(l, l.getLevel() != null ? l.getLevel() : l.getEffectiveLevel()));
         long now = System.currentTimeMillis();
         List<String> changed = new ArrayList<>();
-        for (Logger logger : loggers) {
-            Level current = logger.getLevel() != null ? logger.getLevel() : logger.getEffectiveLevel();
-            if (!level.equals(current)) {
-                logger.setLevel(level);
+        before.forEach((logger, old) -> {
+            logger.setLevel(level);
+            if (!level.equals(old)) {
                 lastModified.put(name(logger), now);
                 changed.add(name(logger));
             }
-        }
+        });
         Collections.sort(changed);
         return changed;
     }
