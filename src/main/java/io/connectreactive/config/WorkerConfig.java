@@ -33,6 +33,8 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String LISTENERS = "listeners";
     public static final String PLUGIN_PATH = "plugin.path";
     public static final String TOPIC_CREATION_ENABLE = "topic.creation.enable";
+    public static final String TOPIC_TRACKING_ENABLE = "topic.tracking.enable";
+    public static final String TOPIC_TRACKING_ALLOW_RESET = "topic.tracking.allow.reset";
     public static final String DATA_DIR = "runtime.data.dir";
     public static final String CONFIG_STORAGE_FILE = "runtime.config.storage.file.filename";
     public static final String EMBEDDED_KAFKA_PORT = "runtime.embedded.kafka.port";
@@ -66,6 +68,10 @@ public final class WorkerConfig extends AbstractConfig {
                     "Directories of plugins (or plugin jars); each child directory or jar of a listed directory is one plugin with its own class loader.")
             .define(TOPIC_CREATION_ENABLE, Type.BOOLEAN, true, Importance.LOW,
                     "Whether source connectors may create their topics with topic.creation.* settings (KIP-158).")
+            .define(TOPIC_TRACKING_ENABLE, Type.BOOLEAN, true, Importance.LOW,
+                    "Record the topics each connector uses (KIP-558), served by GET /connectors/{name}/topics.")
+            .define(TOPIC_TRACKING_ALLOW_RESET, Type.BOOLEAN, true, Importance.LOW,
+                    "Allow PUT /connectors/{name}/topics/reset to empty a connector's set of active topics.")
             .define(DATA_DIR, Type.STRING, "data", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
                     "Directory for the worker's files: connector configs, offsets and the embedded broker's data.")
             .define(CONFIG_STORAGE_FILE, Type.STRING, null, Importance.LOW,

@@ -20,6 +20,9 @@ public interface Herder {
 
     Future<Void> stop();
 
+    /** True once {@link #start()} completed: stored connectors were started ({@code GET /health}). */
+    boolean started();
+
     /** The Kafka cluster's id, for {@code GET /}. */
     String kafkaClusterId();
 
@@ -37,6 +40,13 @@ public interface Herder {
     Future<Created<ConnectorInfo>> putConnectorConfig(String name, Map<String, String> config, boolean allowReplace,
                                                       TargetState initialState);
 
+    /**
+     * Kafka Connect's {@code PATCH /connectors/{name}/config} (KIP-477): merges {@code patch} into the
+     * stored config (a null value removes the key), validates the result as a PUT does and applies it.
+     * Fails with NotFoundException when the connector does not exist.
+     */
+    Future<ConnectorInfo> patchConnectorConfig(String name, Map<String, String> patch);
+
     Future<Void> deleteConnector(String name);
 
     Future<ConnectorStateInfo> connectorStatus(String name);
@@ -48,6 +58,33 @@ public interface Herder {
     Future<Void> pauseConnector(String name);
 
     Future<Void> resumeConnector(String name);
+
+    /**
+     * KIP-875's {@code PUT /connectors/{name}/stop}: shuts the connector and its tasks down, stores an
+     * empty list of task configs and the target state STOPPED. Idempotent.
+     */
+    Future<Void> stopConnector(String name);
+
+    /** The connector's offsets, in any state (KIP-875). */
+    Future<List<ConnectorOffset>> connectorOffsets(String name);
+
+    /**
+     * Alters some of a STOPPED connector's offsets (a null offset removes its partition's); completes
+     * with Kafka Connect's message. BadRequestException when the connector is not STOPPED.
+     */
+    Future<String> alterConnectorOffsets(String name, Map<Map<String, ?>, Map<String, ?>> offsets);
+
+    /** Resets every offset of a STOPPED connector; completes with Kafka Connect's message. */
+    Future<String> resetConnectorOffsets(String name);
+
+    /**
+     * The topics the connector used since it was created or last reset (KIP-558), sorted; empty for
+     * an unknown connector, as in Kafka Connect. ForbiddenException when topic tracking is disabled.
+     */
+    Future<List<String>> connectorActiveTopics(String name);
+
+    /** Empties the connector's active topics. ForbiddenException when tracking or its reset is disabled. */
+    Future<Void> resetConnectorActiveTopics(String name);
 
     Future<Void> restartConnector(String name);
 
@@ -68,6 +105,10 @@ public interface Herder {
 
     /** {@code GET /connectors/{name}}: Kafka Connect's ConnectorInfo. */
     record ConnectorInfo(String name, Map<String, String> config, List<TaskId> tasks, String type) {
+    }
+
+    /** One entry of {@code GET /connectors/{name}/offsets}; {@code offset} null only in requests. */
+    record ConnectorOffset(Map<String, ?> partition, Map<String, ?> offset) {
     }
 
     /** One entry of {@code GET /connectors/{name}/tasks}. */

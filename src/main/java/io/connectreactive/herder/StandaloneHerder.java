@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Supplier;
 
+import io.connectreactive.config.WorkerConfig;
 import io.connectreactive.runtime.State;
 import io.connectreactive.runtime.TargetState;
 import io.connectreactive.runtime.TaskId;
@@ -42,7 +43,9 @@ public final class StandaloneHerder implements Herder {
     private final StatusStore statuses;
     private final ConnectorValidator validator;
     private final String kafkaClusterId;
+    private final ConnectorOffsetManager offsets;
     private Future<Void> lastChange = Future.succeededFuture();
+    private volatile boolean started;
 
     public StandaloneHerder(Vertx vertx, Worker worker, ConfigStore configs, StatusStore statuses,
                             ConnectorValidator validator, String kafkaClusterId) {
@@ -53,6 +56,7 @@ public final class StandaloneHerder implements Herder {
         this.statuses = statuses;
         this.validator = validator;
         this.kafkaClusterId = kafkaClusterId;
+        this.offsets = new ConnectorOffsetManager(vertx, worker.services());
     }
 
     @Override
@@ -62,8 +66,13 @@ public final class StandaloneHerder implements Herder {
             for (String name : configs.connectors().keySet()) {
                 starts.add(change(() -> startConnector(name)));
             }
-            return Future.join(starts).otherwiseEmpty().mapEmpty();
-        }));
+            return Future.join(starts).otherwiseEmpty().<Void>mapEmpty();
+        }).onSuccess(v -> started = true));
+    }
+
+    @Override
+    public boolean started() {
+        return started;
     }
 
     @Override
@@ -114,6 +123,95 @@ public final class StandaloneHerder implements Herder {
     }
 
     @Override
+    public Future<ConnectorInfo> patchConnectorConfig(String name, Map<String, String> patch) {
+        return onContext(() -> entry(name).map(e -> {
+            String patchedName = patch.get("name");
+            if (patchedName != null && !patchedName.equals(name)) {
+                throw new BadRequestException("Connector name configuration (" + patchedName
+                        + ") doesn't match connector name in the URL (" + name + ")");
+            }
+            Map<String, String> merged = new java.util.HashMap<>(e.config());
+            patch.forEach((k, v) -> {
+                if (v == null) {
+                    merged.remove(k);
+                } else {
+                    merged.put(k, v);
+                }
+            });
+            merged.put("name", name);
+            return merged;
+        })).compose(merged -> putConnectorConfig(name, merged, true, TargetState.STARTED)).map(Created::result);
+    }
+
+    @Override
+    public Future<Void> stopConnector(String name) {
+        return onContext(() -> change(() -> entry(name).compose(e -> worker.stopTasks(name)
+                .compose(v -> e.taskConfigs().isEmpty() ? Future.<Void>succeededFuture() : configs.putTaskConfigs(name, List.of()))
+                .compose(v -> {
+                    statuses.removeTasksFrom(name, 0);
+                    return e.targetState() == TargetState.STOPPED ? Future.<Void>succeededFuture()
+                            : configs.putTargetState(name, TargetState.STOPPED);
+                })
+                .compose(v -> worker.stopConnector(name))
+                .onSuccess(v -> {
+                    worker.services().report(name, State.STOPPED, null);
+                    LOG.info("Connector {} stopped (target state STOPPED)", name);
+                }))));
+    }
+
+    @Override
+    public Future<List<ConnectorOffset>> connectorOffsets(String name) {
+        return onContext(() -> entry(name).compose(e -> offsets.offsets(name, e.config())));
+    }
+
+    @Override
+    public Future<String> alterConnectorOffsets(String name, Map<Map<String, ?>, Map<String, ?>> newOffsets) {
+        if (newOffsets == null || newOffsets.isEmpty()) {
+            return Future.failedFuture(new BadRequestException("Partitions / offsets need to be provided for an alter offsets request"));
+        }
+        return onContext(() -> change(() -> stoppedEntry(name).compose(e -> offsets.modify(name, e.config(), newOffsets))));
+    }
+
+    @Override
+    public Future<String> resetConnectorOffsets(String name) {
+        return onContext(() -> change(() -> stoppedEntry(name).compose(e -> offsets.modify(name, e.config(), null))));
+    }
+
+    /** The connector's entry when its offsets may be changed: STOPPED, with no task configs. */
+    private Future<ConfigStore.ConnectorEntry> stoppedEntry(String name) {
+        return entry(name).compose(e -> e.targetState() == TargetState.STOPPED && e.taskConfigs().isEmpty()
+                ? Future.succeededFuture(e)
+                : Future.failedFuture(new BadRequestException("Connectors must be in the STOPPED state before their offsets "
+                + "can be modified. This can be done for the specified connector by issuing a 'PUT' request to the "
+                + "'/connectors/" + name + "/stop' endpoint")));
+    }
+
+    @Override
+    public Future<List<String>> connectorActiveTopics(String name) {
+        if (!worker.services().config().getBoolean(WorkerConfig.TOPIC_TRACKING_ENABLE)) {
+            return Future.failedFuture(new ForbiddenException("Topic tracking is disabled."));
+        }
+        return onContext(() -> Future.succeededFuture(configs.connectors().containsKey(name)
+                ? statuses.activeTopics(name).stream().sorted().toList()
+                : List.of()));
+    }
+
+    @Override
+    public Future<Void> resetConnectorActiveTopics(String name) {
+        if (!worker.services().config().getBoolean(WorkerConfig.TOPIC_TRACKING_ENABLE)) {
+            return Future.failedFuture(new ForbiddenException("Topic tracking is disabled."));
+        }
+        if (!worker.services().config().getBoolean(WorkerConfig.TOPIC_TRACKING_ALLOW_RESET)) {
+            return Future.failedFuture(new ForbiddenException("Topic tracking reset is disabled."));
+        }
+        return onContext(() -> {
+            statuses.resetActiveTopics(name);
+            LOG.info("Active topics of connector {} reset", name);
+            return Future.succeededFuture();
+        });
+    }
+
+    @Override
     public Future<Void> deleteConnector(String name) {
         return onContext(() -> change(() -> entry(name)
                 .compose(e -> stopConnectorAndTasks(name))
@@ -132,8 +230,9 @@ public final class StandaloneHerder implements Herder {
     private ConnectorStateInfo statusOf(String name, ConfigStore.ConnectorEntry e) {
         StatusStore.Status s = statuses.connector(name);
         ConnectorStateInfo.ConnectorState connector = s == null
-                ? new ConnectorStateInfo.ConnectorState(State.UNASSIGNED.name(), worker.services().workerId(), null)
-                : new ConnectorStateInfo.ConnectorState(s.state().name(), s.workerId(), s.trace());
+                ? new ConnectorStateInfo.ConnectorState(State.UNASSIGNED.name(), worker.services().workerId(), null,
+                        worker.connectorVersion(name))
+                : new ConnectorStateInfo.ConnectorState(s.state().name(), s.workerId(), s.trace(), worker.connectorVersion(name));
         List<ConnectorStateInfo.TaskState> tasks = new ArrayList<>();
         if (e.targetState() != TargetState.STOPPED) {
             for (int i = 0; i < e.taskConfigs().size(); i++) {
@@ -255,11 +354,11 @@ public final class StandaloneHerder implements Herder {
     private ConnectorStateInfo restartPlan(String name, ConfigStore.ConnectorEntry e, boolean restartConnector, List<TaskId> tasks) {
         ConnectorStateInfo now = statusOf(name, e);
         ConnectorStateInfo.ConnectorState connector = restartConnector
-                ? new ConnectorStateInfo.ConnectorState(State.RESTARTING.name(), now.connector().workerId(), null)
+                ? now.connector().withState(State.RESTARTING.name())
                 : now.connector();
         List<ConnectorStateInfo.TaskState> taskStates = now.tasks().stream()
                 .map(t -> tasks.contains(new TaskId(name, t.id()))
-                        ? new ConnectorStateInfo.TaskState(t.id(), State.RESTARTING.name(), t.workerId(), null)
+                        ? t.withState(State.RESTARTING.name())
                         : t)
                 .toList();
         return new ConnectorStateInfo(name, connector, taskStates, now.type());
@@ -319,8 +418,9 @@ public final class StandaloneHerder implements Herder {
     private ConnectorStateInfo.TaskState taskState(TaskId id) {
         StatusStore.Status s = statuses.task(id);
         return s == null
-                ? new ConnectorStateInfo.TaskState(id.task(), State.UNASSIGNED.name(), worker.services().workerId(), null)
-                : new ConnectorStateInfo.TaskState(id.task(), s.state().name(), s.workerId(), s.trace());
+                ? new ConnectorStateInfo.TaskState(id.task(), State.UNASSIGNED.name(), worker.services().workerId(), null,
+                        worker.taskVersion(id))
+                : new ConnectorStateInfo.TaskState(id.task(), s.state().name(), s.workerId(), s.trace(), worker.taskVersion(id));
     }
 
     private ConnectorInfo info(String name, ConfigStore.ConnectorEntry e) {

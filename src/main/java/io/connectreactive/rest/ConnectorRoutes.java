@@ -46,6 +46,44 @@ final class ConnectorRoutes {
         router.put("/connectors/:name/pause").handler(ctx -> reply(ctx, 202, herder.pauseConnector(name(ctx))));
         router.put("/connectors/:name/resume").handler(ctx -> reply(ctx, 202, herder.resumeConnector(name(ctx))));
         router.post("/connectors/:name/restart").handler(this::restart);
+        router.patch("/connectors/:name/config").handler(this::patchConfig);
+        router.put("/connectors/:name/stop").handler(ctx -> reply(ctx, 204, herder.stopConnector(name(ctx))));
+        router.get("/connectors/:name/offsets").handler(ctx -> reply(ctx, 200, herder.connectorOffsets(name(ctx)).map(Json::offsets)));
+        router.patch("/connectors/:name/offsets").handler(this::alterOffsets);
+        router.delete("/connectors/:name/offsets").handler(ctx ->
+                reply(ctx, 200, herder.resetConnectorOffsets(name(ctx)).map(Json::message)));
+        router.get("/connectors/:name/topics").handler(ctx -> reply(ctx, 200, herder.connectorActiveTopics(name(ctx))
+                .map(topics -> Json.activeTopics(name(ctx), topics))));
+        router.put("/connectors/:name/topics/reset").handler(ctx -> reply(ctx, 202, herder.resetConnectorActiveTopics(name(ctx))));
+    }
+
+    /**
+     * {@code PATCH /connectors/{name}/config} (KIP-477): a flat map of strings in which null removes a
+     * key; 200 with the merged ConnectorInfo, 404 when unknown, 400 as PUT for an invalid result.
+     */
+    private void patchConfig(RoutingContext ctx) {
+        Future<Herder.ConnectorInfo> patched;
+        try {
+            patched = herder.patchConnectorConfig(name(ctx), stringMap(bodyObject(ctx), true));
+        } catch (RuntimeException e) {
+            patched = Future.failedFuture(e);
+        }
+        reply(ctx, 200, patched.map(Json::connectorInfo));
+    }
+
+    /**
+     * {@code PATCH /connectors/{name}/offsets} (KIP-875): body {@code {"offsets": [{"partition": {...},
+     * "offset": {...} | null}]}}; 400 for a missing or empty list or a malformed body (Kafka Connect
+     * answers some of those with 500).
+     */
+    private void alterOffsets(RoutingContext ctx) {
+        Future<String> altered;
+        try {
+            altered = herder.alterConnectorOffsets(name(ctx), Json.parseOffsets(bodyObject(ctx)));
+        } catch (RuntimeException e) {
+            altered = Future.failedFuture(e);
+        }
+        reply(ctx, 200, altered.map(Json::message));
     }
 
     /**
@@ -208,9 +246,18 @@ final class ConnectorRoutes {
 
     /** A flat JSON object of config values; scalars become strings as Kafka Connect's Jackson does. */
     static Map<String, String> stringMap(JsonObject json) {
+        return stringMap(json, false);
+    }
+
+    /** As {@link #stringMap(JsonObject)}; with {@code nullsAllowed} a null value stays null (PATCH removes the key). */
+    static Map<String, String> stringMap(JsonObject json, boolean nullsAllowed) {
         Map<String, String> out = new HashMap<>();
         for (Map.Entry<String, Object> e : json) {
             Object v = e.getValue();
+            if (v == null && nullsAllowed) {
+                out.put(e.getKey(), null);
+                continue;
+            }
             if (v == null) {
                 throw new BadRequestException("Config value of " + e.getKey() + " must not be null");
             }

@@ -1,6 +1,7 @@
 package io.connectreactive.rest;
 
 import io.connectreactive.herder.BadRequestException;
+import io.connectreactive.herder.ForbiddenException;
 import io.connectreactive.plugin.PluginRegistry;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -32,6 +33,9 @@ public final class ErrorMapper {
         }
         if (t instanceof AlreadyExistsException) {
             return 409;
+        }
+        if (t instanceof ForbiddenException) {
+            return 403;
         }
         if (t instanceof BadRequestException || t instanceof DecodeException
                 || t instanceof PluginRegistry.PluginNotFoundException) {

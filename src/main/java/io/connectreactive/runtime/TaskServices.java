@@ -39,6 +39,23 @@ public record TaskServices(WorkerConfig config, PluginRegistry plugins, OffsetSt
         return new org.apache.kafka.common.metrics.internals.PluginMetricsImpl(metrics, tags);
     }
 
+    /**
+     * What a task calls with each topic it produces to or consumes from (KIP-558 active topics):
+     * records the topic in the connector's live set unless it is there already (one lock-free
+     * lookup per call), or does nothing when {@code topic.tracking.enable} is false. Thread-safe.
+     */
+    public java.util.function.Consumer<String> activeTopicRecorder(String connector) {
+        if (!config.getBoolean(WorkerConfig.TOPIC_TRACKING_ENABLE)) {
+            return topic -> { };
+        }
+        java.util.Set<String> topics = statuses.activeTopics(connector);
+        return topic -> {
+            if (!topics.contains(topic)) {
+                topics.add(topic);
+            }
+        };
+    }
+
     /** Reports a task's state. */
     public void report(TaskId task, State state, Throwable error) {
         statuses.putTask(task, new StatusStore.Status(state, error == null ? null : trace(error), workerId));

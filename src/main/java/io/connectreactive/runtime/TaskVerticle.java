@@ -8,6 +8,11 @@ public interface TaskVerticle {
 
     TaskId id();
 
+    /** The task plugin's {@code version()}, once the task was instantiated; else null. */
+    default String version() {
+        return null;
+    }
+
     /** Stops reading records until {@link #resumeTask()}; the task reports PAUSED. */
     void pauseTask();
 

@@ -52,17 +52,18 @@ public final class Worker {
             LOG.warn("Connector {} is already running; not started again", name);
             return Future.failedFuture(new ConnectException("Connector " + name + " is already running"));
         }
-        return vertx.<Connector>executeBlocking(() -> {
+        return vertx.<RunningConnector>executeBlocking(() -> {
             Class<? extends Connector> type = services.plugins().connectorClass(config.get("connector.class"));
             try (LoaderSwap s = services.plugins().swap(type)) {
                 Connector connector = PluginRegistry.newInstance(type);
                 connector.initialize(ctx);
                 connector.start(services.configProviders().resolve(config));
-                return connector;
+                return new RunningConnector(connector, config, versionOf(connector::version));
             }
-        }, false).<Void>map(connector -> {
+        }, false).<Void>map(running -> {
+            Connector connector = running.connector();
             // in the returned chain, not a side listener: whoever composes on the result sees it running
-            connectors.put(name, new RunningConnector(connector, config));
+            connectors.put(name, running);
             services.report(name, target == TargetState.PAUSED ? State.PAUSED : State.RUNNING, null);
             LOG.info("Connector {} started ({})", name, connector.getClass().getName());
             return null;
@@ -70,6 +71,28 @@ public final class Worker {
             LOG.error("Connector {} failed to start: {}", name, err.toString());
             services.report(name, State.FAILED, err);
         });
+    }
+
+    /** The running connector's {@code version()}, or null when it is not running. */
+    public String connectorVersion(String name) {
+        RunningConnector running = connectors.get(name);
+        return running == null ? null : running.version();
+    }
+
+    /** The deployed task's {@code version()}, or null when it is not deployed (or not yet instantiated). */
+    public String taskVersion(TaskId id) {
+        RunningTask running = tasks.get(id);
+        return running == null ? null : running.verticle().version();
+    }
+
+    /** A plugin's version, or null when it throws or does not tell (Kafka Connect's "undefined"). */
+    public static String versionOf(java.util.function.Supplier<String> version) {
+        try {
+            String v = version.get();
+            return v == null || v.isBlank() || "undefined".equals(v) ? null : v;
+        } catch (RuntimeException | LinkageError e) {
+            return null;
+        }
     }
 
     public boolean isRunning(String name) {
@@ -224,7 +247,7 @@ public final class Worker {
         }
     }
 
-    private record RunningConnector(Connector connector, Map<String, String> rawConfig) {
+    private record RunningConnector(Connector connector, Map<String, String> rawConfig, String version) {
     }
 
     private record RunningTask(TaskVerticle verticle, Future<String> deployment) {

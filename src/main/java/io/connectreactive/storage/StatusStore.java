@@ -1,6 +1,7 @@
 package io.connectreactive.storage;
 
 import java.util.List;
+import java.util.Set;
 
 import io.connectreactive.runtime.State;
 import io.connectreactive.runtime.TaskId;
@@ -22,8 +23,18 @@ public interface StatusStore {
     /** The statuses of the tasks of {@code connector}, ordered by task number. */
     List<TaskStatus> tasks(String connector);
 
-    /** Forgets the connector and its tasks. */
+    /** Forgets the connector, its tasks and its active topics. */
     void remove(String connector);
+
+    /**
+     * The topics the connector's tasks used since it was created or its topics were last reset
+     * (KIP-558): a live, thread-safe set that tasks add to, created on first use. A reset empties
+     * this same set, so tasks holding it keep recording into it.
+     */
+    Set<String> activeTopics(String connector);
+
+    /** Empties the connector's set of active topics. */
+    void resetActiveTopics(String connector);
 
     /** Forgets task statuses of {@code connector} numbered {@code fromTask} and above. */
     void removeTasksFrom(String connector, int fromTask);

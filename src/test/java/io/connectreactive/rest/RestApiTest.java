@@ -49,6 +49,8 @@ class RestApiTest {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final Duration WAIT = Duration.ofSeconds(15);
     private static final String IDLE = IdleSourceConnector.class.getName();
+    /** The plugin version status bodies show for the idle connector and its tasks (Kafka Connect 4.1+). */
+    private static final String IDLE_VERSION = "1.0-test";
 
     private TestWorker worker;
     private String workerId;
@@ -295,10 +297,10 @@ class RestApiTest {
         assertJsonContentType(r);
         assertThat(new JsonObject(r.body())).isEqualTo(new JsonObject()
                 .put("name", name)
-                .put("connector", new JsonObject().put("state", "RUNNING").put("worker_id", workerId))
+                .put("connector", new JsonObject().put("state", "RUNNING").put("worker_id", workerId).put("version", IDLE_VERSION))
                 .put("tasks", new JsonArray()
-                        .add(new JsonObject().put("id", 0).put("state", "RUNNING").put("worker_id", workerId))
-                        .add(new JsonObject().put("id", 1).put("state", "RUNNING").put("worker_id", workerId)))
+                        .add(new JsonObject().put("id", 0).put("state", "RUNNING").put("worker_id", workerId).put("version", IDLE_VERSION))
+                        .add(new JsonObject().put("id", 1).put("state", "RUNNING").put("worker_id", workerId).put("version", IDLE_VERSION)))
                 .put("type", "source"));
     }
 
@@ -313,7 +315,7 @@ class RestApiTest {
         assertThat(status.getJsonObject("connector").getString("state")).isEqualTo("RUNNING");
         assertThat(status.getJsonObject("connector").containsKey("trace")).isFalse();
         JsonObject task = status.getJsonArray("tasks").getJsonObject(0);
-        assertThat(task.fieldNames()).containsExactlyInAnyOrder("id", "state", "worker_id", "trace");
+        assertThat(task.fieldNames()).containsExactlyInAnyOrder("id", "state", "worker_id", "trace", "version");
         assertThat(task.getInteger("id")).isZero();
         assertThat(task.getString("worker_id")).isEqualTo(workerId);
         assertThat(task.getString("trace"))
@@ -383,7 +385,7 @@ class RestApiTest {
         assertThat(r.statusCode()).isEqualTo(200);
         assertJsonContentType(r);
         assertThat(new JsonObject(r.body()))
-                .isEqualTo(new JsonObject().put("id", 1).put("state", "RUNNING").put("worker_id", workerId));
+                .isEqualTo(new JsonObject().put("id", 1).put("state", "RUNNING").put("worker_id", workerId).put("version", IDLE_VERSION));
     }
 
     @ParameterizedTest
@@ -472,10 +474,10 @@ class RestApiTest {
         assertJsonContentType(r);
         assertThat(new JsonObject(r.body())).isEqualTo(new JsonObject()
                 .put("name", name)
-                .put("connector", new JsonObject().put("state", "RESTARTING").put("worker_id", workerId))
+                .put("connector", new JsonObject().put("state", "RESTARTING").put("worker_id", workerId).put("version", IDLE_VERSION))
                 .put("tasks", new JsonArray()
-                        .add(new JsonObject().put("id", 0).put("state", "RESTARTING").put("worker_id", workerId))
-                        .add(new JsonObject().put("id", 1).put("state", "RESTARTING").put("worker_id", workerId)))
+                        .add(new JsonObject().put("id", 0).put("state", "RESTARTING").put("worker_id", workerId).put("version", IDLE_VERSION))
+                        .add(new JsonObject().put("id", 1).put("state", "RESTARTING").put("worker_id", workerId).put("version", IDLE_VERSION)))
                 .put("type", "source"));
         awaitStates(name, "RUNNING", "RUNNING");
         assertThat(worker.status(name).getJsonArray("tasks")).hasSize(2);

@@ -18,6 +18,7 @@ import io.connectreactive.runtime.State;
 import io.connectreactive.runtime.TaskId;
 import io.connectreactive.runtime.TaskServices;
 import io.connectreactive.runtime.TaskVerticle;
+import io.connectreactive.runtime.Worker;
 import io.connectreactive.runtime.exec.TaskThread;
 import io.connectreactive.runtime.glue.ConverterChain;
 import io.connectreactive.runtime.glue.TransformChain;
@@ -61,6 +62,9 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
     private Map<String, String> connectorConfig;
     private Map<String, String> taskConfig;
     private boolean paused;
+    /** The task's version(), read by the herder from its own context. */
+    private volatile String version;
+    private java.util.function.Consumer<String> topicUsed;
 
     private SinkTask task;
     private TaskThread thread;
@@ -97,6 +101,11 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
 
     /** Resolves config-provider placeholders (they may read files: off the event loop), then starts. */
     @Override
+    public String version() {
+        return version;
+    }
+
+    @Override
     public Future<?> start() {
         return vertx.<Void>executeBlocking(() -> {
             connectorConfig = services.configProviders().resolve(connectorConfig);
@@ -115,8 +124,10 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
         Future<Void> started;
         try {
             task = services.plugins().newPlugin(taskClass);
+            version = Worker.versionOf(task::version);
             converters = ConverterChain.create(services.plugins(), services.config(), connectorConfig);
             transforms = TransformChain.create(services.plugins(), connectorConfig);
+            topicUsed = services.activeTopicRecorder(id.connector());
             SinkTaskContext ctx = new Context();
             try (LoaderSwap s = swap()) {
                 task.initialize(ctx);
@@ -248,6 +259,9 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
             if (records.isEmpty() && task instanceof ReactiveSinkTask) {
                 loop();
                 return;
+            }
+            for (TopicPartition tp : records.partitions()) {
+                topicUsed.accept(tp.topic());
             }
             // a classic task is also given empty batches, as Kafka Connect does: some flush on time in put()
             List<SinkRecord> batch = new ArrayList<>(records.count());

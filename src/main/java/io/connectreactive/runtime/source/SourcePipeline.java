@@ -62,6 +62,7 @@ final class SourcePipeline {
     private boolean fullPaused;
     private boolean stopped;
     private Promise<Void> drained;
+    private java.util.function.Consumer<String> topicUsed = topic -> { };
 
     /**
      * @param acks called per acknowledged record, or null
@@ -82,6 +83,11 @@ final class SourcePipeline {
         this.acks = acks;
         this.acksOnIoThread = acksOnIoThread;
         this.onFailure = onFailure;
+    }
+
+    /** Tells {@code recorder} the topic of every acknowledged record (KIP-558 active topics). */
+    void trackTopics(java.util.function.Consumer<String> recorder) {
+        this.topicUsed = recorder;
     }
 
     void start() {
@@ -226,6 +232,7 @@ final class SourcePipeline {
                 continue; // not acknowledged: its offset must never become committable
             }
             offsets.ack(batchEntries.get(i));
+            topicUsed.accept(md.topic());
             if (acks != null && !acksOnIoThread) {
                 acks.acked(batchSources.get(i), md);
             }

@@ -12,6 +12,7 @@ import io.connectreactive.runtime.State;
 import io.connectreactive.runtime.TaskId;
 import io.connectreactive.runtime.TaskServices;
 import io.connectreactive.runtime.TaskVerticle;
+import io.connectreactive.runtime.Worker;
 import io.connectreactive.runtime.exec.TaskThread;
 import io.connectreactive.runtime.glue.ConverterChain;
 import io.connectreactive.runtime.glue.TransformChain;
@@ -46,6 +47,8 @@ public final class SourceTaskVerticle extends VerticleBase implements TaskVertic
     private Map<String, String> taskConfig;
     private final Class<? extends SourceTask> taskClass;
     private boolean paused;
+    /** The task's version(), read by the herder from its own context. */
+    private volatile String version;
 
     private SourceTask task;
     private TaskThread thread;
@@ -73,6 +76,11 @@ public final class SourceTaskVerticle extends VerticleBase implements TaskVertic
 
     /** Resolves config-provider placeholders (they may read files: off the event loop), then starts. */
     @Override
+    public String version() {
+        return version;
+    }
+
+    @Override
     public Future<?> start() {
         return vertx.<Void>executeBlocking(() -> {
             connectorConfig = services.configProviders().resolve(connectorConfig);
@@ -92,6 +100,7 @@ public final class SourceTaskVerticle extends VerticleBase implements TaskVertic
         ConverterChain converters;
         try {
             task = services.plugins().newPlugin(taskClass);
+            version = Worker.versionOf(task::version);
             converters = ConverterChain.create(services.plugins(), services.config(), connectorConfig);
             transforms = TransformChain.create(services.plugins(), connectorConfig);
             SourceTaskContext ctx = new Context();
@@ -124,6 +133,7 @@ public final class SourceTaskVerticle extends VerticleBase implements TaskVertic
                     services.config().getInt(WorkerConfig.SOURCE_MAX_IN_FLIGHT),
                     task instanceof ReactiveSourceTask || overridesCommitRecord(taskClass) ? this::commitRecord : null,
                     !(task instanceof ReactiveSourceTask), this::fail);
+            pipeline.trackTopics(services.activeTopicRecorder(id.connector()));
             pipeline.start();
             if (paused) {
                 pipeline.pause();

@@ -2,6 +2,7 @@ package io.connectreactive.storage.memory;
 
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.connectreactive.runtime.TaskId;
@@ -12,6 +13,7 @@ public final class MemoryStatusStore implements StatusStore {
 
     private final ConcurrentHashMap<String, Status> connectors = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<TaskId, Status> tasks = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Set<String>> topics = new ConcurrentHashMap<>();
 
     @Override
     public void putConnector(String connector, Status status) {
@@ -46,6 +48,20 @@ public final class MemoryStatusStore implements StatusStore {
     public void remove(String connector) {
         connectors.remove(connector);
         tasks.keySet().removeIf(id -> id.connector().equals(connector));
+        topics.remove(connector);
+    }
+
+    @Override
+    public Set<String> activeTopics(String connector) {
+        return topics.computeIfAbsent(connector, c -> ConcurrentHashMap.newKeySet());
+    }
+
+    @Override
+    public void resetActiveTopics(String connector) {
+        Set<String> set = topics.get(connector);
+        if (set != null) {
+            set.clear();
+        }
     }
 
     @Override

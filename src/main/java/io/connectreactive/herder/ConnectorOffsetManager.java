@@ -1,0 +1,386 @@
+package io.connectreactive.herder;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+import io.connectreactive.plugin.PluginRegistry;
+import io.connectreactive.runtime.TaskServices;
+import io.connectreactive.storage.OffsetCodec;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
+import org.apache.kafka.common.errors.GroupNotEmptyException;
+import org.apache.kafka.common.errors.GroupSubscribedToTopicException;
+import org.apache.kafka.common.errors.UnknownMemberIdException;
+import org.apache.kafka.connect.connector.Connector;
+import org.apache.kafka.connect.data.ConnectSchema;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.errors.RetriableException;
+import org.apache.kafka.connect.sink.SinkConnector;
+import org.apache.kafka.connect.source.SourceConnector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads, alters and resets connectors' offsets (KIP-875) as Kafka Connect's {@code Worker} does:
+ * a source connector's offsets live in the worker's {@link io.connectreactive.storage.OffsetStore};
+ * a sink connector's are the committed offsets of its consumer group {@code connect-<name>}, read
+ * and changed through an {@link Admin} client made for the request. Before a change, a fresh,
+ * unstarted instance of the connector is asked through {@code alterOffsets()}; its answer picks the
+ * response message.
+ *
+ * <p>Called on the herder's context; the herder checks that the connector exists and is STOPPED.
+ * Plugin code and the Admin client's creation and closing run on Vert.x's worker pool; Admin results
+ * come back as Futures on the caller's context. Nothing here blocks an event loop.
+ */
+final class ConnectorOffsetManager {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectorOffsetManager.class);
+    static final String KAFKA_TOPIC = "kafka_topic";
+    static final String KAFKA_PARTITION = "kafka_partition";
+    static final String KAFKA_OFFSET = "kafka_offset";
+    private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(90);
+
+    private final Vertx vertx;
+    private final TaskServices services;
+    private final OffsetCodec codec = new OffsetCodec();
+
+    ConnectorOffsetManager(Vertx vertx, TaskServices services) {
+        this.vertx = vertx;
+        this.services = services;
+    }
+
+    /** The connector's current offsets: source partitions from the offset store, or the sink group's. */
+    Future<List<Herder.ConnectorOffset>> offsets(String name, Map<String, String> config) {
+        return connectorClass(config).compose(type -> {
+            if (SinkConnector.class.isAssignableFrom(type)) {
+                return withAdmin(name, config, admin -> kafka(admin.listConsumerGroupOffsets(groupId(name))
+                        .partitionsToOffsetAndMetadata()))
+                        .map(ConnectorOffsetManager::sinkOffsets)
+                        .recover(err -> Future.failedFuture(new ConnectException(
+                                "Failed to retrieve consumer group offsets for sink connector " + name, err)));
+            }
+            List<Herder.ConnectorOffset> out = new ArrayList<>();
+            services.offsets().offsets(name).forEach((p, o) -> out.add(new Herder.ConnectorOffset(p, o)));
+            return Future.succeededFuture(out);
+        });
+    }
+
+    /**
+     * Alters the connector's offsets, or resets all of them when {@code offsets} is null; completes
+     * with Kafka Connect's message.
+     */
+    Future<String> modify(String name, Map<String, String> config, Map<Map<String, ?>, Map<String, ?>> offsets) {
+        return connectorClass(config).compose(type -> SinkConnector.class.isAssignableFrom(type)
+                ? modifySink(name, config, type, offsets)
+                : modifySource(name, config, type, offsets));
+    }
+
+    // ------------------------------------------------------------------ source connectors
+
+    private Future<String> modifySource(String name, Map<String, String> config, Class<? extends Connector> type,
+                                        Map<Map<String, ?>, Map<String, ?>> offsets) {
+        boolean reset = offsets == null;
+        Map<Map<String, ?>, Map<String, ?>> toWrite;
+        try {
+            toWrite = normalize(reset ? allNull(services.offsets().offsets(name).keySet()) : offsets);
+        } catch (RuntimeException e) {
+            return Future.failedFuture(e);
+        }
+        return vertx.executeBlocking(() -> callAlterOffsets(name, reset,
+                        () -> ((SourceConnector) PluginRegistry.newInstance(type)).alterOffsets(config, toWrite)), false)
+                .compose(altered -> {
+                    if (toWrite.isEmpty()) {
+                        LOG.info("No offsets found for source connector {}: it has none yet or they were reset before", name);
+                        return Future.succeededFuture(message(altered, reset));
+                    }
+                    return services.offsets().write(name, toWrite)
+                            .recover(err -> Future.failedFuture(new ConnectException(
+                                    "Failed to modify offsets for source connector " + name, err)))
+                            .map(v -> {
+                                LOG.info("Offsets of source connector {} {}: {}", name, reset ? "reset" : "altered", toWrite);
+                                return message(altered, reset);
+                            });
+                });
+    }
+
+    /**
+     * Checks offsets as Kafka Connect's {@code OffsetUtils.validateFormat} does and gives them the
+     * types the tasks will read back (a JSON round trip, so 5 becomes 5L).
+     */
+    private Map<Map<String, ?>, Map<String, ?>> normalize(Map<Map<String, ?>, Map<String, ?>> offsets) {
+        Map<Map<String, ?>, Map<String, ?>> out = new HashMap<>();
+        offsets.forEach((partition, offset) -> {
+            if (partition == null) {
+                throw new BadRequestException("The partition for a source connector offset cannot be null or missing");
+            }
+            validateFormat(partition);
+            validateFormat(offset);
+            out.put(codec.decodeValue(codec.value(partition)), offset == null ? null : codec.decodeValue(codec.value(offset)));
+        });
+        return out;
+    }
+
+    private static void validateFormat(Map<String, ?> data) {
+        if (data == null) {
+            return;
+        }
+        for (Map.Entry<String, ?> e : data.entrySet()) {
+            Object value = e.getValue();
+            if (value == null) {
+                continue;
+            }
+            Schema.Type schemaType = ConnectSchema.schemaType(value.getClass());
+            if (schemaType == null || !schemaType.isPrimitive()) {
+                throw new BadRequestException("Offsets may only contain primitive types as values, but field "
+                        + e.getKey() + " contains " + (schemaType == null ? value.getClass() : schemaType));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ sink connectors
+
+    private Future<String> modifySink(String name, Map<String, String> config, Class<? extends Connector> type,
+                                      Map<Map<String, ?>, Map<String, ?>> offsets) {
+        boolean reset = offsets == null;
+        Map<TopicPartition, Long> parsed;
+        try {
+            parsed = reset ? null : parseSinkOffsets(offsets);
+        } catch (RuntimeException e) {
+            return Future.failedFuture(e);
+        }
+        return withAdmin(name, config, admin -> {
+            Future<Map<TopicPartition, Long>> toWrite = reset
+                    ? kafka(admin.listConsumerGroupOffsets(groupId(name)).partitionsToOffsetAndMetadata())
+                            .<Map<TopicPartition, Long>>map(listed -> {
+                                Map<TopicPartition, Long> all = new HashMap<>();
+                                listed.keySet().forEach(tp -> all.put(tp, null));
+                                return all;
+                            })
+                            .recover(err -> Future.failedFuture(new ConnectException(
+                                    "Failed to list offsets prior to resetting offsets for sink connector " + name, err)))
+                    : Future.succeededFuture(parsed);
+            return toWrite.compose(writes -> vertx.executeBlocking(() -> callAlterOffsets(name, reset,
+                            () -> ((SinkConnector) PluginRegistry.newInstance(type)).alterOffsets(config, writes)), false)
+                    .compose(altered -> (reset ? deleteGroup(name, admin) : alterGroup(name, admin, writes))
+                            .map(v -> {
+                                LOG.info("Offsets of sink connector {} {}", name, reset ? "reset" : "altered: " + writes);
+                                return message(altered, reset);
+                            })));
+        });
+    }
+
+    /** Resets by deleting the group, as Kafka Connect does; a group that is already gone is fine. */
+    private Future<Void> deleteGroup(String name, Admin admin) {
+        return kafka(admin.deleteConsumerGroups(Set.of(groupId(name))).all()).recover(err -> {
+            if (err instanceof GroupIdNotFoundException) {
+                return Future.succeededFuture();
+            }
+            if (err instanceof GroupNotEmptyException) {
+                return Future.failedFuture(new ConnectException("Failed to reset consumer group offsets for connector "
+                        + name + " either because its tasks haven't stopped completely yet or the connector was resumed "
+                        + "before the request to reset its offsets could be successfully completed. If the connector is in "
+                        + "a stopped state, this operation can be safely retried. If it doesn't eventually succeed, the "
+                        + "Connect cluster may need to be restarted to get rid of the zombie sink tasks.", err));
+            }
+            return Future.failedFuture(new ConnectException(
+                    "Failed to reset consumer group offsets for sink connector " + name, err));
+        });
+    }
+
+    /** Commits the given offsets for the group and deletes the ones given as null. */
+    private Future<Void> alterGroup(String name, Admin admin, Map<TopicPartition, Long> writes) {
+        Map<TopicPartition, OffsetAndMetadata> toAlter = new HashMap<>();
+        Set<TopicPartition> toDelete = new java.util.HashSet<>();
+        writes.forEach((tp, offset) -> {
+            if (offset == null) {
+                toDelete.add(tp);
+            } else {
+                toAlter.put(tp, new OffsetAndMetadata(offset));
+            }
+        });
+        List<Future<Void>> calls = new ArrayList<>();
+        if (!toAlter.isEmpty()) {
+            calls.add(kafka(admin.alterConsumerGroupOffsets(groupId(name), toAlter).all()));
+        }
+        if (!toDelete.isEmpty()) {
+            calls.add(kafka(admin.deleteConsumerGroupOffsets(groupId(name), toDelete).all()));
+        }
+        return Future.all(calls).<Void>mapEmpty().recover(err -> {
+            if (err instanceof UnknownMemberIdException || err instanceof GroupSubscribedToTopicException) {
+                return Future.failedFuture(new ConnectException("Failed to alter consumer group offsets for connector "
+                        + name + " either because its tasks haven't stopped completely yet or the connector was resumed "
+                        + "before the request to alter its offsets could be successfully completed. If the connector is in "
+                        + "a stopped state, this operation can be safely retried. If it doesn't eventually succeed, the "
+                        + "Connect cluster may need to be restarted to get rid of the zombie sink tasks.", err));
+            }
+            return Future.failedFuture(new ConnectException("Failed to alter consumer group offsets for connector " + name, err));
+        });
+    }
+
+    /** Kafka Connect's {@code SinkUtils.parseSinkConnectorOffsets}, with its messages. */
+    static Map<TopicPartition, Long> parseSinkOffsets(Map<Map<String, ?>, Map<String, ?>> offsets) {
+        Map<TopicPartition, Long> out = new HashMap<>();
+        offsets.forEach((partition, offset) -> {
+            if (partition == null) {
+                throw new BadRequestException("The partition for a sink connector offset cannot be null or missing");
+            }
+            if (!partition.containsKey(KAFKA_TOPIC) || !partition.containsKey(KAFKA_PARTITION)) {
+                throw new BadRequestException("The partition for a sink connector offset must contain the keys '"
+                        + KAFKA_TOPIC + "' and '" + KAFKA_PARTITION + "'");
+            }
+            if (partition.get(KAFKA_TOPIC) == null) {
+                throw new BadRequestException("Kafka topic names must be valid strings and may not be null");
+            }
+            if (partition.get(KAFKA_PARTITION) == null) {
+                throw new BadRequestException("Kafka partitions must be valid numbers and may not be null");
+            }
+            int p;
+            try {
+                p = Integer.parseInt(String.valueOf(partition.get(KAFKA_PARTITION)));
+            } catch (NumberFormatException e) {
+                throw new BadRequestException("Failed to parse the following Kafka partition value in the provided offsets: '"
+                        + partition.get(KAFKA_PARTITION) + "'. Partition values for sink connectors need to be integers.");
+            }
+            TopicPartition tp = new TopicPartition(String.valueOf(partition.get(KAFKA_TOPIC)), p);
+            if (offset == null) {
+                out.put(tp, null);
+                return;
+            }
+            if (!offset.containsKey(KAFKA_OFFSET)) {
+                throw new BadRequestException("The offset for a sink connector should either be null or contain the key '"
+                        + KAFKA_OFFSET + "'");
+            }
+            try {
+                out.put(tp, Long.parseLong(String.valueOf(offset.get(KAFKA_OFFSET))));
+            } catch (NumberFormatException e) {
+                throw new BadRequestException("Failed to parse the following Kafka offset value in the provided offsets: '"
+                        + offset.get(KAFKA_OFFSET) + "'. Offset values for sink connectors need to be integers.");
+            }
+        });
+        return out;
+    }
+
+    private static List<Herder.ConnectorOffset> sinkOffsets(Map<TopicPartition, OffsetAndMetadata> committed) {
+        return committed.entrySet().stream()
+                .filter(e -> e.getValue() != null)
+                .sorted(Comparator.comparing((Map.Entry<TopicPartition, OffsetAndMetadata> e) -> e.getKey().topic())
+                        .thenComparingInt(e -> e.getKey().partition()))
+                .map(e -> {
+                    Map<String, Object> partition = new java.util.LinkedHashMap<>();
+                    partition.put(KAFKA_TOPIC, e.getKey().topic());
+                    partition.put(KAFKA_PARTITION, e.getKey().partition());
+                    Map<String, Object> offset = Map.of(KAFKA_OFFSET, e.getValue().offset());
+                    return new Herder.ConnectorOffset(partition, offset);
+                })
+                .collect(Collectors.toList());
+    }
+
+    // ------------------------------------------------------------------ shared
+
+    /**
+     * Calls the connector's {@code alterOffsets()} (on a worker thread). A connector that does not
+     * support it fails the request as in Kafka Connect (500); one that rejects the offsets it was
+     * given (a ConnectException, e.g. a wrong offset type) makes it a 400 with the connector's message.
+     */
+    private static boolean callAlterOffsets(String name, boolean reset, java.util.function.BooleanSupplier call) {
+        try {
+            return call.getAsBoolean();
+        } catch (UnsupportedOperationException e) {
+            throw new ConnectException("Failed to modify offsets for connector " + name
+                    + " because it doesn't support external modification of offsets", e);
+        } catch (RetriableException e) {
+            throw e;
+        } catch (ConnectException e) {
+            if (reset) {
+                throw e;
+            }
+            BadRequestException bad = new BadRequestException(e.getMessage());
+            bad.initCause(e);
+            throw bad;
+        }
+    }
+
+    private static String message(boolean altered, boolean reset) {
+        String type = reset ? "reset" : "altered";
+        return altered
+                ? "The offsets for this connector have been " + type + " successfully"
+                : "The Connect framework-managed offsets for this connector have been " + type + " successfully. "
+                + "However, if this connector manages offsets externally, they will need to be manually " + type
+                + " in the system that the connector uses.";
+    }
+
+    private static Map<Map<String, ?>, Map<String, ?>> allNull(Set<Map<String, Object>> partitions) {
+        Map<Map<String, ?>, Map<String, ?>> out = new HashMap<>();
+        partitions.forEach(p -> out.put(p, null));
+        return out;
+    }
+
+    private Future<Class<? extends Connector>> connectorClass(Map<String, String> config) {
+        try {
+            return Future.succeededFuture(services.plugins().connectorClass(config.get(ConnectorValidator.CONNECTOR_CLASS)));
+        } catch (RuntimeException e) {
+            return Future.failedFuture(e);
+        }
+    }
+
+    static String groupId(String connector) {
+        return "connect-" + connector;
+    }
+
+    /** Creates an Admin client off the event loop, runs {@code use}, and closes it off the event loop. */
+    private <T> Future<T> withAdmin(String name, Map<String, String> connectorConfig, Function<Admin, Future<T>> use) {
+        Map<String, Object> props = new HashMap<>(services.config().withPrefix("admin."));
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, services.config().bootstrapServers());
+        connectorConfig.forEach((k, v) -> {
+            if (k.startsWith("admin.override.")) {
+                props.put(k.substring("admin.override.".length()), v);
+            }
+        });
+        props.put(AdminClientConfig.CLIENT_ID_CONFIG, "connector-worker-adminclient-" + name);
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) ADMIN_TIMEOUT.toMillis());
+        return vertx.executeBlocking(() -> Admin.create(props), false).compose(admin -> {
+            Future<T> result;
+            try {
+                result = use.apply(admin);
+            } catch (RuntimeException e) {
+                result = Future.failedFuture(e);
+            }
+            return result.eventually(() -> vertx.executeBlocking(() -> {
+                admin.close(Duration.ofSeconds(5));
+                return null;
+            }, false));
+        });
+    }
+
+    /** A KafkaFuture as a Vert.x Future completed on the current context, with the cause unwrapped. */
+    private static <T> Future<T> kafka(KafkaFuture<T> f) {
+        Context ctx = Vertx.currentContext();
+        Future<T> fut = ctx == null ? Future.fromCompletionStage(f.toCompletionStage())
+                : Future.fromCompletionStage(f.toCompletionStage(), ctx);
+        return fut.recover(err -> Future.failedFuture(unwrap(err)));
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+}
