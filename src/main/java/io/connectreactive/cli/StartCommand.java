@@ -57,7 +57,9 @@ final class StartCommand implements Callable<Integer> {
             return 1;
         }
 
-        StandaloneWorker worker = new StandaloneWorker(new VertxOptions());
+        // tasks never block Vert.x's pools (classic tasks have their own threads): small pools keep a
+        // worker with a thousand tasks on a few dozen threads
+        StandaloneWorker worker = new StandaloneWorker(new VertxOptions().setWorkerPoolSize(8).setInternalBlockingPoolSize(4));
         CountDownLatch stopped = new CountDownLatch(1);
         Runnable shutdown = () -> {
             LOG.info("Stopping worker");

@@ -43,6 +43,9 @@ public final class ConverterChain {
     private final ClassLoader keyLoader;
     private final ClassLoader valueLoader;
     private final ClassLoader headerLoader;
+    /** Fast paths for plain strings through JsonConverter (null for other converters). */
+    private final StringEnvelope keyEnvelope;
+    private final StringEnvelope valueEnvelope;
 
     public ConverterChain(Converter keyConverter, Converter valueConverter, HeaderConverter headerConverter) {
         this.keyConverter = keyConverter;
@@ -51,6 +54,12 @@ public final class ConverterChain {
         this.keyLoader = keyConverter.getClass().getClassLoader();
         this.valueLoader = valueConverter.getClass().getClassLoader();
         this.headerLoader = headerConverter.getClass().getClassLoader();
+        try (LoaderSwap s = LoaderSwap.to(keyLoader)) {
+            this.keyEnvelope = StringEnvelope.of(keyConverter);
+        }
+        try (LoaderSwap s = LoaderSwap.to(valueLoader)) {
+            this.valueEnvelope = StringEnvelope.of(valueConverter);
+        }
     }
 
     /** Builds and configures the converters for a connector. */
@@ -106,13 +115,17 @@ public final class ConverterChain {
                 headers.add(new RecordHeader(h.key(), headerConverter.fromConnectHeader(topic, h.key(), h.schema(), h.value())));
             }
         }
-        byte[] key;
-        try (LoaderSwap s = LoaderSwap.to(keyLoader)) {
-            key = keyConverter.fromConnectData(topic, headers, record.keySchema(), record.key());
+        byte[] key = keyEnvelope == null ? null : keyEnvelope.encode(record.keySchema(), record.key());
+        if (key == null) {
+            try (LoaderSwap s = LoaderSwap.to(keyLoader)) {
+                key = keyConverter.fromConnectData(topic, headers, record.keySchema(), record.key());
+            }
         }
-        byte[] value;
-        try (LoaderSwap s = LoaderSwap.to(valueLoader)) {
-            value = valueConverter.fromConnectData(topic, headers, record.valueSchema(), record.value());
+        byte[] value = valueEnvelope == null ? null : valueEnvelope.encode(record.valueSchema(), record.value());
+        if (value == null) {
+            try (LoaderSwap s = LoaderSwap.to(valueLoader)) {
+                value = valueConverter.fromConnectData(topic, headers, record.valueSchema(), record.value());
+            }
         }
         return new ProducerRecord<>(topic, record.kafkaPartition(), timestamp(record.timestamp()), key, value, headers);
     }
@@ -134,13 +147,17 @@ public final class ConverterChain {
     /** Converts a consumed record into the record a sink task is given. */
     public SinkRecord toSinkRecord(ConsumerRecord<byte[], byte[]> record) {
         String topic = record.topic();
-        SchemaAndValue key;
-        try (LoaderSwap s = LoaderSwap.to(keyLoader)) {
-            key = keyConverter.toConnectData(topic, record.headers(), record.key());
+        SchemaAndValue key = keyEnvelope == null ? null : keyEnvelope.decode(record.key());
+        if (key == null) {
+            try (LoaderSwap s = LoaderSwap.to(keyLoader)) {
+                key = keyConverter.toConnectData(topic, record.headers(), record.key());
+            }
         }
-        SchemaAndValue value;
-        try (LoaderSwap s = LoaderSwap.to(valueLoader)) {
-            value = valueConverter.toConnectData(topic, record.headers(), record.value());
+        SchemaAndValue value = valueEnvelope == null ? null : valueEnvelope.decode(record.value());
+        if (value == null) {
+            try (LoaderSwap s = LoaderSwap.to(valueLoader)) {
+                value = valueConverter.toConnectData(topic, record.headers(), record.value());
+            }
         }
         ConnectHeaders headers = new ConnectHeaders();
         for (org.apache.kafka.common.header.Header h : record.headers()) {

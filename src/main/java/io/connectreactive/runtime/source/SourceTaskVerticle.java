@@ -131,7 +131,7 @@ public final class SourceTaskVerticle extends VerticleBase implements TaskVertic
                     TopicCreation.of(services.admin(), services.config().getBoolean(WorkerConfig.TOPIC_CREATION_ENABLE), connectorConfig),
                     chain, services.producer(),
                     services.config().getInt(WorkerConfig.SOURCE_MAX_IN_FLIGHT),
-                    task instanceof ReactiveSourceTask || overridesCommitRecord(taskClass) ? this::commitRecord : null,
+                    overridesCommitRecord(taskClass) ? this::commitRecord : null,
                     !(task instanceof ReactiveSourceTask), this::fail);
             pipeline.trackTopics(services.activeTopicRecorder(id.connector()));
             pipeline.start();
@@ -298,7 +298,9 @@ public final class SourceTaskVerticle extends VerticleBase implements TaskVertic
 
     static boolean overridesCommitRecord(Class<?> type) {
         try {
-            return type.getMethod("commitRecord", SourceRecord.class, RecordMetadata.class).getDeclaringClass() != SourceTask.class;
+            Class<?> declaring = type.getMethod("commitRecord", SourceRecord.class, RecordMetadata.class).getDeclaringClass();
+            // only tasks that do something with it pay for a call per record
+            return declaring != SourceTask.class && declaring != ReactiveSourceTask.class;
         } catch (NoSuchMethodException e) {
             return false;
         }

@@ -18,6 +18,9 @@ public final class SubmittedOffsets {
     private final Map<Map<String, ?>, ArrayDeque<Entry>> pending = new HashMap<>();
     private final Map<Map<String, ?>, Map<String, ?>> committable = new LinkedHashMap<>();
     private int inFlight;
+    /** Sources mostly emit runs of one partition (often the very same map): skip the hash lookup then. */
+    private Map<String, ?> lastPartition;
+    private ArrayDeque<Entry> lastQueue;
 
     /**
      * Tracks a record about to be sent.
@@ -29,7 +32,11 @@ public final class SubmittedOffsets {
         Entry e = new Entry(partition, offset);
         inFlight++;
         if (partition != null) {
-            pending.computeIfAbsent(partition, p -> new ArrayDeque<>()).addLast(e);
+            if (partition != lastPartition || lastQueue == null) {
+                lastQueue = pending.computeIfAbsent(partition, p -> new ArrayDeque<>());
+                lastPartition = partition;
+            }
+            lastQueue.addLast(e);
         }
         return e;
     }
@@ -57,6 +64,9 @@ public final class SubmittedOffsets {
         }
         if (queue.isEmpty()) {
             pending.remove(e.partition);
+            if (queue == lastQueue) {
+                lastQueue = null;
+            }
         }
     }
 
