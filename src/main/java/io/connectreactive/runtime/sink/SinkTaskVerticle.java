@@ -82,6 +82,7 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
     private boolean stopping;
     private boolean failed;
     private Future<Void> loopDone = Future.succeededFuture();
+    private Future<ConsumerRecords<byte[], byte[]>> prefetched;
     private io.vertx.core.Promise<Void> loopPromise;
 
     public SinkTaskVerticle(TaskServices services, TaskId id, Class<? extends SinkTask> taskClass,
@@ -226,7 +227,12 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
         callTask(() -> task.close(new ArrayList<>(partitions)));
     }
 
-    /** Poll, put, repeat: the next poll happens only after the task took the previous batch. */
+    /**
+     * Poll, convert, put, repeat. While the task works on a batch, the next one is already being
+     * fetched (at most one batch in hand and one on its way: the flow control). Records of that
+     * prefetched batch whose partition was paused, rewound or revoked meanwhile are dropped and, if
+     * still ours, fetched again from the same offset.
+     */
     private void loop() {
         if (stopping || failed) {
             loopPromise.tryComplete();
@@ -234,6 +240,18 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
         }
         if (commitRequested && !committing) {
             commit();
+        }
+        if (!pendingSeeks.isEmpty() && prefetched != null) {
+            // let the poll under way land (its records are dropped as stale), then seek
+            Future<ConsumerRecords<byte[], byte[]>> landing = prefetched;
+            prefetched = null;
+            landing.onComplete(ar -> {
+                if (ar.succeeded()) {
+                    dropStale(ar.result());
+                }
+                loop();
+            });
+            return;
         }
         if (!pendingSeeks.isEmpty()) {
             Map<TopicPartition, Long> seeks = new HashMap<>(pendingSeeks);
@@ -246,8 +264,9 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
             Future.join(done).onComplete(ar -> loop());
             return;
         }
-        long timeout = services.config().getLong(WorkerConfig.SINK_POLL_TIMEOUT_MS);
-        consumer.poll(Duration.ofMillis(timeout)).onComplete(ar -> {
+        Future<ConsumerRecords<byte[], byte[]>> next = prefetched != null ? prefetched : poll();
+        prefetched = null;
+        next.onComplete(ar -> {
             if (ar.failed()) {
                 if (!stopping) {
                     fail(ar.cause());
@@ -255,16 +274,17 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
                 loopPromise.tryComplete();
                 return;
             }
-            ConsumerRecords<byte[], byte[]> records = ar.result();
+            if (stopping || failed) {
+                loopPromise.tryComplete();
+                return;
+            }
+            List<ConsumerRecord<byte[], byte[]>> records = dropStale(ar.result());
             if (records.isEmpty() && task instanceof ReactiveSinkTask) {
                 loop();
                 return;
             }
-            for (TopicPartition tp : records.partitions()) {
-                topicUsed.accept(tp.topic());
-            }
             // a classic task is also given empty batches, as Kafka Connect does: some flush on time in put()
-            List<SinkRecord> batch = new ArrayList<>(records.count());
+            List<SinkRecord> batch = new ArrayList<>(records.size());
             Map<TopicPartition, OffsetAndMetadata> consumed = new HashMap<>();
             try {
                 for (ConsumerRecord<byte[], byte[]> r : records) {
@@ -281,8 +301,37 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
                 loopPromise.tryComplete();
                 return;
             }
+            if (!records.isEmpty() && pendingSeeks.isEmpty()) {
+                prefetched = poll();
+            }
             deliver(batch, consumed);
         });
+    }
+
+    private Future<ConsumerRecords<byte[], byte[]>> poll() {
+        return consumer.poll(Duration.ofMillis(services.config().getLong(WorkerConfig.SINK_POLL_TIMEOUT_MS)));
+    }
+
+    /**
+     * The records the task may have now: those of partitions paused or rewound since they were
+     * fetched are dropped and fetched again later from their first offset; those of partitions no
+     * longer assigned are dropped.
+     */
+    private List<ConsumerRecord<byte[], byte[]>> dropStale(ConsumerRecords<byte[], byte[]> records) {
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>(records.count());
+        for (TopicPartition tp : records.partitions()) {
+            List<ConsumerRecord<byte[], byte[]>> of = records.records(tp);
+            if (!assignment.contains(tp)) {
+                continue;
+            }
+            if (paused || taskPaused.contains(tp) || pendingSeeks.containsKey(tp)) {
+                pendingSeeks.putIfAbsent(tp, of.get(0).offset());
+                continue;
+            }
+            topicUsed.accept(tp.topic());
+            out.addAll(of);
+        }
+        return out;
     }
 
     /** Hands the batch to the task; once taken, the consumed offsets (filtered records included) count as processed. */
