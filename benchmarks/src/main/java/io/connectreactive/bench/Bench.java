@@ -18,7 +18,7 @@ import io.connectreactive.kafka.embedded.EmbeddedKafka;
  *
  * <pre>
  * Bench --repo DIR --bench DIR [--quick] [--scenarios source,sink,latency,footprint] [--runs N] [--lines N]
- *       [--tasks 100,1000] [--samples N] [--results DIR]
+ *       [--tasks 100,1000] [--samples N] [--contenders cr,kc,raw] [--results DIR]
  * </pre>
  */
 public final class Bench {
@@ -50,6 +50,11 @@ public final class Bench {
         for (String t : opts.getOrDefault("tasks", quick ? "100" : "100,1000").split(",")) {
             tasks.add(Integer.parseInt(t.trim()));
         }
+        List<Contender> contenders = new ArrayList<>();
+        for (String c : opts.getOrDefault("contenders", "cr,kc,raw").split(",")) {
+            contenders.add(java.util.Arrays.stream(Contender.values()).filter(x -> x.id().equals(c.trim())).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("unknown contender " + c + " (cr, kc, raw)")));
+        }
         List<String> scenarios = List.of(opts.getOrDefault("scenarios", "source,sink,latency,footprint").split(","));
         Path resultsDir = opts.containsKey("results") ? Path.of(opts.get("results")).toAbsolutePath()
                 : quick ? work.resolve("results") : benchDir.resolve("results");
@@ -66,7 +71,7 @@ public final class Bench {
         Map<String, List<Metric>> results = new LinkedHashMap<>();
         try (EmbeddedKafka broker = new EmbeddedKafka(work.resolve("broker"), 0).start();
              Kafka kafka = new Kafka(broker.bootstrapServers())) {
-            Setup setup = new Setup(quick, lines, runs, samples, tasks, repo, benchDir, work, broker.bootstrapServers());
+            Setup setup = new Setup(quick, lines, runs, samples, tasks, repo, benchDir, work, broker.bootstrapServers(), contenders);
             Scenarios s = new Scenarios(setup, kafka, sourceFile, sourceBytes);
             for (String scenario : scenarios) {
                 System.out.println();

@@ -62,11 +62,20 @@ final class Kafka implements AutoCloseable {
     /** Polls the end offset every few milliseconds until it reaches {@code count}; returns the nanoTime it did. */
     long awaitEndOffset(String topic, long count, Duration timeout) throws ExecutionException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
+        long last = -1;
+        long lastChange = System.nanoTime();
         while (true) {
             long end = endOffset(topic);
             long now = System.nanoTime();
             if (end >= count) {
                 return now;
+            }
+            if (end != last) {
+                last = end;
+                lastChange = now;
+            } else if (now - lastChange > Scenarios.STALL.toNanos()) {
+                throw new IllegalStateException("stalled: topic " + topic + " stayed at " + end + " of " + count
+                        + " records for " + Scenarios.STALL.toSeconds() + " s");
             }
             if (now > deadline) {
                 throw new IllegalStateException("topic " + topic + " reached only " + end + " of " + count + " records in " + timeout);

@@ -40,6 +40,8 @@ final class Scenarios {
     private static final List<Contender> ALL = List.of(Contender.CONNECT_REACTIVE, Contender.KAFKA_CONNECT, Contender.RAW);
     private static final List<Contender> WORKERS = List.of(Contender.CONNECT_REACTIVE, Contender.KAFKA_CONNECT);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+    /** A throughput run whose output does not grow for this long has failed (and is retried once). */
+    static final Duration STALL = Duration.ofSeconds(30);
 
     private final Setup setup;
     private final Kafka kafka;
@@ -53,8 +55,9 @@ final class Scenarios {
         this.sourceBytes = sourceBytes;
     }
 
-    private static List<Contender> order(List<Contender> contenders, int round) {
+    private List<Contender> order(List<Contender> contenders, int round) {
         List<Contender> order = new ArrayList<>(contenders);
+        order.retainAll(setup.contenders());
         if (round % 2 == 1) {
             java.util.Collections.reverse(order);
         }
@@ -78,16 +81,23 @@ final class Scenarios {
         Metric mbps = new Metric(SOURCE, "source throughput", "MB/s", true, null);
         for (int round = 0; round < setup.runs(); round++) {
             for (Contender c : order(ALL, round)) {
-                String topic = "source-" + c.id() + "-" + round;
-                kafka.createTopic(topic);
-                Path dir = runDir(SOURCE, c, round);
-                double seconds;
-                try {
-                    seconds = sourceRun(c, topic, dir);
-                } catch (RuntimeException e) {
-                    log("%s source run %d FAILED: %s", c.label, round, e.getMessage());
-                    rps.note(c.label + " run " + (round + 1) + " failed: " + e.getMessage());
-                    seconds = Double.NaN;
+                double seconds = Double.NaN;
+                String topic = null;
+                Path dir = null;
+                for (int attempt = 0; attempt < 2 && Double.isNaN(seconds); attempt++) {
+                    if (topic != null) {
+                        kafka.deleteTopic(topic);
+                    }
+                    topic = "source-" + c.id() + "-" + round + (attempt > 0 ? "-retry" : "");
+                    kafka.createTopic(topic);
+                    dir = runDir(SOURCE, c, round).resolveSibling(runDir(SOURCE, c, round).getFileName() + (attempt > 0 ? "-retry" : ""));
+                    try {
+                        seconds = sourceRun(c, topic, dir);
+                    } catch (RuntimeException e) {
+                        log("%s source run %d FAILED%s: %s", c.label, round + 1, attempt == 0 ? " (retrying once)" : "", e.getMessage());
+                        rps.note(c.label + " run " + (round + 1) + (attempt == 0 ? "" : " (retry)") + " failed: " + e.getMessage()
+                                + (attempt == 0 ? "; run again" : ""));
+                    }
                 }
                 rps.add(c, setup.lines() / seconds);
                 mbps.add(c, sourceBytes / seconds / 1e6);
@@ -167,14 +177,18 @@ final class Scenarios {
         log("filled %s with %,d records in %.1f s", topic, setup.lines(), (System.nanoTime() - t) / 1e9);
         for (int round = 0; round < setup.runs(); round++) {
             for (Contender c : order(ALL, round)) {
-                Path dir = runDir(SINK, c, round);
-                double seconds;
-                try {
-                    seconds = sinkRun(c, topic, dir, "bench-sink-" + c.id() + "-" + round);
-                } catch (RuntimeException e) {
-                    log("%s sink run %d FAILED: %s", c.label, round, e.getMessage());
-                    rps.note(c.label + " run " + (round + 1) + " failed: " + e.getMessage());
-                    seconds = Double.NaN;
+                double seconds = Double.NaN;
+                Path dir = null;
+                for (int attempt = 0; attempt < 2 && Double.isNaN(seconds); attempt++) {
+                    String suffix = attempt > 0 ? "-retry" : "";
+                    dir = runDir(SINK, c, round).resolveSibling(runDir(SINK, c, round).getFileName() + suffix);
+                    try {
+                        seconds = sinkRun(c, topic, dir, "bench-sink-" + c.id() + "-" + round + suffix);
+                    } catch (RuntimeException e) {
+                        log("%s sink run %d FAILED%s: %s", c.label, round + 1, attempt == 0 ? " (retrying once)" : "", e.getMessage());
+                        rps.note(c.label + " run " + (round + 1) + (attempt == 0 ? "" : " (retry)") + " failed: " + e.getMessage()
+                                + (attempt == 0 ? "; run again" : ""));
+                    }
                 }
                 rps.add(c, setup.lines() / seconds);
                 mbps.add(c, sourceBytes / seconds / 1e6);
@@ -221,10 +235,20 @@ final class Scenarios {
 
     private static long awaitFileSize(Path file, long size, Duration timeout) throws InterruptedException, IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
+        long last = -1;
+        long lastChange = System.nanoTime();
         while (true) {
             long now = System.nanoTime();
-            if (Files.exists(file) && Files.size(file) >= size) {
+            long current = Files.exists(file) ? Files.size(file) : 0;
+            if (current >= size) {
                 return now;
+            }
+            if (current != last) {
+                last = current;
+                lastChange = now;
+            } else if (now - lastChange > STALL.toNanos()) {
+                throw new IllegalStateException("stalled: " + file.getFileName() + " stayed at " + current + " of " + size
+                        + " bytes for " + STALL.toSeconds() + " s");
             }
             if (now > deadline) {
                 throw new IllegalStateException(file + " has " + (Files.exists(file) ? Files.size(file) : 0)

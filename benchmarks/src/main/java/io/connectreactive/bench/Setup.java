@@ -19,9 +19,10 @@ import java.util.Map;
  * @param benchDir         benchmarks/
  * @param workDir          scratch space, wiped at start (benchmarks/work)
  * @param bootstrapServers the shared broker
+ * @param contenders       who runs (all three by default; fewer to profile one)
  */
 record Setup(boolean quick, long lines, int runs, int latencySamples, List<Integer> taskCounts,
-             Path repo, Path benchDir, Path workDir, String bootstrapServers) {
+             Path repo, Path benchDir, Path workDir, String bootstrapServers, List<Contender> contenders) {
 
     /** JVM flags of every contender JVM (workers and raw clients): Kafka Connect's heap maximum, a small start. */
     static final List<String> JVM_FLAGS = List.of("-Xms64m", "-Xmx2g", "-XX:+UseG1GC");
