@@ -1,0 +1,111 @@
+package io.connectreactive.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.connectreactive.kafka.embedded.EmbeddedKafka;
+
+/**
+ * The end-to-end benchmark harness that {@code benchmarks/run} starts: one embedded broker on
+ * 127.0.0.1 shared by every contender, then the scenarios (source and sink throughput, latency,
+ * footprint), each contender's runs interleaved, then the table on stdout and, for a full run, the
+ * results files and chart in {@code benchmarks/results/}.
+ *
+ * <pre>
+ * Bench --repo DIR --bench DIR [--quick] [--scenarios source,sink,latency,footprint] [--runs N] [--lines N]
+ *       [--tasks 100,1000] [--samples N] [--contenders cr,kc,raw] [--results DIR]
+ * </pre>
+ */
+public final class Bench {
+
+    private Bench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> opts = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--quick")) {
+                opts.put("quick", "true");
+            } else if (a.startsWith("--") && i + 1 < args.length) {
+                opts.put(a.substring(2), args[++i]);
+            } else {
+                System.err.println("unknown argument " + a);
+                System.exit(2);
+            }
+        }
+        boolean quick = opts.containsKey("quick");
+        Path repo = Path.of(opts.getOrDefault("repo", "..")).toAbsolutePath().normalize();
+        Path benchDir = Path.of(opts.getOrDefault("bench", ".")).toAbsolutePath().normalize();
+        Path work = benchDir.resolve("work");
+        long lines = Long.parseLong(opts.getOrDefault("lines", quick ? "100000" : "1000000"));
+        int runs = Integer.parseInt(opts.getOrDefault("runs", quick ? "1" : "3"));
+        int samples = Integer.parseInt(opts.getOrDefault("samples", quick ? "60" : "200"));
+        List<Integer> tasks = new ArrayList<>();
+        for (String t : opts.getOrDefault("tasks", quick ? "100" : "100,1000").split(",")) {
+            tasks.add(Integer.parseInt(t.trim()));
+        }
+        List<Contender> contenders = new ArrayList<>();
+        for (String c : opts.getOrDefault("contenders", "cr,kc,raw").split(",")) {
+            contenders.add(java.util.Arrays.stream(Contender.values()).filter(x -> x.id().equals(c.trim())).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("unknown contender " + c + " (cr, kc, raw)")));
+        }
+        List<String> scenarios = List.of(opts.getOrDefault("scenarios", "source,sink,latency,footprint").split(","));
+        Path resultsDir = opts.containsKey("results") ? Path.of(opts.get("results")).toAbsolutePath()
+                : quick ? work.resolve("results") : benchDir.resolve("results");
+
+        Scenarios.deleteTree(work.resolve("broker"));
+        Scenarios.deleteTree(work.resolve("runs"));
+        Files.createDirectories(work);
+        long started = System.nanoTime();
+        System.out.printf("connect-reactive benchmarks (%s): %,d lines, %d run(s) per contender, scenarios %s%n",
+                quick ? "quick" : "full", lines, runs, scenarios);
+        Path sourceFile = work.resolve("data").resolve("lines-" + lines + ".txt");
+        long sourceBytes = Records.writeLines(sourceFile, lines);
+
+        Map<String, List<Metric>> results = new LinkedHashMap<>();
+        try (EmbeddedKafka broker = new EmbeddedKafka(work.resolve("broker"), 0).start();
+             Kafka kafka = new Kafka(broker.bootstrapServers())) {
+            Setup setup = new Setup(quick, lines, runs, samples, tasks, repo, benchDir, work, broker.bootstrapServers(), contenders);
+            Scenarios s = new Scenarios(setup, kafka, sourceFile, sourceBytes);
+            for (String scenario : scenarios) {
+                System.out.println();
+                System.out.println("== " + scenario);
+                List<Metric> metrics = switch (scenario.trim()) {
+                    case Scenarios.SOURCE -> s.source();
+                    case Scenarios.SINK -> s.sink();
+                    case Scenarios.LATENCY -> s.latency();
+                    case Scenarios.FOOTPRINT -> s.footprint();
+                    default -> throw new IllegalArgumentException("unknown scenario " + scenario);
+                };
+                results.put(scenario.trim(), metrics);
+                System.out.println();
+                System.out.print(Report.table(metrics));
+            }
+            List<Metric> all = new ArrayList<>();
+            results.values().forEach(all::addAll);
+            System.out.println();
+            System.out.println("== results (medians; CR = connect-reactive, KC = Apache Kafka Connect 4.3.1, raw = plain Kafka clients)");
+            System.out.println();
+            System.out.print(Report.table(all));
+            System.out.println();
+            System.out.print(Report.targets(all));
+            System.out.print(Report.notes(all));
+            System.out.println();
+            System.out.print(Report.context(setup, sourceBytes));
+            String date = LocalDate.now().toString();
+            String chart = date + "-ratios.png";
+            Report.chart(all, resultsDir.resolve(chart), String.format("benchmarks/run%s, %s: medians of %d interleaved runs, %,d records",
+                    quick ? " --quick" : "", date, runs, lines));
+            Path summary = Report.write(resultsDir, date, setup, sourceBytes, results, chart);
+            System.out.printf("%nResults: %s (chart %s); took %.1f min%n", summary, resultsDir.resolve(chart),
+                    (System.nanoTime() - started) / 60e9);
+        }
+        System.exit(0);
+    }
+}

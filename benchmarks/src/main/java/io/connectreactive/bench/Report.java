@@ -1,0 +1,269 @@
+package io.connectreactive.bench;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.CategoryAxis;
+import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.labels.StandardCategoryItemLabelGenerator;
+import org.jfree.chart.plot.CategoryPlot;
+import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.plot.ValueMarker;
+import org.jfree.chart.renderer.category.BarRenderer;
+import org.jfree.chart.renderer.category.StandardBarPainter;
+import org.jfree.chart.title.TextTitle;
+import org.jfree.data.category.DefaultCategoryDataset;
+
+/**
+ * Turns metrics into the console table, the results Markdown files and the PNG chart of the
+ * ratios. Called on the harness's main thread once measuring is over.
+ */
+final class Report {
+
+    private Report() {
+    }
+
+    // ------------------------------------------------------------------ tables
+
+    /** The headline table: medians, ratios, targets. */
+    static String table(List<Metric> metrics) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("| scenario | metric | connect-reactive | Kafka Connect | raw client | CR / KC | CR / raw | target | met |\n");
+        sb.append("|---|---|---:|---:|---:|---:|---:|---|---|\n");
+        for (Metric m : metrics) {
+            sb.append("| ").append(m.scenario)
+                    .append(" | ").append(m.name).append(" (").append(m.unit).append(", ").append(m.higherIsBetter ? "↑" : "↓").append(")")
+                    .append(" | ").append(value(m, Contender.CONNECT_REACTIVE))
+                    .append(" | ").append(value(m, Contender.KAFKA_CONNECT))
+                    .append(" | ").append(value(m, Contender.RAW))
+                    .append(" | ").append(ratio(m, Contender.KAFKA_CONNECT))
+                    .append(" | ").append(ratio(m, Contender.RAW))
+                    .append(" | ").append(m.target == null ? "" : m.target.text())
+                    .append(" | ").append(met(m.met()))
+                    .append(" |\n");
+        }
+        return sb.toString();
+    }
+
+    /** Every run's value, in run order, so the medians can be checked. */
+    static String runsTable(List<Metric> metrics) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("| metric | connect-reactive runs | Kafka Connect runs | raw client runs |\n|---|---|---|---|\n");
+        for (Metric m : metrics) {
+            sb.append("| ").append(m.name).append(" (").append(m.unit).append(")");
+            for (Contender c : Contender.values()) {
+                List<String> vs = new ArrayList<>();
+                m.values(c).forEach(v -> vs.add(format(v)));
+                sb.append(" | ").append(String.join(", ", vs));
+            }
+            sb.append(" |\n");
+        }
+        return sb.toString();
+    }
+
+    static String notes(List<Metric> metrics) {
+        StringBuilder sb = new StringBuilder();
+        for (Metric m : metrics) {
+            for (String n : m.notes()) {
+                sb.append("- ").append(m.name).append(": ").append(n).append('\n');
+            }
+        }
+        return sb.toString();
+    }
+
+    /** One line per target of issue 3: met, or missed and by how much. */
+    static String targets(List<Metric> metrics) {
+        StringBuilder sb = new StringBuilder();
+        for (Metric m : metrics) {
+            Boolean met = m.met();
+            if (m.target == null) {
+                continue;
+            }
+            double cr = m.median(Contender.CONNECT_REACTIVE);
+            sb.append("- ").append(m.name).append(", target ").append(m.target.text()).append(": ");
+            if (met == null) {
+                sb.append("not measured\n");
+            } else if (met) {
+                sb.append("met (").append(format(cr)).append(' ').append(m.unit).append(")\n");
+            } else {
+                sb.append("**missed**: ").append(format(cr)).append(' ').append(m.unit);
+                if (m.has(Contender.KAFKA_CONNECT)) {
+                    sb.append(String.format(Locale.ROOT, ", %.2f× Kafka Connect", m.ratio(Contender.KAFKA_CONNECT)));
+                }
+                if (m.has(Contender.RAW)) {
+                    sb.append(String.format(Locale.ROOT, ", %.2f× raw", m.ratio(Contender.RAW)));
+                }
+                sb.append('\n');
+            }
+        }
+        return sb.isEmpty() ? "" : "## Targets (issue 3)\n\n" + sb + "\n";
+    }
+
+    private static String value(Metric m, Contender c) {
+        return m.has(c) ? format(m.median(c)) : "–";
+    }
+
+    private static String ratio(Metric m, Contender c) {
+        if (!m.has(c)) {
+            return "–";
+        }
+        double r = m.ratio(c);
+        return Double.isNaN(r) || Double.isInfinite(r) ? "n/a" : String.format(Locale.ROOT, "%.2f×", r);
+    }
+
+    private static String met(Boolean met) {
+        return met == null ? "" : met ? "yes" : "**no**";
+    }
+
+    static String format(double v) {
+        if (Double.isNaN(v)) {
+            return "n/a";
+        }
+        if (Math.abs(v) >= 100) {
+            return String.format(Locale.ROOT, "%,.0f", v);
+        }
+        if (Math.abs(v) >= 10) {
+            return String.format(Locale.ROOT, "%.1f", v);
+        }
+        return String.format(Locale.ROOT, "%.2f", v);
+    }
+
+    // ------------------------------------------------------------------ context
+
+    /** The machine and what every contender shared. */
+    static String context(Setup setup, long sourceBytes) {
+        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        StringBuilder sb = new StringBuilder();
+        sb.append("- machine: ").append(Runtime.getRuntime().availableProcessors()).append(" cores, ")
+                .append(String.format(Locale.ROOT, "%.1f GiB", os.getTotalMemorySize() / (1024.0 * 1024 * 1024))).append(" memory, ")
+                .append(System.getProperty("os.name")).append(' ').append(System.getProperty("os.version")).append(", ")
+                .append(cpuModel()).append('\n');
+        sb.append("- Java: ").append(System.getProperty("java.vm.name")).append(' ').append(System.getProperty("java.runtime.version")).append('\n');
+        sb.append("- contender JVMs: `").append(String.join(" ", Setup.JVM_FLAGS)).append("`, each a fresh JVM per run\n");
+        sb.append("- broker: one embedded KRaft broker (Kafka 4.3.1) in the harness JVM on 127.0.0.1, shared by all contenders; 1-partition topics\n");
+        sb.append("- records: ").append(String.format(Locale.ROOT, "%,d", setup.lines())).append(" lines of ")
+                .append(Records.LINE_CHARS).append(" characters + newline (")
+                .append(String.format(Locale.ROOT, "%.1f MB", sourceBytes / 1e6))
+                .append("), values as JsonConverter envelopes with schemas (`{\"schema\":{\"type\":\"string\",\"optional\":false},\"payload\":\"...\"}`), no key\n");
+        sb.append("- producer settings (workers' `producer.*` and the raw producer): `");
+        List<String> kv = new ArrayList<>();
+        Setup.producerSettings().forEach((k, v) -> kv.add(k + "=" + v));
+        sb.append(String.join(", ", kv)).append("`\n");
+        sb.append("- workers: key/value JsonConverter with `schemas.enable=true`, `offset.flush.interval.ms=")
+                .append(Setup.OFFSET_FLUSH_INTERVAL_MS).append("`, REST on a free 127.0.0.1 port, FileStreamSource/FileStreamSink with `tasks.max=1` and default `batch.size`; "
+                        + "Kafka Connect 4.3.1 `ConnectStandalone` with `plugin.path` unset (connect-file on its class path)\n");
+        sb.append("- runs: median of ").append(setup.runs()).append(" interleaved runs per contender (order A B C, C B A, ...)\n");
+        return sb.toString();
+    }
+
+    private static String cpuModel() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).trim();
+                }
+            }
+        } catch (IOException e) {
+            // not Linux
+        }
+        return System.getProperty("os.arch");
+    }
+
+    // ------------------------------------------------------------------ chart
+
+    /**
+     * A horizontal bar chart of the ratios connect-reactive / Kafka Connect and connect-reactive /
+     * raw on a logarithmic axis, with a line at 1 (parity). Each category says whether higher or
+     * lower is better for connect-reactive.
+     */
+    static void chart(List<Metric> metrics, Path png, String subtitle) throws IOException {
+        Files.createDirectories(png.toAbsolutePath().getParent());
+        DefaultCategoryDataset data = new DefaultCategoryDataset();
+        for (Metric m : metrics) {
+            String category = m.name + " [" + m.unit + "] " + (m.higherIsBetter ? "(↑ better)" : "(↓ better)");
+            addRatio(data, m, Contender.KAFKA_CONNECT, "connect-reactive / Kafka Connect", category);
+            addRatio(data, m, Contender.RAW, "connect-reactive / raw client", category);
+        }
+        LogAxis axis = new LogAxis("ratio (log scale; 1 = parity)");
+        axis.setSmallestValue(0.001);
+        axis.setBase(10);
+        axis.setTickUnit(new org.jfree.chart.axis.NumberTickUnit(0.5));
+        axis.setNumberFormatOverride(new java.text.DecimalFormat("0.###'×'"));
+        BarRenderer renderer = new BarRenderer();
+        renderer.setBarPainter(new StandardBarPainter());
+        renderer.setShadowVisible(false);
+        renderer.setBase(1.0);
+        renderer.setSeriesPaint(0, new Color(0x1f77b4));
+        renderer.setSeriesPaint(1, new Color(0xff7f0e));
+        renderer.setDefaultItemLabelGenerator(new StandardCategoryItemLabelGenerator("{2}", new java.text.DecimalFormat("0.00'×'")));
+        renderer.setDefaultItemLabelsVisible(true);
+        renderer.setDefaultItemLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+        renderer.setItemMargin(0.05);
+        CategoryAxis categories = new CategoryAxis();
+        categories.setTickLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        categories.setMaximumCategoryLabelWidthRatio(0.45f);
+        CategoryPlot plot = new CategoryPlot(data, categories, axis, renderer);
+        plot.setOrientation(PlotOrientation.HORIZONTAL);
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setRangeGridlinePaint(new Color(0xcccccc));
+        ValueMarker parity = new ValueMarker(1.0, Color.BLACK, new BasicStroke(1.5f));
+        plot.addRangeMarker(parity);
+        JFreeChart chart = new JFreeChart("connect-reactive vs Apache Kafka Connect and the raw Kafka clients",
+                new Font(Font.SANS_SERIF, Font.BOLD, 16), plot, true);
+        chart.addSubtitle(new TextTitle(subtitle, new Font(Font.SANS_SERIF, Font.PLAIN, 12)));
+        chart.setBackgroundPaint(Color.WHITE);
+        int height = 120 + 38 * Math.max(1, data.getColumnCount());
+        ChartUtils.saveChartAsPNG(png.toFile(), chart, 1200, height);
+    }
+
+    private static void addRatio(DefaultCategoryDataset data, Metric m, Contender other, String series, String category) {
+        if (!m.has(other)) {
+            return;
+        }
+        double r = m.ratio(other);
+        if (!Double.isNaN(r) && !Double.isInfinite(r) && r > 0) {
+            data.addValue(r, series, category);
+        }
+    }
+
+    /** Writes {@code dir/<date>-<scenario>.md} per scenario and {@code <date>-summary.md}; returns the summary. */
+    static Path write(Path dir, String date, Setup setup, long sourceBytes, Map<String, List<Metric>> byScenario,
+                      String chartFile) throws IOException {
+        Files.createDirectories(dir);
+        List<Metric> all = new ArrayList<>();
+        byScenario.values().forEach(all::addAll);
+        String context = context(setup, sourceBytes);
+        for (Map.Entry<String, List<Metric>> e : byScenario.entrySet()) {
+            String md = "# Benchmark " + date + ": " + e.getKey() + "\n\n"
+                    + "Command: `benchmarks/run`" + (setup.quick() ? " --quick" : "") + "\n\n"
+                    + table(e.getValue()) + "\n"
+                    + "CR = connect-reactive, KC = Apache Kafka Connect 4.3.1, raw = a plain KafkaProducer/KafkaConsumer "
+                    + "(the physical limit). Ratios are of medians; ↑/↓ says which direction is better.\n\n"
+                    + targets(e.getValue())
+                    + "## Runs\n\n" + runsTable(e.getValue()) + "\n"
+                    + (notes(e.getValue()).isEmpty() ? "" : "## Notes\n\n" + notes(e.getValue()) + "\n")
+                    + "## Setup\n\n" + context
+                    + "\nChart of all ratios: [" + chartFile + "](" + chartFile + ")\n";
+            Files.writeString(dir.resolve(date + "-" + e.getKey() + ".md"), md);
+        }
+        Path summary = dir.resolve(date + "-summary.md");
+        Files.writeString(summary, "# Benchmark " + date + ": summary\n\n"
+                + "Command: `benchmarks/run`" + (setup.quick() ? " --quick" : "") + "\n\n"
+                + table(all) + "\n![ratios](" + chartFile + ")\n\n"
+                + targets(all)
+                + "## Setup\n\n" + context
+                + (notes(all).isEmpty() ? "" : "\n## Notes\n\n" + notes(all)));
+        return summary;
+    }
+}
