@@ -67,7 +67,12 @@ public final class StandaloneWorker implements AutoCloseable {
             config = config.withBootstrapServers(broker.bootstrapServers());
         }
         try {
-            String clusterId = clusterId(config.bootstrapServers());
+            // the slow parts run side by side: the cluster-id round trip, the plugin scan, client set-up
+            admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
+                    AdminClientConfig.CLIENT_ID_CONFIG, "connect-reactive-admin"));
+            org.apache.kafka.common.KafkaFuture<String> clusterIdLookup = admin.describeCluster().clusterId();
+            java.util.concurrent.CompletableFuture<PluginRegistry> scan = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> new PluginRegistry(config.getList(WorkerConfig.PLUGIN_PATH)));
             WorkerConfig.Listener listener = config.listener();
             restPort = listener.port() == 0 ? freePort(listener.host()) : listener.port();
             String workerId = ("0.0.0.0".equals(listener.host()) ? "localhost" : listener.host()) + ":" + restPort;
@@ -78,10 +83,14 @@ public final class StandaloneWorker implements AutoCloseable {
             producerSettings.put("bootstrap.servers", config.bootstrapServers());
             producer = new SharedProducer(vertx, producerSettings);
             metrics = new Metrics();
-            PluginRegistry plugins = new PluginRegistry(config.getList(WorkerConfig.PLUGIN_PATH));
+            PluginRegistry plugins;
+            try {
+                plugins = scan.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                throw e.getCause() instanceof RuntimeException re ? re : e;
+            }
             configProviders = ConfigProviders.create(config, plugins);
-            admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
-                    AdminClientConfig.CLIENT_ID_CONFIG, "connect-reactive-admin"));
+            String clusterId = clusterId(clusterIdLookup, config.bootstrapServers());
             TaskServices services = new TaskServices(config, plugins, offsets, new MemoryStatusStore(), producer, workerId, metrics,
                     configProviders, admin);
             Worker worker = new Worker(vertx, services);
@@ -167,12 +176,9 @@ public final class StandaloneWorker implements AutoCloseable {
         LOG.info("Worker stopped");
     }
 
-    private static String clusterId(String bootstrapServers) {
-        try (Admin admin = Admin.create(Map.of(
-                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000,
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000))) {
-            return admin.describeCluster().clusterId().get(30, TimeUnit.SECONDS);
+    private static String clusterId(org.apache.kafka.common.KafkaFuture<String> lookup, String bootstrapServers) {
+        try {
+            return lookup.get(60, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while connecting to Kafka at " + bootstrapServers, e);

@@ -72,6 +72,7 @@ public final class Bench {
         try (EmbeddedKafka broker = new EmbeddedKafka(work.resolve("broker"), 0).start();
              Kafka kafka = new Kafka(broker.bootstrapServers())) {
             Setup setup = new Setup(quick, lines, runs, samples, tasks, repo, benchDir, work, broker.bootstrapServers(), contenders);
+            WorkerProcess.prepareClassArchive(setup, work.resolve("runs").resolve("class-archive"));
             Scenarios s = new Scenarios(setup, kafka, sourceFile, sourceBytes);
             for (String scenario : scenarios) {
                 System.out.println();

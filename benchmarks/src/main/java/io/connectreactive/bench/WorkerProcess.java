@@ -96,8 +96,21 @@ final class WorkerProcess implements AutoCloseable {
             }
         }
         args.add(properties.toString());
-        ProcessBuilder pb = new ProcessBuilder(Setup.jvmCommand(classpath, main, flags, args))
-                .directory(dir.toFile())
+        ProcessBuilder pb;
+        if (kind == Contender.CONNECT_REACTIVE) {
+            // as users run it: through bin/connect-reactive (and so with the class-data archive it keeps),
+            // with the same JVM flags as every contender
+            List<String> javaOpts = new ArrayList<>(Setup.JVM_FLAGS);
+            javaOpts.addAll(flags);
+            List<String> cmd = new ArrayList<>(List.of(setup.repo().resolve("bin/connect-reactive").toString()));
+            cmd.addAll(args);
+            pb = new ProcessBuilder(cmd);
+            pb.environment().put("JAVA_OPTS", String.join(" ", javaOpts));
+            pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        } else {
+            pb = new ProcessBuilder(Setup.jvmCommand(classpath, main, flags, args));
+        }
+        pb.directory(dir.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("worker.log").toFile());
         long t0 = System.nanoTime();
@@ -108,6 +121,20 @@ final class WorkerProcess implements AutoCloseable {
 
     Contender kind() {
         return kind;
+    }
+
+    /**
+     * Has bin/connect-reactive write its class-data archive (it does when a worker first stops
+     * cleanly), so that every measured run starts as a user's second start does.
+     */
+    static void prepareClassArchive(Setup setup, Path dir) throws IOException, InterruptedException {
+        if (!setup.contenders().contains(Contender.CONNECT_REACTIVE)
+                || Files.exists(setup.repo().resolve("target/connect-reactive.jsa"))) {
+            return;
+        }
+        try (WorkerProcess w = start(Contender.CONNECT_REACTIVE, setup, dir)) {
+            w.awaitRest(Duration.ofSeconds(120));
+        }
     }
 
     Path dir() {
