@@ -28,9 +28,13 @@ import org.apache.kafka.connect.errors.NotFoundException;
 final class PluginRoutes {
 
     private static final String CONNECTOR_SUFFIX = "Connector";
-    /** The order of {@code GET /connector-plugins?connectorsOnly=false}: connectors, then the other kinds. */
+    /**
+     * The order of {@code GET /connector-plugins?connectorsOnly=false}: connectors, then the other
+     * kinds. Config providers are listed too (type {@code config_provider}), which Kafka Connect's
+     * listing leaves out: an operator sees every plugin the worker can use.
+     */
     private static final List<PluginType> LISTED = List.of(PluginType.SOURCE, PluginType.SINK, PluginType.CONVERTER,
-            PluginType.HEADER_CONVERTER, PluginType.TRANSFORMATION, PluginType.PREDICATE);
+            PluginType.HEADER_CONVERTER, PluginType.TRANSFORMATION, PluginType.PREDICATE, PluginType.CONFIG_PROVIDER);
 
     private final Vertx vertx;
     private final PluginRegistry plugins;
@@ -51,7 +55,7 @@ final class PluginRoutes {
     /**
      * {@code GET /connector-plugins?connectorsOnly=true|false}: class, type and version (left out
      * when the plugin reports none) of every connector, and with {@code connectorsOnly=false} every
-     * converter, header converter, transformation and predicate too; a class of two kinds is listed
+     * converter, header converter, transformation, predicate and config provider too; a class of two kinds is listed
      * once per kind.
      */
     private void list(RoutingContext ctx) {

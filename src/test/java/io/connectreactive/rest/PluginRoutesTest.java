@@ -71,13 +71,14 @@ class PluginRoutesTest {
     }
 
     @Test
-    void listWithConnectorsOnlyFalseAddsConvertersHeaderConvertersTransformationsAndPredicates() {
+    void listWithConnectorsOnlyFalseAddsConvertersHeaderConvertersTransformationsPredicatesAndConfigProviders() {
         TestWorker.Response r = worker.get("/connector-plugins?connectorsOnly=false");
         assertThat(r.status()).isEqualTo(200);
         List<JsonObject> plugins = objects(r);
         assertThat(plugins).extracting(p -> p.getString("type"))
-                .contains("source", "sink", "converter", "header_converter", "transformation", "predicate")
-                .doesNotContain("config_provider");
+                .contains("source", "sink", "converter", "header_converter", "transformation", "predicate", "config_provider");
+        assertThat(plugins).anySatisfy(p -> assertThat(p.getString("class"))
+                .isEqualTo("org.apache.kafka.common.config.provider.FileConfigProvider"));
         assertThat(plugins).contains(
                 new JsonObject().put("class", "org.apache.kafka.connect.json.JsonConverter").put("type", "converter").put("version", VERSION),
                 new JsonObject().put("class", "org.apache.kafka.connect.transforms.Cast$Value").put("type", "transformation").put("version", VERSION),
