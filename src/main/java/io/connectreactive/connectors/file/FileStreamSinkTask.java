@@ -10,6 +10,7 @@ import io.connectreactive.api.ReactiveSinkTask;
 import io.connectreactive.api.ReactiveTaskContext;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.file.AsyncFile;
 import io.vertx.core.file.OpenOptions;
@@ -50,6 +51,8 @@ public class FileStreamSinkTask extends ReactiveSinkTask {
     private AsyncFile file;
     /** The last write handed over; flushes and close wait for it. */
     private Future<Void> lastWrite = Future.succeededFuture();
+    /** The first write that failed: every later write and flush fails with it. */
+    private ConnectException writeFailure;
 
     /** The task the runtime instantiates: standard output is {@link System#out}. */
     public FileStreamSinkTask() {
@@ -130,8 +133,24 @@ public class FileStreamSinkTask extends ReactiveSinkTask {
                 return null;
             }, true);
         }
-        lastWrite = written.recover(e -> Future.failedFuture(new ConnectException("Failed to write to " + outputName(), e)));
-        return lastWrite;
+        lastWrite = written.recover(e -> {
+            writeFailure = new ConnectException("Failed to write to " + outputName(), e);
+            return Future.failedFuture(writeFailure);
+        });
+        if (file == null) {
+            return lastWrite;
+        }
+        // Like Kafka's task, whose put() only prints to a buffered stream: the batch is taken once it
+        // is queued on the file; flushOffsets waits for it. Only a full write queue holds the task.
+        if (writeFailure != null) {
+            return Future.failedFuture(writeFailure);
+        }
+        if (file.writeQueueFull()) {
+            Promise<Void> drained = Promise.promise();
+            file.drainHandler(v -> drained.tryComplete());
+            return drained.future();
+        }
+        return Future.succeededFuture();
     }
 
     @Override
@@ -165,7 +184,8 @@ public class FileStreamSinkTask extends ReactiveSinkTask {
         log.trace("Flushing {}", outputName());
         AsyncFile target = file;
         return lastWrite
-                .transform(ignored -> target != null
+                .transform(ignored -> writeFailure != null ? Future.<Void>failedFuture(writeFailure)
+                        : target != null
                         ? target.flush()
                         : context.<Void>executeBlocking(() -> {
                             stdout.flush();
