@@ -56,6 +56,20 @@ public record TaskServices(WorkerConfig config, PluginRegistry plugins, OffsetSt
         };
     }
 
+    /**
+     * A task's connector and task configs with config-provider placeholders resolved. Providers may
+     * read files, so this runs on Vert.x's worker pool; the result comes back on the caller's context.
+     */
+    public io.vertx.core.Future<ResolvedConfigs> resolve(io.vertx.core.Vertx vertx, java.util.Map<String, String> connectorConfig,
+                                                          java.util.Map<String, String> taskConfig) {
+        return vertx.executeBlocking(() -> new ResolvedConfigs(configProviders.resolve(connectorConfig),
+                configProviders.resolve(taskConfig)), false);
+    }
+
+    /** Configs as plugins see them: placeholders resolved. */
+    public record ResolvedConfigs(java.util.Map<String, String> connector, java.util.Map<String, String> task) {
+    }
+
     /** Reports a task's state. */
     public void report(TaskId task, State state, Throwable error) {
         statuses.putTask(task, new StatusStore.Status(state, error == null ? null : trace(error), workerId));

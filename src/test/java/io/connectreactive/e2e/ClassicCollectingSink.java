@@ -1,5 +1,7 @@
 package io.connectreactive.e2e;
 
+import io.connectreactive.testing.TestConnectors;
+
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -8,48 +10,20 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.connect.connector.Task;
-import org.apache.kafka.connect.sink.SinkConnector;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.apache.kafka.connect.sink.SinkTask;
 
 /** A classic (blocking put) test sink that collects record values and the threads that ran put/preCommit. */
-public class ClassicCollectingSink extends SinkConnector {
+public class ClassicCollectingSink extends TestConnectors.Sink {
 
     public static final Map<String, List<Object>> VALUES = new ConcurrentHashMap<>();
     public static final Map<String, List<String>> THREADS = new ConcurrentHashMap<>();
     public static final Map<String, List<Map<TopicPartition, OffsetAndMetadata>>> PRE_COMMITS = new ConcurrentHashMap<>();
 
-    private Map<String, String> props;
-
-    @Override
-    public void start(Map<String, String> props) {
-        this.props = props;
-    }
-
     @Override
     public Class<? extends Task> taskClass() {
         return CollectingTask.class;
-    }
-
-    @Override
-    public List<Map<String, String>> taskConfigs(int maxTasks) {
-        return List.of(props);
-    }
-
-    @Override
-    public void stop() {
-    }
-
-    @Override
-    public ConfigDef config() {
-        return new ConfigDef();
-    }
-
-    @Override
-    public String version() {
-        return "1.0";
     }
 
     /** The classic task. */

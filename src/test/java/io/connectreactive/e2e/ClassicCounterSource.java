@@ -1,5 +1,7 @@
 package io.connectreactive.e2e;
 
+import io.connectreactive.testing.TestConnectors;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -8,7 +10,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.connect.connector.Task;
 import org.apache.kafka.connect.data.Schema;
-import org.apache.kafka.connect.source.SourceConnector;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.apache.kafka.connect.source.SourceTask;
 
@@ -17,17 +18,10 @@ import org.apache.kafka.connect.source.SourceTask;
  * {@code topic} with source partition {@code {"counter": <connector>}} and offset {@code {"n": i}},
  * resuming after its stored offset. Records the threads its poll ran on.
  */
-public class ClassicCounterSource extends SourceConnector {
+public class ClassicCounterSource extends TestConnectors.Source {
 
     /** Threads that ran poll(), per connector name. */
     public static final Map<String, List<String>> POLL_THREADS = new ConcurrentHashMap<>();
-
-    private Map<String, String> props;
-
-    @Override
-    public void start(Map<String, String> props) {
-        this.props = props;
-    }
 
     @Override
     public Class<? extends Task> taskClass() {
@@ -35,24 +29,10 @@ public class ClassicCounterSource extends SourceConnector {
     }
 
     @Override
-    public List<Map<String, String>> taskConfigs(int maxTasks) {
-        return List.of(props);
-    }
-
-    @Override
-    public void stop() {
-    }
-
-    @Override
     public ConfigDef config() {
         return new ConfigDef()
                 .define("topic", ConfigDef.Type.STRING, ConfigDef.Importance.HIGH, "topic")
                 .define("count", ConfigDef.Type.INT, ConfigDef.Importance.HIGH, "how many records");
-    }
-
-    @Override
-    public String version() {
-        return "1.0";
     }
 
     /** The classic task. */

@@ -1,5 +1,7 @@
 package io.connectreactive.e2e;
 
+import io.connectreactive.testing.TestConnectors;
+
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -11,14 +13,11 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.connect.connector.ConnectorContext;
 import org.apache.kafka.connect.connector.Task;
 import org.apache.kafka.connect.data.Schema;
-import org.apache.kafka.connect.sink.SinkConnector;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.apache.kafka.connect.sink.SinkTask;
-import org.apache.kafka.connect.source.SourceConnector;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.apache.kafka.connect.source.SourceTask;
 
@@ -29,16 +28,15 @@ final class ContractConnectors {
     }
 
     /** A source whose task count changes when it asks for reconfiguration, and whose tasks record commitRecord/commit. */
-    public static class ReconfiguringSource extends SourceConnector {
+    public static class ReconfiguringSource extends TestConnectors.Source {
         static final AtomicInteger TASKS = new AtomicInteger(1);
         static final AtomicReference<ConnectorContext> CONTEXT = new AtomicReference<>();
         static final Map<String, List<String>> COMMIT_RECORD_THREADS = new ConcurrentHashMap<>();
         static final Map<String, List<String>> COMMIT_THREADS = new ConcurrentHashMap<>();
-        private Map<String, String> props;
 
         @Override
         public void start(Map<String, String> props) {
-            this.props = props;
+            super.start(props);
             CONTEXT.set(context);
         }
 
@@ -58,19 +56,6 @@ final class ContractConnectors {
             return out;
         }
 
-        @Override
-        public void stop() {
-        }
-
-        @Override
-        public ConfigDef config() {
-            return new ConfigDef();
-        }
-
-        @Override
-        public String version() {
-            return "1.0";
-        }
     }
 
     /** Emits 10 records once, then idles. */
@@ -125,39 +110,15 @@ final class ContractConnectors {
      * A sink that rewinds its partition once (SinkTaskContext.offset), pauses and resumes it, and
      * asks for a commit after every batch (requestCommit).
      */
-    public static class RewindingSink extends SinkConnector {
+    public static class RewindingSink extends TestConnectors.Sink {
         static final List<Object> VALUES = new CopyOnWriteArrayList<>();
         static final AtomicInteger PAUSES = new AtomicInteger();
-        private Map<String, String> props;
-
-        @Override
-        public void start(Map<String, String> props) {
-            this.props = props;
-        }
 
         @Override
         public Class<? extends Task> taskClass() {
             return RewindingTask.class;
         }
 
-        @Override
-        public List<Map<String, String>> taskConfigs(int maxTasks) {
-            return List.of(props);
-        }
-
-        @Override
-        public void stop() {
-        }
-
-        @Override
-        public ConfigDef config() {
-            return new ConfigDef();
-        }
-
-        @Override
-        public String version() {
-            return "1.0";
-        }
     }
 
     /** The sink task. */

@@ -1,6 +1,7 @@
 package io.connectreactive.e2e;
 
-import java.util.List;
+import io.connectreactive.testing.TestConnectors;
+
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -12,10 +13,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.streams.ReadStream;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.connect.connector.Task;
 import org.apache.kafka.connect.data.Schema;
-import org.apache.kafka.connect.source.SourceConnector;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.apache.kafka.connect.source.SourceTaskContext;
 
@@ -23,40 +22,14 @@ import org.apache.kafka.connect.source.SourceTaskContext;
  * A native reactive test source that emits {@code count} records as fast as it is allowed to, and
  * measures how many were emitted but not yet acknowledged (its records in flight) at most.
  */
-public class FloodSource extends SourceConnector {
+public class FloodSource extends TestConnectors.Source {
 
     /** Per connector: [emitted, acked, max in flight, times paused]. */
     public static final Map<String, AtomicLong[]> STATS = new ConcurrentHashMap<>();
 
-    private Map<String, String> props;
-
-    @Override
-    public void start(Map<String, String> props) {
-        this.props = props;
-    }
-
     @Override
     public Class<? extends Task> taskClass() {
         return FloodTask.class;
-    }
-
-    @Override
-    public List<Map<String, String>> taskConfigs(int maxTasks) {
-        return List.of(props);
-    }
-
-    @Override
-    public void stop() {
-    }
-
-    @Override
-    public ConfigDef config() {
-        return new ConfigDef();
-    }
-
-    @Override
-    public String version() {
-        return "1.0";
     }
 
     /** The reactive task and its stream. */

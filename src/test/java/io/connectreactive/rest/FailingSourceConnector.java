@@ -1,18 +1,17 @@
 package io.connectreactive.rest;
 
-import java.util.List;
+import io.connectreactive.testing.TestConnectors;
+
 import java.util.Map;
 
-import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.connect.connector.Task;
 import org.apache.kafka.connect.errors.ConnectException;
-import org.apache.kafka.connect.source.SourceConnector;
 
 /**
  * A test source connector whose own {@code start()} throws {@link ConnectException}
  * ({@value #MESSAGE}): the connector must be reported FAILED with a {@code trace} and no tasks.
  */
-public class FailingSourceConnector extends SourceConnector {
+public class FailingSourceConnector extends TestConnectors.Source {
 
     public static final String MESSAGE = "connector start failed on purpose";
 
@@ -26,22 +25,4 @@ public class FailingSourceConnector extends SourceConnector {
         return IdleSourceConnector.IdleTask.class;
     }
 
-    @Override
-    public List<Map<String, String>> taskConfigs(int maxTasks) {
-        return List.of(Map.of());
-    }
-
-    @Override
-    public void stop() {
-    }
-
-    @Override
-    public ConfigDef config() {
-        return new ConfigDef();
-    }
-
-    @Override
-    public String version() {
-        return "1.0-test";
-    }
 }

@@ -1,12 +1,12 @@
 package io.connectreactive.rest;
 
+import io.connectreactive.testing.TestConnectors;
+
 import java.util.List;
 import java.util.Map;
 
-import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.connect.connector.Task;
 import org.apache.kafka.connect.errors.ConnectException;
-import org.apache.kafka.connect.source.SourceConnector;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.apache.kafka.connect.source.SourceTask;
 
@@ -15,36 +15,13 @@ import org.apache.kafka.connect.source.SourceTask;
  * {@link ConnectException} ({@value #MESSAGE}) from {@code start()}: the task must be reported FAILED
  * with its stack trace in {@code trace}.
  */
-public class FailingTaskSourceConnector extends SourceConnector {
+public class FailingTaskSourceConnector extends TestConnectors.Source {
 
     public static final String MESSAGE = "task start failed on purpose";
 
     @Override
-    public void start(Map<String, String> props) {
-    }
-
-    @Override
     public Class<? extends Task> taskClass() {
         return FailingTask.class;
-    }
-
-    @Override
-    public List<Map<String, String>> taskConfigs(int maxTasks) {
-        return List.of(Map.of());
-    }
-
-    @Override
-    public void stop() {
-    }
-
-    @Override
-    public ConfigDef config() {
-        return new ConfigDef();
-    }
-
-    @Override
-    public String version() {
-        return "1.0-test";
     }
 
     /** Throws from {@code start()}. */

@@ -1,19 +1,19 @@
 package io.connectreactive.rest;
 
+import io.connectreactive.testing.TestConnectors;
+
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.connect.connector.Task;
-import org.apache.kafka.connect.source.SourceConnector;
 
 /**
  * A test source connector whose {@code start()} waits for {@link #GATE} when a test armed it (at
  * most 30 s), so a worker's startup can be held while the test watches it; it has no tasks.
  */
-public class GatedStartSourceConnector extends SourceConnector {
+public class GatedStartSourceConnector extends TestConnectors.Source {
 
     /** When set, every start() waits until it is counted down. */
     public static volatile CountDownLatch gate;
@@ -40,17 +40,4 @@ public class GatedStartSourceConnector extends SourceConnector {
         return List.of();
     }
 
-    @Override
-    public void stop() {
-    }
-
-    @Override
-    public ConfigDef config() {
-        return new ConfigDef();
-    }
-
-    @Override
-    public String version() {
-        return "1.0-test";
-    }
 }

@@ -1,5 +1,7 @@
 package io.connectreactive.rest;
 
+import io.connectreactive.testing.TestConnectors;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -7,9 +9,7 @@ import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.connect.connector.Task;
-import org.apache.kafka.connect.source.SourceConnector;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.apache.kafka.connect.source.SourceTask;
 
@@ -19,14 +19,7 @@ import org.apache.kafka.connect.source.SourceTask;
  * subject for the REST API's status, pause and restart endpoints. Each task config carries
  * {@code task.index}.
  */
-public class IdleSourceConnector extends SourceConnector {
-
-    private Map<String, String> props;
-
-    @Override
-    public void start(Map<String, String> props) {
-        this.props = new HashMap<>(props);
-    }
+public class IdleSourceConnector extends TestConnectors.Source {
 
     @Override
     public Class<? extends Task> taskClass() {
@@ -43,20 +36,6 @@ public class IdleSourceConnector extends SourceConnector {
             configs.add(c);
         }
         return configs;
-    }
-
-    @Override
-    public void stop() {
-    }
-
-    @Override
-    public ConfigDef config() {
-        return new ConfigDef();
-    }
-
-    @Override
-    public String version() {
-        return "1.0-test";
     }
 
     /** A task that never produces: {@code poll()} waits up to 50 ms and returns null. */

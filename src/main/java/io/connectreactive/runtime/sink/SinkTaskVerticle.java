@@ -106,17 +106,16 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
         return version;
     }
 
+    /** Resolves config-provider placeholders first, then starts the task. */
     @Override
     public Future<?> start() {
-        return vertx.<Void>executeBlocking(() -> {
-            connectorConfig = services.configProviders().resolve(connectorConfig);
-            taskConfig = services.configProviders().resolve(taskConfig);
-            return null;
-        }, false).transform(ar -> {
+        return services.resolve(vertx, connectorConfig, taskConfig).transform(ar -> {
             if (ar.failed()) {
                 fail(ar.cause());
                 return Future.succeededFuture();
             }
+            connectorConfig = ar.result().connector();
+            taskConfig = ar.result().task();
             return startResolved();
         });
     }
