@@ -47,6 +47,7 @@ public final class ConnectorValidator {
     public static final String NAME = "name";
     public static final String CONNECTOR_CLASS = "connector.class";
     public static final String TASKS_MAX = "tasks.max";
+    public static final String TASKS_MAX_ENFORCE = "tasks.max.enforce";
     public static final String TRANSFORMS = "transforms";
     public static final String PREDICATES = "predicates";
     public static final String TOPICS = "topics";
@@ -66,6 +67,9 @@ public final class ConnectorValidator {
                     COMMON_GROUP, 2, Width.LONG, "Connector class")
             .define(TASKS_MAX, Type.INT, 1, ConfigDef.Range.atLeast(1), Importance.HIGH,
                     "Maximum number of tasks to use for this connector.", COMMON_GROUP, 3, Width.SHORT, "Tasks max")
+            .define(TASKS_MAX_ENFORCE, Type.BOOLEAN, true, Importance.LOW,
+                    "(Deprecated in Kafka Connect) Whether to fail a connector that generates more tasks than tasks.max.",
+                    COMMON_GROUP, 3, Width.SHORT, "Enforce tasks max")
             .define(WorkerConfig.KEY_CONVERTER, Type.STRING, null, Importance.LOW,
                     "Converter class for record keys; the worker's when absent.", COMMON_GROUP, 4, Width.SHORT, "Key converter class")
             .define(WorkerConfig.VALUE_CONVERTER, Type.STRING, null, Importance.LOW,

@@ -387,6 +387,18 @@ public final class StandaloneHerder implements Herder {
         }
         int maxTasks = Integer.parseInt(e.config().getOrDefault(ConnectorValidator.TASKS_MAX, "1").trim());
         return worker.taskConfigs(name, maxTasks).<Void>compose(newConfigs -> {
+            if (newConfigs.size() > maxTasks) {
+                if (!"false".equalsIgnoreCase(e.config().getOrDefault(ConnectorValidator.TASKS_MAX_ENFORCE, "true").trim())) {
+                    return worker.stopTasks(name).compose(v -> Future.failedFuture(new org.apache.kafka.connect.errors.ConnectException(
+                            "The connector " + name + " has generated " + newConfigs.size() + " tasks, which is greater than "
+                            + maxTasks + ", the maximum number of tasks it is configured to create. This behaviour should be "
+                            + "considered a bug and is disallowed. If necessary, it can be permitted by reconfiguring the "
+                            + "connector with 'tasks.max.enforce' set to false; however, this option will be removed in a "
+                            + "future release of Kafka Connect.")));
+                }
+                LOG.warn("Connector {} generated {} tasks, more than tasks.max={}; allowed by tasks.max.enforce=false",
+                        name, newConfigs.size(), maxTasks);
+            }
             boolean changed = !newConfigs.equals(e.taskConfigs());
             boolean running = !worker.runningTasks(name).isEmpty();
             if (!changed && running) {
