@@ -54,7 +54,9 @@ final class SourcePipeline {
 
     private List<SourceRecord> sources = new ArrayList<>();
     private List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+    /** One entry per run of records of the same partition in the pending batch: acked together. */
     private List<SubmittedOffsets.Entry> entries = new ArrayList<>();
+    private SubmittedOffsets.Entry lastEntry;
     private boolean sendScheduled;
     private boolean fetchScheduled;
     private long requested;
@@ -166,6 +168,7 @@ final class SourcePipeline {
             if (transformed == null) {
                 // dropped by a transform: it counts as done for its partition's offset, as in Kafka Connect
                 offsets.ack(offsets.submit(record.sourcePartition(), record.sourceOffset()));
+                lastEntry = null; // a later record must not move its offset before this one's
                 if (acks != null && !acksOnIoThread) {
                     acks.acked(record, null);
                 }
@@ -180,9 +183,16 @@ final class SourcePipeline {
         if (topicCreation != null && knownTopics.add(converted.topic())) {
             createTopic(converted.topic());
         }
-        sources.add(record);
+        if (acks != null) {
+            sources.add(record);
+        }
         records.add(converted);
-        entries.add(offsets.submit(record.sourcePartition(), record.sourceOffset()));
+        if (lastEntry != null && lastEntry.samePartition(record.sourcePartition())) {
+            offsets.extend(lastEntry, record.sourceOffset());
+        } else {
+            lastEntry = offsets.submit(record.sourcePartition(), record.sourceOffset());
+            entries.add(lastEntry);
+        }
         if (offsets.inFlight() >= maxInFlight && !fullPaused) {
             fullPaused = true;
             stopReading();
@@ -221,18 +231,28 @@ final class SourcePipeline {
         sources = new ArrayList<>();
         records = new ArrayList<>();
         entries = new ArrayList<>();
+        lastEntry = null;
         producer.send(batch);
     }
 
     private void onAcked(SharedProducer.Batch batch, List<SourceRecord> batchSources, List<SubmittedOffsets.Entry> batchEntries) {
         Throwable failure = batch.failure();
-        for (int i = 0; i < batchEntries.size(); i++) {
+        if (failure == null) {
+            // the whole batch was acknowledged; after a failure none of its offsets becomes committable
+            for (SubmittedOffsets.Entry e : batchEntries) {
+                offsets.ack(e);
+            }
+        }
+        String lastTopic = null;
+        for (int i = 0; i < batch.size(); i++) {
             RecordMetadata md = batch.metadata(i);
             if (md == null) {
-                continue; // not acknowledged: its offset must never become committable
+                continue;
             }
-            offsets.ack(batchEntries.get(i));
-            topicUsed.accept(md.topic());
+            if (!md.topic().equals(lastTopic)) {
+                lastTopic = md.topic();
+                topicUsed.accept(lastTopic);
+            }
             if (acks != null && !acksOnIoThread) {
                 acks.acked(batchSources.get(i), md);
             }

@@ -41,13 +41,23 @@ public final class SubmittedOffsets {
         return e;
     }
 
-    /** Marks a record acknowledged (or dropped) and advances its partition's committable offset. */
+    /**
+     * Adds the next record of the same partition to {@code e}, which then stands for both: acked
+     * together, committing the newer offset. For records sent (and so acknowledged) as one batch.
+     */
+    public void extend(Entry e, Map<String, ?> offset) {
+        e.offset = offset;
+        e.count++;
+        inFlight++;
+    }
+
+    /** Marks a record (or the records an entry stands for) acknowledged or dropped, and advances its partition's committable offset. */
     public void ack(Entry e) {
         if (e.acked) {
             return;
         }
         e.acked = true;
-        inFlight--;
+        inFlight -= e.count;
         if (e.partition == null) {
             return;
         }
@@ -96,7 +106,8 @@ public final class SubmittedOffsets {
     /** A submitted record's partition and offset. */
     public static final class Entry {
         private final Map<String, ?> partition;
-        private final Map<String, ?> offset;
+        private Map<String, ?> offset;
+        private int count = 1;
         private boolean acked;
 
         private Entry(Map<String, ?> partition, Map<String, ?> offset) {
@@ -106,6 +117,11 @@ public final class SubmittedOffsets {
 
         public boolean acked() {
             return acked;
+        }
+
+        /** Whether a record of {@code sourcePartition} may be added to this entry. */
+        public boolean samePartition(Map<String, ?> sourcePartition) {
+            return sourcePartition == partition || sourcePartition != null && sourcePartition.equals(partition);
         }
     }
 }

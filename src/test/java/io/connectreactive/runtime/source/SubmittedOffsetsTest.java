@@ -18,6 +18,25 @@ class SubmittedOffsetsTest {
     }
 
     @Test
+    void anExtendedEntryStandsForItsRecordsUntilAckedAndCommitsTheNewestOffset() {
+        SubmittedOffsets.Entry first = offsets.submit(FILE_A, pos(1));
+        SubmittedOffsets.Entry run = offsets.submit(FILE_A, pos(2));
+        offsets.extend(run, pos(3));
+        offsets.extend(run, pos(4));
+        assertThat(offsets.inFlight()).isEqualTo(4);
+
+        offsets.ack(run);
+        assertThat(offsets.inFlight()).isEqualTo(1);
+        assertThat(offsets.takeCommittable()).as("held back by the first record").isEmpty();
+
+        offsets.ack(first);
+        assertThat(offsets.inFlight()).isZero();
+        assertThat(offsets.takeCommittable()).containsExactly(Map.entry(FILE_A, pos(4)));
+        assertThat(run.samePartition(Map.of("filename", "a.txt"))).isTrue();
+        assertThat(run.samePartition(FILE_B)).isFalse();
+    }
+
+    @Test
     void nothingIsCommittableBeforeAnyAck() {
         offsets.submit(FILE_A, pos(1));
         offsets.submit(FILE_A, pos(2));
