@@ -35,6 +35,7 @@ public final class Worker {
     private final Vertx vertx;
     private final TaskServices services;
     private final Map<String, RunningConnector> connectors = new HashMap<>();
+    private final Map<String, String> connectorTypes = new HashMap<>();
     private final Map<TaskId, RunningTask> tasks = new LinkedHashMap<>();
 
     public Worker(Vertx vertx, TaskServices services) {
@@ -240,11 +241,14 @@ public final class Worker {
 
     /** "source", "sink" or "unknown" for a connector class name. */
     public String connectorType(String connectorClass) {
-        try {
-            return PluginRegistry.typeOf(services.plugins().connectorClass(connectorClass));
-        } catch (RuntimeException e) {
-            return "unknown";
-        }
+        // remembered: a name no plugin provides would otherwise search the class path on every status call
+        return connectorTypes.computeIfAbsent(connectorClass == null ? "" : connectorClass, name -> {
+            try {
+                return PluginRegistry.typeOf(services.plugins().connectorClass(name));
+            } catch (RuntimeException e) {
+                return "unknown";
+            }
+        });
     }
 
     private record RunningConnector(Connector connector, Map<String, String> rawConfig, String version) {
