@@ -17,6 +17,7 @@ import io.connectreactive.kafka.embedded.EmbeddedKafka;
 import io.connectreactive.plugin.PluginRegistry;
 import io.connectreactive.rest.RestServer;
 import io.connectreactive.runtime.TargetState;
+import io.connectreactive.runtime.PluginMetricsRegistry;
 import io.connectreactive.runtime.TaskServices;
 import io.connectreactive.runtime.Worker;
 import io.connectreactive.storage.file.FileConfigStore;
@@ -27,7 +28,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.common.metrics.Metrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +47,7 @@ public final class StandaloneWorker implements AutoCloseable {
     private Vertx vertx;
     private FileOffsetStore offsets;
     private SharedProducer producer;
-    private Metrics metrics;
+    private PluginMetricsRegistry metrics;
     private ConfigProviders configProviders;
     private Admin admin;
     private Herder herder;
@@ -82,7 +82,7 @@ public final class StandaloneWorker implements AutoCloseable {
             Map<String, String> producerSettings = new java.util.HashMap<>(config.withPrefix("producer."));
             producerSettings.put("bootstrap.servers", config.bootstrapServers());
             producer = new SharedProducer(vertx, producerSettings);
-            metrics = new Metrics();
+            metrics = new PluginMetricsRegistry();
             PluginRegistry plugins;
             try {
                 plugins = scan.join();

@@ -510,7 +510,7 @@ public final class StandaloneHerder implements Herder {
 
         @Override
         public PluginMetrics pluginMetrics() {
-            return worker.services().pluginMetrics(name);
+            return worker.services().pluginMetrics().forConnector(name);
         }
     }
 }

@@ -15,29 +15,14 @@ import io.connectreactive.storage.StatusStore;
  * @param statuses where connectors and tasks report their state
  * @param producer the producer all source tasks share
  * @param workerId this worker's advertised host:port
- * @param metrics the Kafka metrics registry that plugins' own metrics go to
+ * @param pluginMetrics the metrics plugins register themselves (KIP-877)
  * @param configProviders resolve {@code ${provider:path:key}} placeholders before plugins see a config
  * @param admin the worker's Kafka admin client (topic creation, consumer group offsets)
  */
 public record TaskServices(WorkerConfig config, PluginRegistry plugins, OffsetStore offsets, StatusStore statuses,
-                           SharedProducer producer, String workerId, org.apache.kafka.common.metrics.Metrics metrics,
+                           SharedProducer producer, String workerId, PluginMetricsRegistry pluginMetrics,
                            io.connectreactive.config.ConfigProviders configProviders,
                            org.apache.kafka.clients.admin.Admin admin) {
-
-    /** Metrics a task's plugin may register (KIP-877), tagged with its connector and task. */
-    public org.apache.kafka.common.metrics.PluginMetrics pluginMetrics(TaskId task) {
-        java.util.Map<String, String> tags = new java.util.LinkedHashMap<>();
-        tags.put("connector", task.connector());
-        tags.put("task", String.valueOf(task.task()));
-        return new org.apache.kafka.common.metrics.internals.PluginMetricsImpl(metrics, tags);
-    }
-
-    /** Metrics a connector plugin may register (KIP-877). */
-    public org.apache.kafka.common.metrics.PluginMetrics pluginMetrics(String connector) {
-        java.util.Map<String, String> tags = new java.util.LinkedHashMap<>();
-        tags.put("connector", connector);
-        return new org.apache.kafka.common.metrics.internals.PluginMetricsImpl(metrics, tags);
-    }
 
     /**
      * What a task calls with each topic it produces to or consumes from (KIP-558 active topics):

@@ -140,6 +140,7 @@ public final class Worker {
             }
             return null;
         }, false).onComplete(ar -> {
+            services.pluginMetrics().release(name);
             if (ar.failed()) {
                 LOG.warn("Connector {} failed to stop cleanly: {}", name, ar.cause().toString());
             } else {

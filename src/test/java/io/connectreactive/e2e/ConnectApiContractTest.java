@@ -60,6 +60,24 @@ class ConnectApiContractTest {
     }
 
     @Test
+    void aTaskRegisteringItsOwnMetricsCanBeRestarted(KafkaBroker kafka, @TempDir Path dir) {
+        try (TestWorker worker = TestWorker.start(kafka, dir, STRINGS)) {
+            worker.create("metered", Map.of("connector.class", ContractConnectors.MeteredSource.class.getName()));
+            await().atMost(Duration.ofSeconds(30)).until(() -> "RUNNING".equals(taskState(worker, "metered")));
+            for (int i = 0; i < 2; i++) {
+                assertThat(worker.send("POST", "/connectors/metered/tasks/0/restart", null).status()).isEqualTo(204);
+                await().atMost(Duration.ofSeconds(30)).until(() -> "RUNNING".equals(taskState(worker, "metered")));
+            }
+            assertThat(worker.status("metered").getJsonArray("tasks").getJsonObject(0).containsKey("trace")).isFalse();
+        }
+    }
+
+    private static String taskState(TestWorker worker, String name) {
+        var tasks = worker.status(name).getJsonArray("tasks");
+        return tasks.isEmpty() ? null : tasks.getJsonObject(0).getString("state");
+    }
+
+    @Test
     void raiseErrorFailsTheConnector(KafkaBroker kafka, @TempDir Path dir) {
         String topic = KafkaBroker.uniqueTopic("raise");
         ContractConnectors.ReconfiguringSource.TASKS.set(1);

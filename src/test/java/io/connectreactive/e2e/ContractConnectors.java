@@ -157,4 +157,43 @@ final class ContractConnectors {
         public void stop() {
         }
     }
+
+    /** A source whose task registers a metric of its own (KIP-877) when it starts. */
+    public static class MeteredSource extends TestConnectors.Source {
+        @Override
+        public Class<? extends Task> taskClass() {
+            return MeteredTask.class;
+        }
+    }
+
+    /** Registers the gauge "polls" and counts its polls in it. */
+    public static class MeteredTask extends SourceTask {
+        private final AtomicInteger polls = new AtomicInteger();
+
+        @Override
+        public String version() {
+            return "1.0";
+        }
+
+        @Override
+        public void start(Map<String, String> props) {
+            org.apache.kafka.common.metrics.PluginMetrics metrics = context.pluginMetrics();
+            if (metrics != context.pluginMetrics()) {
+                throw new IllegalStateException("pluginMetrics() must give the task one instance");
+            }
+            metrics.addMetric(metrics.metricName("polls", "polls of this task", new java.util.LinkedHashMap<>()),
+                    (org.apache.kafka.common.metrics.Gauge<Integer>) (config, now) -> polls.get());
+        }
+
+        @Override
+        public List<SourceRecord> poll() throws InterruptedException {
+            polls.incrementAndGet();
+            Thread.sleep(20); // a classic task may block in poll(): it has its own thread
+            return null;
+        }
+
+        @Override
+        public void stop() {
+        }
+    }
 }

@@ -461,6 +461,7 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
                     if (thread != null) {
                         thread.shutdown();
                     }
+                    services.pluginMetrics().release(id);
                     LOG.info("Task {} stopped", id);
                     return Future.succeededFuture();
                 });
@@ -562,7 +563,7 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
 
         @Override
         public org.apache.kafka.common.metrics.PluginMetrics pluginMetrics() {
-            return services.pluginMetrics(id);
+            return services.pluginMetrics().forTask(id);
         }
     }
 }

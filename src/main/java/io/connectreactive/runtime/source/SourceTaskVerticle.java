@@ -193,6 +193,7 @@ public final class SourceTaskVerticle extends VerticleBase implements TaskVertic
                         thread.shutdown();
                     }
                     transforms.close();
+                    services.pluginMetrics().release(id);
                     LOG.info("Task {} stopped", id);
                     return Future.succeededFuture();
                 });
@@ -335,7 +336,7 @@ public final class SourceTaskVerticle extends VerticleBase implements TaskVertic
 
         @Override
         public org.apache.kafka.common.metrics.PluginMetrics pluginMetrics() {
-            return services.pluginMetrics(id);
+            return services.pluginMetrics().forTask(id);
         }
     }
 }
