@@ -7,15 +7,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
+import io.connectreactive.kafka.KafkaFutures;
 import io.connectreactive.plugin.PluginRegistry;
 import io.connectreactive.runtime.TaskServices;
 import io.connectreactive.storage.OffsetCodec;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.apache.kafka.clients.admin.Admin;
@@ -371,16 +369,6 @@ final class ConnectorOffsetManager {
 
     /** A KafkaFuture as a Vert.x Future completed on the current context, with the cause unwrapped. */
     private static <T> Future<T> kafka(KafkaFuture<T> f) {
-        Context ctx = Vertx.currentContext();
-        Future<T> fut = ctx == null ? Future.fromCompletionStage(f.toCompletionStage())
-                : Future.fromCompletionStage(f.toCompletionStage(), ctx);
-        return fut.recover(err -> Future.failedFuture(unwrap(err)));
-    }
-
-    private static Throwable unwrap(Throwable t) {
-        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
+        return KafkaFutures.of(f, Vertx.currentContext());
     }
 }

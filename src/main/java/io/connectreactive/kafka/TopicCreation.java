@@ -111,13 +111,10 @@ public final class TopicCreation {
         Group g = groups.stream().filter(x -> x.matches(topic)).findFirst().orElse(defaultGroup);
         NewTopic newTopic = new NewTopic(topic, g.partitions == -1 ? Optional.empty() : Optional.of(g.partitions),
                 g.replicationFactor == -1 ? Optional.empty() : Optional.of(g.replicationFactor)).configs(g.topicConfigs);
-        return Future.<Void>fromCompletionStage(admin.createTopics(List.of(newTopic)).all().toCompletionStage(), context)
+        return KafkaFutures.of(admin.createTopics(List.of(newTopic)).all(), context)
                 .onSuccess(v -> LOG.info("Created topic {} (group {}, partitions {}, replication factor {}, {})",
                         topic, g.name, g.partitions, g.replicationFactor, g.topicConfigs))
-                .recover(err -> {
-                    Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
-                    return cause instanceof TopicExistsException ? Future.succeededFuture() : Future.failedFuture(cause);
-                });
+                .recover(err -> err instanceof TopicExistsException ? Future.succeededFuture() : Future.failedFuture(err));
     }
 
     private static Group group(Map<String, String> config, String name, Group def) {
