@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>All of its state is touched only on its own context: every public method hops there first, and
  * its result hops back to the caller's context. Changes to one connector are applied one after
- * another (a connector's operations are chained), so a restart racing a delete cannot interleave.
+ * another (a connector's operations are chained), so a restart racing a delete cannot interleave;
+ * changes to different connectors do not wait for each other.
  */
 public final class StandaloneHerder implements Herder {
 
@@ -44,8 +45,10 @@ public final class StandaloneHerder implements Herder {
     private final ConnectorValidator validator;
     private final String kafkaClusterId;
     private final ConnectorOffsetManager offsets;
-    private Future<Void> lastChange = Future.succeededFuture();
+    /** The tail of each connector's chain of changes: changes to one connector run one after another. */
+    private final Map<String, Future<Void>> changes = new java.util.HashMap<>();
     private volatile boolean started;
+    private boolean stopping;
 
     public StandaloneHerder(Vertx vertx, Worker worker, ConfigStore configs, StatusStore statuses,
                             ConnectorValidator validator, String kafkaClusterId) {
@@ -64,7 +67,7 @@ public final class StandaloneHerder implements Herder {
         return onContext(() -> configs.start().compose(v -> {
             List<Future<Void>> starts = new ArrayList<>();
             for (String name : configs.connectors().keySet()) {
-                starts.add(change(() -> startConnector(name)));
+                starts.add(change(name, () -> startConnector(name)));
             }
             return Future.join(starts).otherwiseEmpty().<Void>mapEmpty();
         }).onSuccess(v -> started = true));
@@ -77,7 +80,14 @@ public final class StandaloneHerder implements Herder {
 
     @Override
     public Future<Void> stop() {
-        return onContext(() -> change(worker::stop));
+        return onContext(() -> {
+            stopping = true;
+            // changes under way get the tasks' stop deadline to finish; a hung one does not hold up the rest
+            long deadline = worker.stopDeadlineMs();
+            return Future.join(new ArrayList<>(changes.values()))
+                    .timeout(deadline, java.util.concurrent.TimeUnit.MILLISECONDS)
+                    .transform(ar -> worker.stop());
+        });
     }
 
     @Override
@@ -104,7 +114,7 @@ public final class StandaloneHerder implements Herder {
     public Future<Created<ConnectorInfo>> putConnectorConfig(String name, Map<String, String> config, boolean allowReplace,
                                                              TargetState initialState) {
         return vertx.executeBlocking(() -> validator.validate(worker.services().configProviders().resolve(config)), false)
-                .compose(valid -> onContext(() -> change(() -> {
+                .compose(valid -> onContext(() -> change(name, () -> {
                     ConfigStore.ConnectorEntry existing = configs.connectors().get(name);
                     if (existing != null && !allowReplace) {
                         return Future.failedFuture(new AlreadyExistsException("Connector " + name + " already exists"));
@@ -145,7 +155,7 @@ public final class StandaloneHerder implements Herder {
 
     @Override
     public Future<Void> stopConnector(String name) {
-        return onContext(() -> change(() -> entry(name).compose(e -> worker.stopTasks(name)
+        return onContext(() -> change(name, () -> entry(name).compose(e -> worker.stopTasks(name)
                 .compose(v -> e.taskConfigs().isEmpty() ? Future.<Void>succeededFuture() : configs.putTaskConfigs(name, List.of()))
                 .compose(v -> {
                     statuses.removeTasksFrom(name, 0);
@@ -169,12 +179,12 @@ public final class StandaloneHerder implements Herder {
         if (newOffsets == null || newOffsets.isEmpty()) {
             return Future.failedFuture(new BadRequestException("Partitions / offsets need to be provided for an alter offsets request"));
         }
-        return onContext(() -> change(() -> stoppedEntry(name).compose(e -> offsets.modify(name, e.config(), newOffsets))));
+        return onContext(() -> change(name, () -> stoppedEntry(name).compose(e -> offsets.modify(name, e.config(), newOffsets))));
     }
 
     @Override
     public Future<String> resetConnectorOffsets(String name) {
-        return onContext(() -> change(() -> stoppedEntry(name).compose(e -> offsets.modify(name, e.config(), null))));
+        return onContext(() -> change(name, () -> stoppedEntry(name).compose(e -> offsets.modify(name, e.config(), null))));
     }
 
     /** The connector's entry when its offsets may be changed: STOPPED, with no task configs. */
@@ -213,7 +223,7 @@ public final class StandaloneHerder implements Herder {
 
     @Override
     public Future<Void> deleteConnector(String name) {
-        return onContext(() -> change(() -> entry(name)
+        return onContext(() -> change(name, () -> entry(name)
                 .compose(e -> stopConnectorAndTasks(name))
                 .compose(v -> configs.removeConnector(name))
                 .onSuccess(v -> {
@@ -274,7 +284,7 @@ public final class StandaloneHerder implements Herder {
     }
 
     private Future<Void> setTargetState(String name, TargetState target) {
-        return onContext(() -> change(() -> entry(name).compose(e -> {
+        return onContext(() -> change(name, () -> entry(name).compose(e -> {
             if (e.targetState() == target) {
                 return Future.succeededFuture();
             }
@@ -291,7 +301,7 @@ public final class StandaloneHerder implements Herder {
 
     @Override
     public Future<Void> restartConnector(String name) {
-        return onContext(() -> change(() -> entry(name).compose(e -> {
+        return onContext(() -> change(name, () -> entry(name).compose(e -> {
             LOG.info("Restarting connector {}", name);
             return worker.stopConnector(name).compose(v -> startConnector(name));
         })));
@@ -299,7 +309,7 @@ public final class StandaloneHerder implements Herder {
 
     @Override
     public Future<Void> restartTask(TaskId id) {
-        return onContext(() -> change(() -> entry(id.connector()).compose(e -> {
+        return onContext(() -> change(id.connector(), () -> entry(id.connector()).compose(e -> {
             if (id.task() < 0 || id.task() >= e.taskConfigs().size()) {
                 return Future.failedFuture(new NotFoundException("Unknown task: " + id));
             }
@@ -312,7 +322,7 @@ public final class StandaloneHerder implements Herder {
 
     @Override
     public Future<ConnectorStateInfo> restartConnectorAndTasks(String name, boolean onlyFailed, boolean includeTasks) {
-        return onContext(() -> change(() -> entry(name).compose(e -> {
+        return onContext(() -> change(name, () -> entry(name).compose(e -> {
             StatusStore.Status connectorStatus = statuses.connector(name);
             boolean restartConnector = !onlyFailed || connectorStatus != null && connectorStatus.state() == State.FAILED;
             List<TaskId> tasks = new ArrayList<>();
@@ -451,16 +461,26 @@ public final class StandaloneHerder implements Herder {
                 : Future.succeededFuture(e);
     }
 
-    /** Runs a change after every earlier change completed. Called on the herder's context. */
-    private <T> Future<T> change(Supplier<Future<T>> action) {
-        Future<T> result = lastChange.transform(ignored -> {
+    /**
+     * Runs a change to {@code connector} after every earlier change to it completed. Changes to
+     * different connectors do not wait for each other, so a connector hanging in plugin code holds up
+     * only its own changes. Called on the herder's context.
+     */
+    private <T> Future<T> change(String connector, Supplier<Future<T>> action) {
+        if (stopping) {
+            return Future.failedFuture(new org.apache.kafka.connect.errors.ConnectException("The worker is stopping"));
+        }
+        Future<T> result = changes.getOrDefault(connector, Future.succeededFuture()).transform(ignored -> {
             try {
                 return action.get();
             } catch (RuntimeException e) {
                 return Future.failedFuture(e);
             }
         });
-        lastChange = result.transform(ar -> Future.succeededFuture());
+        Future<Void> tail = result.transform(ar -> Future.succeededFuture());
+        changes.put(connector, tail);
+        // forget a finished chain, unless a later change was queued behind it meanwhile
+        tail.onComplete(ar -> changes.remove(connector, tail));
         return result;
     }
 
@@ -496,7 +516,7 @@ public final class StandaloneHerder implements Herder {
 
         @Override
         public void requestTaskReconfiguration() {
-            onContext(() -> change(() -> reconfigureTasks(name)));
+            onContext(() -> change(name, () -> reconfigureTasks(name)));
         }
 
         @Override

@@ -6,11 +6,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import java.util.concurrent.TimeUnit;
+
+import io.connectreactive.config.WorkerConfig;
 import io.connectreactive.plugin.LoaderSwap;
 import io.connectreactive.plugin.PluginRegistry;
+import io.connectreactive.runtime.exec.TaskThread;
 import io.connectreactive.runtime.sink.SinkTaskVerticle;
 import io.connectreactive.runtime.source.SourceTaskVerticle;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import org.apache.kafka.connect.connector.Connector;
 import org.apache.kafka.connect.connector.ConnectorContext;
@@ -24,7 +29,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs connectors and deploys their tasks as verticles; it decides nothing (the herder does). A
  * connector's own calls ({@code start}, {@code taskConfigs}, {@code stop}) may block, so they run on
- * Vert.x's worker pool, under the plugin's class loader. Every method is called on the herder's context.
+ * the connector's own thread, under the plugin's class loader. Connectors and tasks that do not stop
+ * in time are abandoned rather than waited for. Every method is called on the herder's context.
  */
 public final class Worker {
 
@@ -35,6 +41,8 @@ public final class Worker {
     private final Vertx vertx;
     private final TaskServices services;
     private final Map<String, RunningConnector> connectors = new HashMap<>();
+    /** Connectors whose start() is under way, with their threads. */
+    private final Map<String, TaskThread> starting = new HashMap<>();
     private final Map<String, String> connectorTypes = new HashMap<>();
     private final Map<TaskId, RunningTask> tasks = new LinkedHashMap<>();
 
@@ -47,28 +55,43 @@ public final class Worker {
         return services;
     }
 
-    /** Creates and starts a connector; reports RUNNING (or PAUSED), or FAILED and fails the future. */
+    /**
+     * Creates and starts a connector on a thread of its own ({@code cr-connector-<name>}), where all its
+     * calls run ({@code start}, {@code taskConfigs}, {@code stop}, and its constructor, static
+     * initialiser and {@code version}): a connector that blocks holds up nobody else. Reports RUNNING
+     * (or PAUSED), or FAILED and fails the future.
+     */
     public Future<Void> startConnector(String name, Map<String, String> config, TargetState target, ConnectorContext ctx) {
-        if (connectors.containsKey(name)) {
+        if (connectors.containsKey(name) || starting.containsKey(name)) {
             LOG.warn("Connector {} is already running; not started again", name);
             return Future.failedFuture(new ConnectException("Connector " + name + " is already running"));
         }
-        return vertx.<RunningConnector>executeBlocking(() -> {
+        TaskThread thread = new TaskThread("cr-connector-" + name);
+        starting.put(name, thread);
+        return thread.call(vertx.getOrCreateContext(), () -> {
             Class<? extends Connector> type = services.plugins().connectorClass(config.get("connector.class"));
             try (LoaderSwap s = services.plugins().swap(type)) {
                 Connector connector = PluginRegistry.newInstance(type);
                 connector.initialize(ctx);
                 connector.start(services.configProviders().resolve(config));
-                return new RunningConnector(connector, config, versionOf(connector::version));
+                return new RunningConnector(connector, config, versionOf(connector::version), thread);
             }
-        }, false).<Void>map(running -> {
+        }).<Void>compose(running -> {
+            if (!starting.remove(name, thread)) {
+                // the worker stopped (and gave up on this start) while the connector was starting
+                return stopOnThread(name, running).compose(v -> Future.failedFuture(
+                        new ConnectException("Connector " + name + " was stopped while it started")));
+            }
             Connector connector = running.connector();
             // in the returned chain, not a side listener: whoever composes on the result sees it running
             connectors.put(name, running);
             services.report(name, target == TargetState.PAUSED ? State.PAUSED : State.RUNNING, null);
             LOG.info("Connector {} started ({})", name, connector.getClass().getName());
-            return null;
+            return Future.succeededFuture();
         }).onFailure(err -> {
+            if (starting.remove(name, thread)) {
+                thread.shutdown();
+            }
             LOG.error("Connector {} failed to start: {}", name, err.toString());
             services.report(name, State.FAILED, err);
         });
@@ -83,7 +106,7 @@ public final class Worker {
     /** The deployed task's {@code version()}, or null when it is not deployed (or not yet instantiated). */
     public String taskVersion(TaskId id) {
         RunningTask running = tasks.get(id);
-        return running == null ? null : running.verticle().version();
+        return running == null || running.verticle == null ? null : running.verticle.version();
     }
 
     /** A plugin's version, or null when it throws or does not tell (Kafka Connect's "undefined"). */
@@ -110,7 +133,7 @@ public final class Worker {
             return Future.failedFuture(new ConnectException("Connector " + name + " is not running"));
         }
         Connector connector = running.connector();
-        return vertx.executeBlocking(() -> {
+        return running.thread().call(vertx.getOrCreateContext(), () -> {
             Class<? extends Task> taskClass;
             List<Map<String, String>> configs;
             try (LoaderSwap s = services.plugins().swap(connector.getClass())) {
@@ -124,24 +147,42 @@ public final class Worker {
                 out.add(withClass);
             }
             return services.configProviders().unresolve(running.rawConfig(), out);
-        }, false);
+        });
     }
 
-    /** Stops a running connector (not its tasks). */
+    /**
+     * Stops a running connector (not its tasks) on its thread. A connector that has not stopped within
+     * {@link #stopDeadlineMs()} is abandoned: its thread is left to finish, and the worker goes on.
+     */
     public Future<Void> stopConnector(String name) {
+        TaskThread pending = starting.remove(name);
+        if (pending != null) {
+            // still in start(): the start completes on its own and then stops the connector (see startConnector)
+            LOG.warn("Connector {} was stopped while it was still starting", name);
+            return Future.succeededFuture();
+        }
         RunningConnector running = connectors.remove(name);
         if (running == null) {
             return Future.succeededFuture();
         }
+        return stopOnThread(name, running);
+    }
+
+    private Future<Void> stopOnThread(String name, RunningConnector running) {
         Connector connector = running.connector();
-        return vertx.<Void>executeBlocking(() -> {
+        long deadline = stopDeadlineMs();
+        return running.thread().<Void>call(vertx.getOrCreateContext(), () -> {
             try (LoaderSwap s = services.plugins().swap(connector.getClass())) {
                 connector.stop();
             }
             return null;
-        }, false).onComplete(ar -> {
+        }).timeout(deadline, TimeUnit.MILLISECONDS).onComplete(ar -> {
+            running.thread().shutdown();
             services.pluginMetrics().release(name);
-            if (ar.failed()) {
+            if (ar.failed() && ar.cause() instanceof java.util.concurrent.TimeoutException) {
+                LOG.warn("Connector {} did not stop within {} ms; abandoned (its thread {} is left to finish)",
+                        name, deadline, "cr-connector-" + name);
+            } else if (ar.failed()) {
                 LOG.warn("Connector {} failed to stop cleanly: {}", name, ar.cause().toString());
             } else {
                 LOG.info("Connector {} stopped", name);
@@ -149,47 +190,86 @@ public final class Worker {
         }).recover(err -> Future.succeededFuture());
     }
 
-    /** Deploys a task verticle; the task reports its own state. */
+    /**
+     * How long a task or connector may take to stop before the worker abandons it: the time to drain
+     * ({@code task.shutdown.graceful.timeout.ms}) plus the time to store offsets once more
+     * ({@code offset.flush.timeout.ms}).
+     */
+    public long stopDeadlineMs() {
+        return Math.max(1, services.config().getLong(WorkerConfig.TASK_SHUTDOWN_TIMEOUT_MS)
+                + services.config().getLong(WorkerConfig.OFFSET_FLUSH_TIMEOUT_MS));
+    }
+
+    /**
+     * Deploys a task verticle; the task reports its own state. The task class is loaded (its static
+     * initialiser may block) on Vert.x's worker pool, not on the caller's event loop. The future
+     * completes once the task is deployed, without waiting for the task's own {@code start()}.
+     */
     public Future<Void> startTask(TaskId id, Map<String, String> connectorConfig, Map<String, String> taskConfig, TargetState target) {
         if (tasks.containsKey(id)) {
             return Future.failedFuture(new ConnectException("Task " + id + " is already running"));
         }
         boolean paused = target == TargetState.PAUSED;
         services.report(id, State.UNASSIGNED, null);
-        try {
+        RunningTask running = new RunningTask();
+        tasks.put(id, running);
+        Future<Class<?>> loaded = vertx.executeBlocking(() -> {
             ClassLoader loader = services.plugins().loaderFor(services.plugins().connectorClass(connectorConfig.get("connector.class")));
-            Class<?> taskClass;
             try (LoaderSwap s = LoaderSwap.to(loader)) {
-                taskClass = Class.forName(taskConfig.get(TASK_CLASS), true, loader);
+                return Class.forName(taskConfig.get(TASK_CLASS), true, loader);
+            } catch (ClassNotFoundException | LinkageError e) {
+                throw new ConnectException("Could not load task class " + taskConfig.get(TASK_CLASS) + ": " + e, e);
             }
-            TaskVerticle verticle;
+        }, false);
+        Promise<Void> created = Promise.promise();
+        running.deployment = loaded.compose(taskClass -> {
+            if (tasks.get(id) != running) {
+                return Future.failedFuture(new ConnectException("Task " + id + " was stopped before it started"));
+            }
             if (SourceTask.class.isAssignableFrom(taskClass)) {
-                verticle = new SourceTaskVerticle(services, id, taskClass.asSubclass(SourceTask.class), connectorConfig, taskConfig, paused);
+                running.verticle = new SourceTaskVerticle(services, id, taskClass.asSubclass(SourceTask.class), connectorConfig, taskConfig, paused);
             } else if (SinkTask.class.isAssignableFrom(taskClass)) {
-                verticle = new SinkTaskVerticle(services, id, taskClass.asSubclass(SinkTask.class), connectorConfig, taskConfig, paused);
+                running.verticle = new SinkTaskVerticle(services, id, taskClass.asSubclass(SinkTask.class), connectorConfig, taskConfig, paused);
             } else {
-                throw new ConnectException("Task class " + taskClass.getName() + " is neither a SourceTask nor a SinkTask");
+                return Future.failedFuture(new ConnectException("Task class " + taskClass.getName() + " is neither a SourceTask nor a SinkTask"));
             }
-            RunningTask running = new RunningTask(verticle, vertx.deployVerticle((io.vertx.core.Deployable) verticle));
-            tasks.put(id, running);
-            return running.deployment().mapEmpty();
-        } catch (ClassNotFoundException | RuntimeException e) {
+            created.complete();
+            // the task reports its own state; nobody waits for its start(), which may hang
+            return vertx.deployVerticle((io.vertx.core.Deployable) running.verticle);
+        });
+        running.deployment.onFailure(created::tryFail);
+        return created.future().onFailure(e -> {
+            tasks.remove(id, running);
             LOG.error("Task {} failed to start: {}", id, e.toString());
             services.report(id, State.FAILED, e);
-            return Future.failedFuture(e);
-        }
+        });
     }
 
-    /** Undeploys a task: it drains records in flight and stores its offsets first. */
+    /**
+     * Undeploys a task: it drains records in flight and stores its offsets first. A task that has not
+     * stopped within {@link #stopDeadlineMs()} (hung in {@code start}, {@code poll}, {@code put} or
+     * {@code stop}) is abandoned: its thread is left to finish, its records and offsets are no longer
+     * accepted, and the worker goes on.
+     */
     public Future<Void> stopTask(TaskId id) {
         RunningTask running = tasks.remove(id);
         if (running == null) {
             return Future.succeededFuture();
         }
-        return running.deployment()
+        long deadline = stopDeadlineMs();
+        return running.deployment
                 .compose(vertx::undeploy)
+                .timeout(deadline, TimeUnit.MILLISECONDS)
                 .recover(err -> {
-                    LOG.warn("Task {} did not stop cleanly: {}", id, err.toString());
+                    if (err instanceof java.util.concurrent.TimeoutException) {
+                        LOG.warn("Task {} did not stop within {} ms; abandoned (its thread is left to finish, "
+                                + "its records and offsets are no longer accepted)", id, deadline);
+                        if (running.verticle != null) {
+                            running.verticle.cancel();
+                        }
+                    } else if (running.verticle != null) {
+                        LOG.warn("Task {} did not stop cleanly: {}", id, err.toString());
+                    }
                     return Future.succeededFuture();
                 });
     }
@@ -215,18 +295,21 @@ public final class Worker {
             services.report(connector, target == TargetState.PAUSED ? State.PAUSED : State.RUNNING, null);
         }
         tasks.forEach((id, running) -> {
-            if (id.connector().equals(connector)) {
+            if (id.connector().equals(connector) && running.verticle != null) {
                 if (target == TargetState.PAUSED) {
-                    running.verticle().pauseTask();
+                    running.verticle.pauseTask();
                 } else {
-                    running.verticle().resumeTask();
+                    running.verticle.resumeTask();
                 }
             }
         });
     }
 
-    /** Stops every task, then every connector. */
+    /** Stops every task, then every connector (each within {@link #stopDeadlineMs()}). */
     public Future<Void> stop() {
+        for (String name : new ArrayList<>(starting.keySet())) {
+            stopConnector(name);
+        }
         List<Future<Void>> stops = new ArrayList<>();
         for (TaskId id : new ArrayList<>(tasks.keySet())) {
             stops.add(stopTask(id));
@@ -252,9 +335,12 @@ public final class Worker {
         });
     }
 
-    private record RunningConnector(Connector connector, Map<String, String> rawConfig, String version) {
+    private record RunningConnector(Connector connector, Map<String, String> rawConfig, String version, TaskThread thread) {
     }
 
-    private record RunningTask(TaskVerticle verticle, Future<String> deployment) {
+    /** A task from the moment its start was asked for; the verticle exists once its class is loaded. Herder's context only. */
+    private static final class RunningTask {
+        private TaskVerticle verticle;
+        private Future<String> deployment;
     }
 }

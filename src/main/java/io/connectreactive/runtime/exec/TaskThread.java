@@ -47,15 +47,24 @@ public final class TaskThread {
                 try {
                     result = call.call();
                 } catch (Throwable t) {
-                    context.runOnContext(v -> promise.fail(t));
+                    hop(context, () -> promise.fail(t));
                     return;
                 }
-                context.runOnContext(v -> promise.complete(result));
+                hop(context, () -> promise.complete(result));
             });
         } catch (java.util.concurrent.RejectedExecutionException e) {
             return Future.failedFuture(new IllegalStateException("task thread already shut down"));
         }
         return promise.future();
+    }
+
+    /** Completes on the context; a call that ends after Vert.x closed (an abandoned plugin) has nobody left to tell. */
+    private static void hop(Context context, Runnable completion) {
+        try {
+            context.runOnContext(v -> completion.run());
+        } catch (java.util.concurrent.RejectedExecutionException closed) {
+            // the worker stopped while the plugin still ran; its result is no longer wanted
+        }
     }
 
     /** Lets queued calls finish and ends the thread; does not wait. */
