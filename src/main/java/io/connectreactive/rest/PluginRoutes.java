@@ -186,7 +186,7 @@ final class PluginRoutes {
                 .put("importance", k.importance())
                 .put("documentation", k.documentation())
                 .put("group", k.group())
-                .put("order", k.orderInGroup())
+                .put("order_in_group", k.orderInGroup())
                 .put("width", k.width())
                 .put("display_name", k.displayName())
                 .put("dependents", new JsonArray(k.dependents()));

@@ -43,6 +43,7 @@ public final class RestServer {
     /** Binds the listener; completes with the bound port. */
     public Future<Integer> start() {
         Router router = Router.router(vertx);
+        router.route().handler(RestServer::requireJsonBody);
         router.route().handler(BodyHandler.create(false).setBodyLimit(MAX_BODY));
         router.get("/").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json").end(new JsonObject()
                 .put("version", AppInfoParser.getVersion())
@@ -84,6 +85,29 @@ public final class RestServer {
                 "{\"name\":\"warm-up\",\"config\":{\"tasks.max\":\"1\",\"n\":1,\"b\":true},\"list\":[1,\"a\",null]}");
         io.vertx.core.json.Json.encode(parsed);
         new JsonObject().put("error_code", 400).put("message", "warm-up").encode();
+    }
+
+    /**
+     * Kafka Connect's resources consume JSON only: a POST, PUT or PATCH whose {@code Content-Type} names
+     * another media type (curl's {@code -d} sends a form type) is answered 415 before its body is read.
+     * A request without the header is taken as JSON, as Kafka Connect takes it.
+     */
+    private static void requireJsonBody(io.vertx.ext.web.RoutingContext ctx) {
+        io.vertx.core.http.HttpMethod method = ctx.request().method();
+        String type = ctx.request().getHeader("Content-Type");
+        boolean hasBody = method == io.vertx.core.http.HttpMethod.POST || method == io.vertx.core.http.HttpMethod.PUT
+                || method == io.vertx.core.http.HttpMethod.PATCH;
+        if (hasBody && type != null && !isJson(type)) {
+            ErrorMapper.send(ctx, 415, "HTTP 415 Unsupported Media Type");
+            return;
+        }
+        ctx.next();
+    }
+
+    static boolean isJson(String contentType) {
+        int semicolon = contentType.indexOf(';');
+        String mediaType = (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).trim();
+        return mediaType.equalsIgnoreCase("application/json");
     }
 
     /** Closes the listener. */

@@ -115,7 +115,7 @@ class PluginRoutesTest {
         assertThat(tasksMax).isEqualTo(new JsonObject().put("name", "tasks.max").put("type", "INT").put("required", false)
                 .put("default_value", "1").put("importance", "HIGH")
                 .put("documentation", "Maximum number of tasks to use for this connector.")
-                .put("group", "Common").put("order", 3).put("width", "SHORT").put("display_name", "Tasks max")
+                .put("group", "Common").put("order_in_group", 3).put("width", "SHORT").put("display_name", "Tasks max")
                 .put("dependents", new JsonArray()));
         JsonObject name = keys.get(0);
         assertThat(name.getBoolean("required")).isTrue();
@@ -167,7 +167,7 @@ class PluginRoutesTest {
         assertThat(configs.keySet()).startsWith("name", "connector.class", "tasks.max").contains("topics", "topics.regex", "file");
         JsonObject tasksMax = configs.get("tasks.max");
         assertThat(tasksMax.getJsonObject("definition").fieldNames()).containsExactlyInAnyOrder("name", "type", "required",
-                "default_value", "importance", "documentation", "group", "order", "width", "display_name", "dependents");
+                "default_value", "importance", "documentation", "group", "order_in_group", "width", "display_name", "dependents");
         assertThat(tasksMax.getJsonObject("value")).isEqualTo(new JsonObject().put("name", "tasks.max").put("value", "0")
                 .put("recommended_values", new JsonArray()).put("errors", new JsonArray().add("Invalid value 0 for configuration tasks.max: Value must be at least 1"))
                 .put("visible", true));

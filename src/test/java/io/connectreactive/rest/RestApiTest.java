@@ -750,6 +750,36 @@ class RestApiTest {
         assertNotCreated("big");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"application/x-www-form-urlencoded", "text/plain", "application/xml", "text/json"})
+    void aBodyThatIsNotJsonByContentTypeIs415AsKafkaConnectAnswers(String contentType) throws Exception {
+        String name = unique("form");
+        String body = new JsonObject().put("name", name).put("config", new JsonObject().put("connector.class", IDLE)).encode();
+        for (String[] call : new String[][] {{"POST", "/connectors"}, {"PUT", "/connectors/" + name + "/config"},
+                {"PUT", "/connector-plugins/" + IDLE + "/config/validate"}}) {
+            HttpRequest request = HttpRequest.newBuilder(URI.create(worker.url(call[1]))).timeout(Duration.ofSeconds(30))
+                    .header("Content-Type", contentType)
+                    .method(call[0], HttpRequest.BodyPublishers.ofString(body)).build();
+            HttpResponse<String> r = HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+            assertError(r, 415);
+            assertThat(message(r)).isEqualTo("HTTP 415 Unsupported Media Type");
+        }
+        assertNotCreated(name);
+    }
+
+    @Test
+    void jsonWithACharsetOrNoContentTypeIsAccepted() throws Exception {
+        String name = unique("charset");
+        HttpRequest request = HttpRequest.newBuilder(URI.create(worker.url("/connectors"))).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "Application/JSON; charset=UTF-8")
+                .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("name", name)
+                        .put("config", new JsonObject().put("connector.class", IDLE)).encode())).build();
+        assertThat(HTTP.send(request, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(201);
+        HttpRequest noType = HttpRequest.newBuilder(URI.create(worker.url("/connectors/" + name + "/pause")))
+                .timeout(Duration.ofSeconds(30)).PUT(HttpRequest.BodyPublishers.noBody()).build();
+        assertThat(HTTP.send(noType, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(202);
+    }
+
     // ---------------------------------------------------------------- helpers
 
     /** Creates an {@link IdleSourceConnector}; Kafka Connect's standalone worker answers with its tasks already listed. */
