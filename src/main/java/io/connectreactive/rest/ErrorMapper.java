@@ -41,13 +41,19 @@ public final class ErrorMapper {
                 || t instanceof PluginRegistry.PluginNotFoundException) {
             return 400;
         }
+        if (t instanceof LinkageError) {
+            // only plugin code lacks classes or fails to initialise them here: the request named a broken plugin
+            return 400;
+        }
         return 500;
     }
 
     /** Ends the request with the error body for {@code t}. */
     public static void respond(RoutingContext ctx, Throwable t) {
         int status = status(t);
-        String message = t.getMessage() == null ? t.toString() : t.getMessage();
+        String message = t instanceof LinkageError
+                ? "The plugin could not load or initialise a class it needs: " + t
+                : t.getMessage() == null ? t.toString() : t.getMessage();
         if (status >= 500) {
             LOG.error("{} {} failed", ctx.request().method(), ctx.request().path(), t);
         } else {
