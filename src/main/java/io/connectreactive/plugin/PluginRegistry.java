@@ -36,13 +36,11 @@ public final class PluginRegistry {
     private static final Logger LOG = LoggerFactory.getLogger(PluginRegistry.class);
 
     /**
-     * Kafka Connect classes that live in connect-runtime or connect-file (not dependencies here) and
-     * the classes of ours that do the same job, so configs written for Kafka Connect work unchanged.
-     * Used only when neither the class path nor any plugin provides the Kafka class.
+     * Kafka Connect's file connectors (connect-file, which Kafka Connect no longer puts on its class
+     * path either) and our built-in ones that do the same job, so configs written for Kafka Connect
+     * work unchanged. Used only when neither the class path nor any plugin provides the Kafka class.
      */
     private static final Map<String, String> RUNTIME_ALIASES = Map.of(
-            "org.apache.kafka.connect.converters.ByteArrayConverter",
-            "io.connectreactive.connectors.converters.ByteArrayConverter",
             "org.apache.kafka.connect.file.FileStreamSourceConnector",
             "io.connectreactive.connectors.file.FileStreamSourceConnector",
             "org.apache.kafka.connect.file.FileStreamSinkConnector",

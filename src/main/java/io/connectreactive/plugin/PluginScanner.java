@@ -51,13 +51,19 @@ public final class PluginScanner {
     public List<PluginDesc> scanClassPath() {
         List<PluginDesc> found = new ArrayList<>();
         for (PluginType type : PluginType.values()) {
-            ServiceLoader.load(type.superType(), parent).stream().forEach(provider -> {
+            java.util.Iterator<? extends ServiceLoader.Provider<?>> providers = ServiceLoader.load(type.superType(), parent).stream().iterator();
+            for (int broken = 0; broken < 1_000; ) {
                 try {
-                    add(found, provider.type(), type, parent, CLASSPATH);
+                    // a manifest naming a class that is missing or broken fails here, in the iterator: skip it, go on
+                    if (!providers.hasNext()) {
+                        break;
+                    }
+                    add(found, providers.next().type(), type, parent, CLASSPATH);
                 } catch (java.util.ServiceConfigurationError | LinkageError e) {
+                    broken++;
                     LOG.warn("Skipping a {} plugin listed on the class path: {}", type.restName(), e.toString());
                 }
-            });
+            }
         }
         return found;
     }

@@ -36,6 +36,12 @@ final class PluginRoutes {
     private static final List<PluginType> LISTED = List.of(PluginType.SOURCE, PluginType.SINK, PluginType.CONVERTER,
             PluginType.HEADER_CONVERTER, PluginType.TRANSFORMATION, PluginType.PREDICATE, PluginType.CONFIG_PROVIDER);
 
+    /** Kafka's tool connectors: they run when named, but Kafka Connect leaves them out of the listing. */
+    private static final java.util.Set<String> UNLISTED = java.util.Set.of(
+            "org.apache.kafka.connect.tools.VerifiableSourceConnector", "org.apache.kafka.connect.tools.VerifiableSinkConnector",
+            "org.apache.kafka.connect.tools.MockConnector", "org.apache.kafka.connect.tools.MockSourceConnector",
+            "org.apache.kafka.connect.tools.MockSinkConnector", "org.apache.kafka.connect.tools.SchemaSourceConnector");
+
     private final Vertx vertx;
     private final PluginRegistry plugins;
     private final ConnectorValidator validator;
@@ -67,6 +73,7 @@ final class PluginRoutes {
                 continue;
             }
             plugins.plugins(type).stream()
+                    .filter(d -> !UNLISTED.contains(d.className()))
                     .sorted(Comparator.comparing(PluginDesc::className).thenComparing(PluginDesc::version))
                     .forEach(d -> {
                         String key = d.className() + "|" + type + "|" + d.version();

@@ -1,6 +1,6 @@
 package io.connectreactive.plugin;
 
-import io.connectreactive.connectors.converters.ByteArrayConverter;
+import org.apache.kafka.connect.converters.ByteArrayConverter;
 import io.connectreactive.connectors.file.FileStreamSinkConnector;
 import io.connectreactive.connectors.file.FileStreamSourceConnector;
 import io.connectreactive.plugin.PluginRegistry.PluginNotFoundException;
@@ -61,7 +61,7 @@ class PluginRegistryTest {
     }
 
     @Test
-    void kafkaConnectByteArrayConverterMapsToOurs() {
+    void kafkaConnectsByteArrayConverterFromConnectRuntimeResolvesByEveryName() {
         assertThat(plugins.converterClass("org.apache.kafka.connect.converters.ByteArrayConverter"))
                 .isEqualTo(ByteArrayConverter.class);
         assertThat(plugins.headerConverterClass("org.apache.kafka.connect.converters.ByteArrayConverter"))
@@ -132,6 +132,20 @@ class PluginRegistryTest {
     public static final class Failing {
         public Failing() {
             throw new IllegalStateException("boom");
+        }
+    }
+
+    @Test
+    void aClassPathManifestNamingAMissingClassIsSkippedAndTheOthersAreFound(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path services = java.nio.file.Files.createDirectories(dir.resolve("META-INF/services"));
+        java.nio.file.Files.writeString(services.resolve(org.apache.kafka.connect.storage.Converter.class.getName()),
+                "com.example.MissingConverter\norg.apache.kafka.connect.converters.LongConverter\n");
+        try (java.net.URLClassLoader loader = new java.net.URLClassLoader(new java.net.URL[] {dir.toUri().toURL()},
+                PluginRegistryTest.class.getClassLoader())) {
+            PluginRegistry registry = new PluginRegistry(loader);
+            assertThat(registry.converterClass("LongConverter").getName()).isEqualTo("org.apache.kafka.connect.converters.LongConverter");
+            assertThat(registry.converterClass("StringConverter")).isEqualTo(org.apache.kafka.connect.storage.StringConverter.class);
         }
     }
 }
