@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "connect-reactive", mixinStandardHelpOptions = true,
         description = "A reactive runtime for Kafka Connect connectors.",
-        subcommands = {StartCommand.class})
+        subcommands = {StartCommand.class, PluginsCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

@@ -72,7 +72,8 @@ public final class StandaloneWorker implements AutoCloseable {
                     AdminClientConfig.CLIENT_ID_CONFIG, "connect-reactive-admin"));
             org.apache.kafka.common.KafkaFuture<String> clusterIdLookup = admin.describeCluster().clusterId();
             java.util.concurrent.CompletableFuture<PluginRegistry> scan = java.util.concurrent.CompletableFuture.supplyAsync(
-                    () -> new PluginRegistry(config.getList(WorkerConfig.PLUGIN_PATH)));
+                    () -> new PluginRegistry(config.getList(WorkerConfig.PLUGIN_PATH),
+                            io.connectreactive.plugin.PluginDiscovery.of(config.getString(WorkerConfig.PLUGIN_DISCOVERY))));
             WorkerConfig.Listener listener = config.listener();
             restPort = listener.port() == 0 ? freePort(listener.host()) : listener.port();
             String workerId = ("0.0.0.0".equals(listener.host()) ? "localhost" : listener.host()) + ":" + restPort;

@@ -32,6 +32,7 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String TASK_SHUTDOWN_TIMEOUT_MS = "task.shutdown.graceful.timeout.ms";
     public static final String LISTENERS = "listeners";
     public static final String PLUGIN_PATH = "plugin.path";
+    public static final String PLUGIN_DISCOVERY = "plugin.discovery";
     public static final String TOPIC_CREATION_ENABLE = "topic.creation.enable";
     public static final String TOPIC_TRACKING_ENABLE = "topic.tracking.enable";
     public static final String TOPIC_TRACKING_ALLOW_RESET = "topic.tracking.allow.reset";
@@ -66,6 +67,11 @@ public final class WorkerConfig extends AbstractConfig {
                     "REST listener, as http://host:port (an empty host means every interface).")
             .define(PLUGIN_PATH, Type.LIST, null, Importance.LOW,
                     "Directories of plugins (or plugin jars); each child directory or jar of a listed directory is one plugin with its own class loader.")
+            .define(PLUGIN_DISCOVERY, Type.STRING, io.connectreactive.plugin.PluginDiscovery.DEFAULT.value(),
+                    ConfigDef.CaseInsensitiveValidString.in("only_scan", "hybrid_warn", "hybrid_fail", "service_load"), Importance.LOW,
+                    "How plugins in plugin.path are found (KIP-898): only_scan reads every class; hybrid_warn (the default) also "
+                    + "reads manifests and logs plugins no manifest lists; hybrid_fail refuses to start then; service_load reads "
+                    + "only META-INF/services manifests, the fastest.")
             .define(TOPIC_CREATION_ENABLE, Type.BOOLEAN, true, Importance.LOW,
                     "Whether source connectors may create their topics with topic.creation.* settings (KIP-158).")
             .define(TOPIC_TRACKING_ENABLE, Type.BOOLEAN, true, Importance.LOW,

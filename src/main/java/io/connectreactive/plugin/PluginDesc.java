@@ -10,8 +10,10 @@ package io.connectreactive.plugin;
  * @param version what the plugin reports ({@code version()}), or {@value #UNDEFINED_VERSION}
  * @param loader the plugin's isolated loader, or the class path's loader
  * @param location the plugin directory or jar, or {@code "classpath"}
+ * @param manifested whether a {@code META-INF/services} manifest lists it (KIP-898)
  */
-public record PluginDesc(Class<?> pluginClass, PluginType type, String version, ClassLoader loader, String location) {
+public record PluginDesc(Class<?> pluginClass, PluginType type, String version, ClassLoader loader, String location,
+                         boolean manifested) {
 
     /** Kafka Connect's version for plugins that do not report one. */
     public static final String UNDEFINED_VERSION = "undefined";

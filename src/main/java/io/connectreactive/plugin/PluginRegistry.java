@@ -53,26 +53,33 @@ public final class PluginRegistry {
 
     /** The class path's plugins only. */
     public PluginRegistry() {
-        this(PluginRegistry.class.getClassLoader(), List.of());
+        this(PluginRegistry.class.getClassLoader(), List.of(), PluginDiscovery.DEFAULT);
     }
 
     /** The plugins of {@code loader}'s class path only. */
     public PluginRegistry(ClassLoader loader) {
-        this(loader, List.of());
+        this(loader, List.of(), PluginDiscovery.DEFAULT);
     }
 
     /** The class path's plugins and those in {@code pluginPath} (directories or jars; null for none). */
     public PluginRegistry(List<String> pluginPath) {
-        this(PluginRegistry.class.getClassLoader(), pluginPath);
+        this(PluginRegistry.class.getClassLoader(), pluginPath, PluginDiscovery.DEFAULT);
+    }
+
+    /** The class path's plugins and those in {@code pluginPath}, found as {@code discovery} says. */
+    public PluginRegistry(List<String> pluginPath, PluginDiscovery discovery) {
+        this(PluginRegistry.class.getClassLoader(), pluginPath, discovery);
     }
 
     /**
      * @param loader the class path's loader, parent of every plugin's loader
      * @param pluginPath Kafka Connect's {@code plugin.path}: directories of plugins, or plugin jars
+     * @param discovery Kafka Connect's {@code plugin.discovery}
+     * @throws org.apache.kafka.connect.errors.ConnectException with {@code hybrid_fail} when a plugin lacks manifests
      */
-    public PluginRegistry(ClassLoader loader, List<String> pluginPath) {
+    public PluginRegistry(ClassLoader loader, List<String> pluginPath, PluginDiscovery discovery) {
         this.classPath = loader;
-        PluginScanner scanner = new PluginScanner(loader);
+        PluginScanner scanner = new PluginScanner(loader, discovery);
         List<PluginDesc> all = new ArrayList<>(scanner.scanPluginPath(pluginPath == null ? List.of() : pluginPath));
         all.addAll(scanner.scanClassPath());
         this.plugins = List.copyOf(all);
@@ -154,7 +161,7 @@ public final class PluginRegistry {
                     .filter(d -> d.pluginClass() == c && (d.type() == kind || kind == PluginType.SOURCE && d.type().isConnector()))
                     .findFirst();
             PluginType type = kind == PluginType.SOURCE && SinkConnector.class.isAssignableFrom(c) ? PluginType.SINK : kind;
-            return Optional.of(known.orElseGet(() -> new PluginDesc(c, type, PluginDesc.UNDEFINED_VERSION, loaderFor(c), "classpath")));
+            return Optional.of(known.orElseGet(() -> new PluginDesc(c, type, PluginDesc.UNDEFINED_VERSION, loaderFor(c), "classpath", false)));
         }
         return Optional.empty();
     }

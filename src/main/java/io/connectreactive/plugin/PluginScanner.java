@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Finds plugins: on the class path through their {@code META-INF/services} manifests (KIP-898), and
  * in every location of {@code plugin.path} (each child directory or jar of a listed directory, or a
- * listed jar) with one {@link PluginClassLoader} per location. In a plugin, the manifests are read
- * first; a plugin without any is scanned class by class, as older plugins have no manifests.
+ * listed jar) with one {@link PluginClassLoader} per location. In a plugin, what is read depends on
+ * {@code plugin.discovery} ({@link PluginDiscovery}): its manifests, its classes one by one, or both.
  *
  * <p>Blocking (file I/O, class loading, and each plugin's {@code version()}): run it once when the
  * worker starts, before Vert.x serves anything.
@@ -41,10 +41,15 @@ public final class PluginScanner {
     private static final String CLASSPATH = "classpath";
 
     private final ClassLoader parent;
+    private final PluginDiscovery discovery;
 
-    /** @param parent the worker's class loader: the class path, and the parent of every plugin loader */
-    public PluginScanner(ClassLoader parent) {
+    /**
+     * @param parent the worker's class loader: the class path, and the parent of every plugin loader
+     * @param discovery how plugin.path plugins are found
+     */
+    public PluginScanner(ClassLoader parent, PluginDiscovery discovery) {
         this.parent = parent;
+        this.discovery = discovery;
     }
 
     /** The plugins on the class path, found through service manifests. */
@@ -58,7 +63,7 @@ public final class PluginScanner {
                     if (!providers.hasNext()) {
                         break;
                     }
-                    add(found, providers.next().type(), type, parent, CLASSPATH);
+                    add(found, providers.next().type(), type, parent, CLASSPATH, true);
                 } catch (java.util.ServiceConfigurationError | LinkageError e) {
                     broken++;
                     LOG.warn("Skipping a {} plugin listed on the class path: {}", type.restName(), e.toString());
@@ -70,7 +75,8 @@ public final class PluginScanner {
 
     /**
      * The plugins in {@code plugin.path}. An element that does not exist or cannot be read is logged
-     * and skipped, as Kafka Connect does.
+     * and skipped, as Kafka Connect does. In the hybrid modes, plugins that no manifest lists are
+     * logged ({@code hybrid_warn}) or refused ({@code hybrid_fail}).
      */
     public List<PluginDesc> scanPluginPath(List<String> pluginPath) {
         List<PluginDesc> found = new ArrayList<>();
@@ -80,6 +86,17 @@ public final class PluginScanner {
             } catch (IOException | UncheckedIOException e) {
                 LOG.error("Could not read plugin {}; ignoring it: {}", location, e.toString());
             }
+        }
+        List<String> unlisted = found.stream().filter(d -> !d.manifested()).map(d -> d.className() + " (" + d.location() + ")")
+                .distinct().toList();
+        if (!unlisted.isEmpty() && discovery == PluginDiscovery.HYBRID_FAIL) {
+            throw new org.apache.kafka.connect.errors.ConnectException("One or more plugins are missing ServiceLoader manifests "
+                    + "and will not work with plugin.discovery=service_load: " + unlisted
+                    + ". Add manifests to them (Kafka's connect-plugin-path tool does), or set plugin.discovery=hybrid_warn.");
+        }
+        if (!unlisted.isEmpty() && discovery == PluginDiscovery.HYBRID_WARN) {
+            LOG.warn("One or more plugins are missing ServiceLoader manifests and may not be usable with "
+                    + "plugin.discovery=service_load: {}", unlisted);
         }
         return found;
     }
@@ -137,20 +154,22 @@ public final class PluginScanner {
         }
         PluginClassLoader loader = new PluginClassLoader(location.toString(), urls.toArray(URL[]::new), parent);
         List<PluginDesc> found = new ArrayList<>();
-        boolean anyManifest = false;
-        for (PluginType type : PluginType.values()) {
-            for (URL manifest : Collections.list(loader.findResources("META-INF/services/" + type.superType().getName()))) {
-                anyManifest = true;
-                for (String className : serviceNames(manifest)) {
-                    addByName(found, loader, className, type, location);
+        Set<String> listed = new LinkedHashSet<>();
+        if (discovery.readsManifests()) {
+            for (PluginType type : PluginType.values()) {
+                for (URL manifest : Collections.list(loader.findResources("META-INF/services/" + type.superType().getName()))) {
+                    for (String className : serviceNames(manifest)) {
+                        listed.add(className);
+                        addByName(found, loader, className, type, location, true);
+                    }
                 }
             }
         }
-        if (!anyManifest) {
-            LOG.info("Plugin {} has no service manifests: scanning its classes", location);
+        if (discovery.scans()) {
+            // every class, also in a plugin with some manifests: a bundled library's manifest says nothing of the plugin's own classes
             for (String className : classNames(jars, classDirs)) {
                 for (PluginType type : PluginType.values()) {
-                    addByName(found, loader, className, type, location);
+                    addByName(found, loader, className, type, location, listed.contains(className));
                 }
             }
         }
@@ -158,26 +177,27 @@ public final class PluginScanner {
         return found;
     }
 
-    private void addByName(List<PluginDesc> found, PluginClassLoader loader, String className, PluginType type, Path location) {
+    private void addByName(List<PluginDesc> found, PluginClassLoader loader, String className, PluginType type, Path location,
+                           boolean manifested) {
         try {
             Class<?> c = Class.forName(className, false, loader);
             // a class of the parent (a shared API) named in the plugin's jars is not the plugin's
             if (c.getClassLoader() == loader) {
-                add(found, c, type, loader, location.toString());
+                add(found, c, type, loader, location.toString(), manifested);
             }
         } catch (ClassNotFoundException | LinkageError e) {
             LOG.debug("Skipping class {} of plugin {}: {}", className, location, e.toString());
         }
     }
 
-    private void add(List<PluginDesc> found, Class<?> c, PluginType type, ClassLoader loader, String location) {
+    private void add(List<PluginDesc> found, Class<?> c, PluginType type, ClassLoader loader, String location, boolean manifested) {
         if (!type.matches(c) || !isConcrete(c)) {
             return;
         }
         if (found.stream().anyMatch(d -> d.pluginClass() == c && d.type() == type)) {
             return;
         }
-        found.add(new PluginDesc(c, type, version(c, loader), loader, location));
+        found.add(new PluginDesc(c, type, version(c, loader), loader, location, manifested));
     }
 
     private static boolean isConcrete(Class<?> c) {

@@ -69,4 +69,24 @@ class PluginPathTest {
             assertThat(values).containsExactlyInAnyOrder("defining=4.7.5;context=4.7.5", "defining=4.7.6;context=4.7.6");
         }
     }
+
+    @Test
+    void pluginsBuiltOnConnectRuntimeClassesRunWhetherOrNotTheyBundleThem(KafkaBroker kafka, @TempDir Path dir) {
+        Path plugins = TestPlugins.buildRuntimeConfigPlugins(dir.resolve("build"));
+        String topic = KafkaBroker.uniqueTopic("runtime-config");
+        try (TestWorker worker = TestWorker.start(kafka, dir.resolve("worker"), Map.of(WorkerConfig.PLUGIN_PATH, plugins.toString()))) {
+            for (String connector : List.of(TestPlugins.BUNDLING_RUNTIME_CONNECTOR, TestPlugins.PLAIN_RUNTIME_CONNECTOR)) {
+                TestWorker.Response keys = worker.get("/connector-plugins/" + connector + "/config");
+                assertThat(keys.status()).as(keys.body()).isEqualTo(200);
+                assertThat(keys.body()).contains("\"greeting\"").contains("\"tasks.max\"");
+                String name = connector.substring("example.".length()).replace('.', '-');
+                worker.create(name, Map.of("connector.class", connector, "topics", topic, "tasks.max", "1"));
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                    io.vertx.core.json.JsonObject status = worker.status(name);
+                    assertThat(status.getJsonObject("connector").getString("state")).as(status.encode()).isEqualTo("RUNNING");
+                    assertThat(status.getJsonArray("tasks").getJsonObject(0).getString("state")).isEqualTo("RUNNING");
+                });
+            }
+        }
+    }
 }

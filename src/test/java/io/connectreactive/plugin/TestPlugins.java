@@ -7,7 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
@@ -66,13 +68,53 @@ public final class TestPlugins {
     }
 
     private static void build(Path pluginDir, Path build, String pkg, boolean manifests, Path library) {
+        Map<String, String> sources = new LinkedHashMap<>();
+        sources.put("LibVersionSourceConnector", connectorSource(pkg));
+        sources.put("LibVersionSourceTask", taskSource(pkg));
+        sources.put("NoOpTransformation", transformationSource(pkg));
+        Map<String, String> entries = manifests
+                ? Map.of("META-INF/services/org.apache.kafka.connect.source.SourceConnector", pkg + ".LibVersionSourceConnector\n",
+                        "META-INF/services/org.apache.kafka.connect.transforms.Transformation", pkg + ".NoOpTransformation\n")
+                : Map.of();
+        compileJar(pluginDir, build, pkg, sources, entries, library);
+    }
+
+    /** The connector of the plugin built against connect-runtime's config classes that bundles connect-runtime. */
+    public static final String BUNDLING_RUNTIME_CONNECTOR = "example.bundled.RuntimeConfigSinkConnector";
+    /** The same connector in a plugin that relies on the worker's connect-runtime. */
+    public static final String PLAIN_RUNTIME_CONNECTOR = "example.plain.RuntimeConfigSinkConnector";
+
+    /**
+     * Builds two plugins whose sink connector uses connect-runtime's {@code ConnectorConfig} and
+     * {@code SinkConnectorConfig} as third-party plugins do: {@code bundled/} ships its own copy of
+     * the connect-runtime jar, {@code plain/} does not.
+     *
+     * @return {@code workDir/plugins}, a plugin.path element
+     */
+    public static Path buildRuntimeConfigPlugins(Path workDir) {
+        Path root = workDir.resolve("plugins");
+        Path runtimeJar;
+        try {
+            runtimeJar = Path.of(org.apache.kafka.connect.runtime.ConnectorConfig.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        compileJar(root.resolve("bundled"), workDir.resolve("build"), "example.bundled",
+                Map.of("RuntimeConfigSinkConnector", runtimeConfigConnectorSource("example.bundled")), Map.of(), runtimeJar);
+        compileJar(root.resolve("plain"), workDir.resolve("build"), "example.plain",
+                Map.of("RuntimeConfigSinkConnector", runtimeConfigConnectorSource("example.plain")), Map.of(), null);
+        return root;
+    }
+
+    private static void compileJar(Path pluginDir, Path build, String pkg, Map<String, String> code, Map<String, String> entries,
+                                   Path library) {
         try {
             Path src = Files.createDirectories(build.resolve(pkg).resolve("src"));
             Path classes = Files.createDirectories(build.resolve(pkg).resolve("classes"));
             List<Path> sources = new ArrayList<>();
-            sources.add(write(src, pkg, "LibVersionSourceConnector", connectorSource(pkg)));
-            sources.add(write(src, pkg, "LibVersionSourceTask", taskSource(pkg)));
-            sources.add(write(src, pkg, "NoOpTransformation", transformationSource(pkg)));
+            for (Map.Entry<String, String> c : code.entrySet()) {
+                sources.add(write(src, pkg, c.getKey(), c.getValue()));
+            }
             JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
             List<String> args = new ArrayList<>(List.of("-d", classes.toString(), "--release", "17",
                     "-classpath", System.getProperty("java.class.path")));
@@ -89,15 +131,64 @@ public final class TestPlugins {
                     Files.copy(f, jar);
                     jar.closeEntry();
                 }
-                if (manifests) {
-                    entry(jar, "META-INF/services/org.apache.kafka.connect.source.SourceConnector", pkg + ".LibVersionSourceConnector\n");
-                    entry(jar, "META-INF/services/org.apache.kafka.connect.transforms.Transformation", pkg + ".NoOpTransformation\n");
+                for (Map.Entry<String, String> e : new java.util.TreeMap<>(entries).entrySet()) {
+                    entry(jar, e.getKey(), e.getValue());
                 }
             }
-            Files.copy(library, pluginDir.resolve(library.getFileName()));
+            if (library != null) {
+                Files.copy(library, pluginDir.resolve(library.getFileName()));
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static String runtimeConfigConnectorSource(String pkg) {
+        return """
+                package %s;
+
+                import java.util.Collection;
+                import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+                import java.util.Map;
+                import org.apache.kafka.common.config.AbstractConfig;
+                import org.apache.kafka.common.config.ConfigDef;
+                import org.apache.kafka.connect.connector.Task;
+                import org.apache.kafka.connect.runtime.ConnectorConfig;
+                import org.apache.kafka.connect.runtime.SinkConnectorConfig;
+                import org.apache.kafka.connect.sink.SinkConnector;
+                import org.apache.kafka.connect.sink.SinkRecord;
+                import org.apache.kafka.connect.sink.SinkTask;
+
+                public class RuntimeConfigSinkConnector extends SinkConnector {
+                    /** Its own keys, grouped after connect-runtime's common ones, as many plugins declare them. */
+                    static final ConfigDef CONFIG = new ConfigDef()
+                            .define("greeting", ConfigDef.Type.STRING, "hello", ConfigDef.Importance.HIGH, "A greeting.",
+                                    "Common", 99, ConfigDef.Width.SHORT, "Greeting");
+                    private Map<String, String> props;
+
+                    @Override public String version() { return "1.0"; }
+                    @Override public void start(Map<String, String> props) {
+                        new AbstractConfig(CONFIG, props);
+                        if (props.get(SinkConnectorConfig.TOPICS_CONFIG) == null || !ConnectorConfig.configDef().names().contains("tasks.max")) {
+                            throw new IllegalStateException("connect-runtime's config classes are not what they should be");
+                        }
+                        this.props = props;
+                    }
+                    @Override public Class<? extends Task> taskClass() { return NoOpTask.class; }
+                    @Override public List<Map<String, String>> taskConfigs(int maxTasks) { return List.of(props); }
+                    @Override public void stop() { }
+                    @Override public ConfigDef config() { return CONFIG; }
+
+                    public static class NoOpTask extends SinkTask {
+                        @Override public String version() { return "1.0"; }
+                        @Override public void start(Map<String, String> props) { }
+                        @Override public void put(Collection<SinkRecord> records) { }
+                        @Override public void stop() { }
+                    }
+                }
+                """.formatted(pkg);
     }
 
     private static void entry(JarOutputStream jar, String name, String text) throws IOException {
@@ -116,7 +207,9 @@ public final class TestPlugins {
         return """
                 package %s;
 
-                import java.util.List;
+                import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
                 import java.util.Map;
                 import org.apache.kafka.common.config.ConfigDef;
                 import org.apache.kafka.connect.connector.Task;
@@ -150,7 +243,9 @@ public final class TestPlugins {
         return """
                 package %s;
 
-                import java.util.List;
+                import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
                 import java.util.Map;
                 import java.util.concurrent.CountDownLatch;
                 import java.util.concurrent.TimeUnit;
