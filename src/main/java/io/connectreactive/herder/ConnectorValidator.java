@@ -52,6 +52,8 @@ public final class ConnectorValidator {
     public static final String PREDICATES = "predicates";
     public static final String TOPICS = "topics";
     public static final String TOPICS_REGEX = "topics.regex";
+    public static final String CONNECTOR_PLUGIN_VERSION = io.connectreactive.runtime.Worker.CONNECTOR_PLUGIN_VERSION;
+    private static final String PLUGIN_VERSION = ".plugin.version";
 
     private static final String COMMON_GROUP = "Common";
 
@@ -77,6 +79,18 @@ public final class ConnectorValidator {
             .define(WorkerConfig.HEADER_CONVERTER, Type.STRING, null, Importance.LOW,
                     "HeaderConverter class for record headers; the worker's when absent.", COMMON_GROUP, 6, Width.SHORT,
                     "Header converter class")
+            .define(CONNECTOR_PLUGIN_VERSION, Type.STRING, null, Importance.MEDIUM,
+                    "Version of the connector (KIP-891): a version, or a version range such as [1.0,2.0); the newest "
+                            + "installed version when absent.", COMMON_GROUP, 7, Width.SHORT, "Connector version")
+            .define(WorkerConfig.KEY_CONVERTER + PLUGIN_VERSION, Type.STRING, null, Importance.LOW,
+                    "Version (or version range) of the key converter; the newest when absent.", COMMON_GROUP, 8, Width.SHORT,
+                    "Key converter version")
+            .define(WorkerConfig.VALUE_CONVERTER + PLUGIN_VERSION, Type.STRING, null, Importance.LOW,
+                    "Version (or version range) of the value converter; the newest when absent.", COMMON_GROUP, 9, Width.SHORT,
+                    "Value converter version")
+            .define(WorkerConfig.HEADER_CONVERTER + PLUGIN_VERSION, Type.STRING, null, Importance.LOW,
+                    "Version (or version range) of the header converter; the newest when absent.", COMMON_GROUP, 10, Width.SHORT,
+                    "Header converter version")
             .define(TRANSFORMS, Type.LIST, "", Importance.LOW,
                     "Aliases for the transformations to be applied to records, in order.", "Transforms", 1, Width.LONG, "Transforms")
             .define(PREDICATES, Type.LIST, "", Importance.LOW,
@@ -160,7 +174,7 @@ public final class ConnectorValidator {
             throw new BadRequestException("Connector config " + masked(config) + " contains no connector type");
         }
         try {
-            return plugins.connectorClass(className);
+            return plugins.connectorClass(className, config.get(CONNECTOR_PLUGIN_VERSION));
         } catch (PluginRegistry.PluginNotFoundException e) {
             throw new BadRequestException(e.getMessage());
         }
@@ -266,12 +280,16 @@ public final class ConnectorValidator {
         if (name == null || name.isBlank()) {
             return;
         }
+        String version = config.get(key + PLUGIN_VERSION);
         try {
             if (valueConverter) {
-                plugins.converterClass(name);
+                plugins.converterClass(name, version);
             } else {
-                plugins.headerConverterClass(name);
+                plugins.headerConverterClass(name, version);
             }
+        } catch (PluginRegistry.VersionNotFoundException e) {
+            values.get(key + PLUGIN_VERSION).addErrorMessage("Invalid value " + version + " for configuration " + key
+                    + PLUGIN_VERSION + ": " + e.getMessage());
         } catch (PluginRegistry.PluginNotFoundException e) {
             values.get(key).addErrorMessage("Invalid value " + name + " for configuration " + key + ": " + e.getMessage());
         }

@@ -9,6 +9,9 @@ import java.util.Map;
 import java.util.Optional;
 
 import org.apache.kafka.common.config.provider.ConfigProvider;
+import org.apache.maven.artifact.versioning.DefaultArtifactVersion;
+import org.apache.maven.artifact.versioning.InvalidVersionSpecificationException;
+import org.apache.maven.artifact.versioning.VersionRange;
 import org.apache.kafka.connect.connector.Connector;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.sink.SinkConnector;
@@ -108,34 +111,80 @@ public final class PluginRegistry {
     }
 
     /**
-     * The connector class named {@code name}.
+     * The connector class named {@code name}: of several versions, the newest.
      *
      * @throws PluginNotFoundException when no connector matches, or several do
      */
     public Class<? extends Connector> connectorClass(String name) {
-        return resolve(name, Connector.class, "Connector", PluginType.SOURCE, PluginType.SINK);
+        return connectorClass(name, null);
+    }
+
+    /**
+     * The connector class named {@code name} in the version {@code versionSpec} asks for (KIP-891:
+     * a version, or a Maven range such as {@code [1.0,2.0)}; null, blank or {@code latest} for the newest).
+     *
+     * @throws PluginNotFoundException when no connector matches, or none in a version the spec allows
+     */
+    public Class<? extends Connector> connectorClass(String name, String versionSpec) {
+        return resolve(name, versionSpec, Connector.class, "Connector", PluginType.SOURCE, PluginType.SINK);
     }
 
     public Class<? extends Converter> converterClass(String name) {
-        return resolve(name, Converter.class, "Converter", PluginType.CONVERTER);
+        return converterClass(name, null);
+    }
+
+    public Class<? extends Converter> converterClass(String name, String versionSpec) {
+        return resolve(name, versionSpec, Converter.class, "Converter", PluginType.CONVERTER);
     }
 
     public Class<? extends HeaderConverter> headerConverterClass(String name) {
-        return resolve(name, HeaderConverter.class, "Converter", PluginType.HEADER_CONVERTER);
+        return headerConverterClass(name, null);
+    }
+
+    public Class<? extends HeaderConverter> headerConverterClass(String name, String versionSpec) {
+        return resolve(name, versionSpec, HeaderConverter.class, "Converter", PluginType.HEADER_CONVERTER);
     }
 
     @SuppressWarnings("rawtypes")
     public Class<? extends Transformation> transformationClass(String name) {
-        return resolve(name, Transformation.class, "", PluginType.TRANSFORMATION);
+        return transformationClass(name, null);
+    }
+
+    @SuppressWarnings("rawtypes")
+    public Class<? extends Transformation> transformationClass(String name, String versionSpec) {
+        return resolve(name, versionSpec, Transformation.class, "", PluginType.TRANSFORMATION);
     }
 
     @SuppressWarnings("rawtypes")
     public Class<? extends Predicate> predicateClass(String name) {
-        return resolve(name, Predicate.class, "", PluginType.PREDICATE);
+        return predicateClass(name, null);
+    }
+
+    @SuppressWarnings("rawtypes")
+    public Class<? extends Predicate> predicateClass(String name, String versionSpec) {
+        return resolve(name, versionSpec, Predicate.class, "", PluginType.PREDICATE);
     }
 
     public Class<? extends ConfigProvider> configProviderClass(String name) {
-        return resolve(name, ConfigProvider.class, "ConfigProvider", PluginType.CONFIG_PROVIDER);
+        return resolve(name, null, ConfigProvider.class, "ConfigProvider", PluginType.CONFIG_PROVIDER);
+    }
+
+    /**
+     * Kafka Connect's reading of a {@code *.plugin.version} setting: a version (exactly that one) or a
+     * Maven version range; null for none (null, blank or {@code latest}).
+     *
+     * @throws PluginNotFoundException when it is neither
+     */
+    public static VersionRange versionRange(String spec) {
+        if (spec == null || spec.isBlank() || spec.trim().equalsIgnoreCase("latest")) {
+            return null;
+        }
+        try {
+            return org.apache.kafka.connect.runtime.isolation.PluginUtils.connectorVersionRequirement(spec.trim());
+        } catch (InvalidVersionSpecificationException | RuntimeException e) {
+            throw new PluginNotFoundException("Invalid plugin version '" + spec + "': expected a version or a version range "
+                    + "such as [1.0,2.0)");
+        }
     }
 
     /**
@@ -143,16 +192,23 @@ public final class PluginRegistry {
      * transformations and predicates (in that order), as {@code /connector-plugins/{plugin}} names one.
      */
     public Optional<PluginDesc> find(String name) {
+        return find(name, null);
+    }
+
+    /** {@link #find(String)} in the version {@code versionSpec} asks for (null for the newest). */
+    public Optional<PluginDesc> find(String name, String versionSpec) {
         Map<PluginType, java.util.function.Function<String, Class<?>>> lookups = new LinkedHashMap<>();
-        lookups.put(PluginType.SOURCE, this::connectorClass);
-        lookups.put(PluginType.CONVERTER, this::converterClass);
-        lookups.put(PluginType.HEADER_CONVERTER, this::headerConverterClass);
-        lookups.put(PluginType.TRANSFORMATION, this::transformationClass);
-        lookups.put(PluginType.PREDICATE, this::predicateClass);
+        lookups.put(PluginType.SOURCE, n -> connectorClass(n, versionSpec));
+        lookups.put(PluginType.CONVERTER, n -> converterClass(n, versionSpec));
+        lookups.put(PluginType.HEADER_CONVERTER, n -> headerConverterClass(n, versionSpec));
+        lookups.put(PluginType.TRANSFORMATION, n -> transformationClass(n, versionSpec));
+        lookups.put(PluginType.PREDICATE, n -> predicateClass(n, versionSpec));
         for (var lookup : lookups.entrySet()) {
             Class<?> c;
             try {
                 c = lookup.getValue().apply(name);
+            } catch (VersionNotFoundException e) {
+                throw e;
             } catch (PluginNotFoundException e) {
                 continue;
             }
@@ -209,21 +265,16 @@ public final class PluginRegistry {
         return "unknown";
     }
 
-    private <T> Class<? extends T> resolve(String name, Class<T> kind, String suffix, PluginType... types) {
+    private <T> Class<? extends T> resolve(String name, String versionSpec, Class<T> kind, String suffix, PluginType... types) {
         String given = name == null ? "" : name.trim();
         if (given.isEmpty()) {
             throw new PluginNotFoundException("No " + kind.getSimpleName() + " class given");
         }
+        VersionRange range = versionRange(versionSpec);
         List<PluginDesc> candidates = plugins(types);
         // 1. a full class name that a plugin (or the class path's manifests) provides
-        List<Class<?>> exact = candidates.stream().filter(d -> d.className().equals(given))
-                .<Class<?>>map(PluginDesc::pluginClass).distinct().toList();
-        if (!exact.isEmpty()) {
-            if (exact.size() > 1) {
-                LOG.warn("{} is provided by several plugins ({}); using the one in {}", given,
-                        exact.stream().map(this::loaderFor).toList(), loaderFor(exact.get(0)));
-            }
-            return exact.get(0).asSubclass(kind);
+        if (candidates.stream().anyMatch(d -> d.className().equals(given))) {
+            return pickVersion(given, range, candidates).asSubclass(kind);
         }
         // 2. any class on the class path
         try {
@@ -234,6 +285,12 @@ public final class PluginRegistry {
             if (java.lang.reflect.Modifier.isAbstract(direct.getModifiers())) {
                 throw new PluginNotFoundException("Class " + given + " is abstract and cannot be created");
             }
+            if (range != null) {
+                String version = PluginScanner.version(direct, classPath);
+                if (!range.containsVersion(new DefaultArtifactVersion(version))) {
+                    throw new VersionNotFoundException(given, range, List.of(version));
+                }
+            }
             return direct.asSubclass(kind);
         } catch (ClassNotFoundException | LinkageError e) {
             // not a loadable full class name: aliases below
@@ -241,37 +298,65 @@ public final class PluginRegistry {
         // 3. Kafka Connect's class that nothing here provides: ours that does the same job
         String replacement = RUNTIME_ALIASES.get(given);
         if (replacement != null) {
-            return resolve(replacement, kind, suffix, types);
+            return resolve(replacement, versionSpec, kind, suffix, types);
         }
         // 4. simple name, or simple name without the suffix
-        Map<String, Class<?>> matches = new LinkedHashMap<>();
+        java.util.Set<String> matches = new java.util.LinkedHashSet<>();
         for (PluginDesc d : candidates) {
             String simple = d.pluginClass().getSimpleName();
             boolean alias = simple.equals(given) || (!suffix.isEmpty() && simple.endsWith(suffix)
                     && simple.substring(0, simple.length() - suffix.length()).equals(given));
             if (alias) {
-                matches.putIfAbsent(d.className(), d.pluginClass());
+                matches.add(d.className());
             }
         }
         // Kafka Connect's own class, when a plugin provides it, wins over ours that stands in for it
         RUNTIME_ALIASES.forEach((kafkaClass, ours) -> {
-            if (matches.containsKey(kafkaClass)) {
+            if (matches.contains(kafkaClass)) {
                 matches.remove(ours);
             }
         });
         if (matches.size() == 1) {
-            return matches.values().iterator().next().asSubclass(kind);
+            return pickVersion(matches.iterator().next(), range, candidates).asSubclass(kind);
         }
         if (matches.isEmpty()) {
             throw new PluginNotFoundException("Failed to find any class that implements " + kind.getSimpleName()
                     + " and which name matches " + given);
         }
         throw new PluginNotFoundException("More than one " + kind.getSimpleName() + " matches alias " + given
-                + ": " + List.copyOf(matches.keySet()) + ". Please use the full class name.");
+                + ": " + List.copyOf(matches) + ". Please use the full class name.");
+    }
+
+    /**
+     * Of the plugins providing {@code className} (one per plugin location and version), the newest
+     * one {@code range} allows; the newest of all without a range. Versions compare as Maven's do
+     * (1.10 is newer than 1.9).
+     */
+    private Class<?> pickVersion(String className, VersionRange range, List<PluginDesc> candidates) {
+        List<PluginDesc> versions = candidates.stream().filter(d -> d.className().equals(className)).toList();
+        Optional<PluginDesc> pick = versions.stream()
+                .filter(d -> range == null || range.containsVersion(new DefaultArtifactVersion(d.version())))
+                .max(java.util.Comparator.comparing(d -> new DefaultArtifactVersion(d.version())));
+        if (pick.isEmpty()) {
+            throw new VersionNotFoundException(className, range, versions.stream().map(PluginDesc::version).distinct().toList());
+        }
+        if (versions.stream().map(PluginDesc::pluginClass).distinct().count() > 1) {
+            LOG.debug("{} is provided by several plugins; using version {} from {}", className, pick.get().version(),
+                    pick.get().location());
+        }
+        return pick.get().pluginClass();
+    }
+
+    /** The plugin exists, but in no version the config asks for (Kafka Connect's wording). */
+    public static final class VersionNotFoundException extends PluginNotFoundException {
+        VersionNotFoundException(String className, VersionRange range, List<String> available) {
+            super("Plugin " + className + " not found that matches the version range " + range
+                    + ", available versions: " + available);
+        }
     }
 
     /** No plugin class matches a name; a bad request when it comes from a user's config. */
-    public static final class PluginNotFoundException extends ConnectException {
+    public static class PluginNotFoundException extends ConnectException {
         public PluginNotFoundException(String message) {
             super(message);
         }

@@ -213,7 +213,7 @@ public final class PluginScanner {
     }
 
     /** What the plugin reports as its version; instantiates it, as Kafka Connect does. */
-    private static String version(Class<?> c, ClassLoader loader) {
+    static String version(Class<?> c, ClassLoader loader) {
         if (!Connector.class.isAssignableFrom(c) && !Versioned.class.isAssignableFrom(c)) {
             return PluginDesc.UNDEFINED_VERSION;
         }

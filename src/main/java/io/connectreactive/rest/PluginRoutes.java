@@ -91,12 +91,16 @@ final class PluginRoutes {
         ConnectorRoutes.reply(ctx, 200, Future.succeededFuture(out));
     }
 
-    /** {@code GET /connector-plugins/{plugin}/config}: the plugin's config keys (a connector's with the common ones). */
+    /**
+     * {@code GET /connector-plugins/{plugin}/config[?version=]}: the plugin's config keys (a connector's with
+     * the common ones), of the newest version or the one {@code version} names (a version or a range).
+     */
     private void config(RoutingContext ctx) {
         String name = ctx.pathParam("plugin");
+        String version = ctx.queryParam("version").stream().findFirst().orElse(null);
         // resolving a name may load classes: off the event loop
         ConnectorRoutes.reply(ctx, 200, vertx.executeBlocking(() -> {
-            PluginDesc plugin = plugins.find(name).orElseThrow(() -> new NotFoundException("Unknown plugin " + name + "."));
+            PluginDesc plugin = plugins.find(name, version).orElseThrow(() -> new NotFoundException("Unknown plugin " + name + "."));
             return validator.pluginConfig(plugin);
         }, false).map(keys -> {
             JsonArray out = new JsonArray();

@@ -37,6 +37,8 @@ public final class Worker {
     private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
     /** Kafka Connect's key for the task class inside a task config. */
     public static final String TASK_CLASS = "task.class";
+    /** Kafka Connect's key for the connector's version (KIP-891): a version or a range; the newest when absent. */
+    public static final String CONNECTOR_PLUGIN_VERSION = "connector.plugin.version";
 
     private final Vertx vertx;
     private final TaskServices services;
@@ -69,7 +71,8 @@ public final class Worker {
         TaskThread thread = new TaskThread("cr-connector-" + name);
         starting.put(name, thread);
         return thread.call(vertx.getOrCreateContext(), () -> {
-            Class<? extends Connector> type = services.plugins().connectorClass(config.get("connector.class"));
+            Class<? extends Connector> type = services.plugins().connectorClass(config.get("connector.class"),
+                    config.get(CONNECTOR_PLUGIN_VERSION));
             try (LoaderSwap s = services.plugins().swap(type)) {
                 Connector connector = PluginRegistry.newInstance(type);
                 connector.initialize(ctx);
@@ -214,7 +217,8 @@ public final class Worker {
         RunningTask running = new RunningTask();
         tasks.put(id, running);
         Future<Class<?>> loaded = vertx.executeBlocking(() -> {
-            ClassLoader loader = services.plugins().loaderFor(services.plugins().connectorClass(connectorConfig.get("connector.class")));
+            ClassLoader loader = services.plugins().loaderFor(services.plugins().connectorClass(connectorConfig.get("connector.class"),
+                    connectorConfig.get(CONNECTOR_PLUGIN_VERSION)));
             try (LoaderSwap s = LoaderSwap.to(loader)) {
                 return Class.forName(taskConfig.get(TASK_CLASS), true, loader);
             } catch (ClassNotFoundException | LinkageError e) {

@@ -106,6 +106,112 @@ public final class TestPlugins {
         return root;
     }
 
+    /** The connector, converter and transformation every versioned plugin holds, under the same names. */
+    public static final String VERSIONED_CONNECTOR = "example.versioned.VersionedSourceConnector";
+    public static final String VERSIONED_CONVERTER = "example.versioned.VersionedConverter";
+    public static final String VERSIONED_TRANSFORMATION = "example.versioned.VersionedTransformation";
+
+    /**
+     * Builds one plugin per version in {@code workDir/plugins/versioned-<v>}, each holding the same
+     * classes reporting {@code <v>} as their version: a source connector (its config has a key
+     * {@code only.in.<v>}; its task emits one record {@code connector=<v>} to {@code topic}), a
+     * converter writing {@code v<v>:} before the value, and a transformation appending {@code |t<v>}.
+     *
+     * @return {@code workDir/plugins}, a plugin.path element
+     */
+    public static Path buildVersionedPlugins(Path workDir, String... versions) {
+        Path root = workDir.resolve("plugins");
+        for (String v : versions) {
+            Map<String, String> sources = new LinkedHashMap<>();
+            sources.put("VersionedSourceConnector", versionedConnectorSource(v));
+            sources.put("VersionedConverter", """
+                    package example.versioned;
+
+                    import java.nio.charset.StandardCharsets;
+                    import org.apache.kafka.connect.components.Versioned;
+                    import org.apache.kafka.connect.data.Schema;
+                    import org.apache.kafka.connect.storage.StringConverter;
+
+                    public class VersionedConverter extends StringConverter implements Versioned {
+                        @Override public String version() { return "%1$s"; }
+                        @Override public byte[] fromConnectData(String topic, Schema schema, Object value) {
+                            return ("v%1$s:" + value).getBytes(StandardCharsets.UTF_8);
+                        }
+                    }
+                    """.formatted(v));
+            sources.put("VersionedTransformation", """
+                    package example.versioned;
+
+                    import java.util.Map;
+                    import org.apache.kafka.common.config.ConfigDef;
+                    import org.apache.kafka.connect.components.Versioned;
+                    import org.apache.kafka.connect.connector.ConnectRecord;
+                    import org.apache.kafka.connect.transforms.Transformation;
+
+                    public class VersionedTransformation<R extends ConnectRecord<R>> implements Transformation<R>, Versioned {
+                        @Override public String version() { return "%1$s"; }
+                        @Override public R apply(R r) {
+                            return r.newRecord(r.topic(), r.kafkaPartition(), r.keySchema(), r.key(), r.valueSchema(),
+                                    r.value() + "|t%1$s", r.timestamp());
+                        }
+                        @Override public ConfigDef config() { return new ConfigDef(); }
+                        @Override public void close() { }
+                        @Override public void configure(Map<String, ?> configs) { }
+                    }
+                    """.formatted(v));
+            compileJar(root.resolve("versioned-" + v), workDir.resolve("build-" + v), "example.versioned", sources, Map.of(), null);
+        }
+        return root;
+    }
+
+    private static String versionedConnectorSource(String v) {
+        return """
+                package example.versioned;
+
+                import java.util.List;
+                import java.util.Map;
+                import java.util.concurrent.CountDownLatch;
+                import java.util.concurrent.TimeUnit;
+                import org.apache.kafka.common.config.ConfigDef;
+                import org.apache.kafka.connect.connector.Task;
+                import org.apache.kafka.connect.data.Schema;
+                import org.apache.kafka.connect.source.SourceConnector;
+                import org.apache.kafka.connect.source.SourceRecord;
+                import org.apache.kafka.connect.source.SourceTask;
+
+                public class VersionedSourceConnector extends SourceConnector {
+                    private Map<String, String> props;
+
+                    @Override public String version() { return "%1$s"; }
+                    @Override public void start(Map<String, String> props) { this.props = props; }
+                    @Override public Class<? extends Task> taskClass() { return VersionedTask.class; }
+                    @Override public List<Map<String, String>> taskConfigs(int maxTasks) { return List.of(props); }
+                    @Override public void stop() { }
+                    @Override public ConfigDef config() {
+                        return new ConfigDef().define("only.in.%1$s", ConfigDef.Type.STRING, "", ConfigDef.Importance.LOW, "A key of this version.");
+                    }
+
+                    public static class VersionedTask extends SourceTask {
+                        private final CountDownLatch stopped = new CountDownLatch(1);
+                        private String topic;
+                        private boolean sent;
+
+                        @Override public String version() { return "%1$s"; }
+                        @Override public void start(Map<String, String> props) { topic = props.get("topic"); }
+                        @Override public List<SourceRecord> poll() throws InterruptedException {
+                            if (sent) {
+                                stopped.await(100, TimeUnit.MILLISECONDS);
+                                return null;
+                            }
+                            sent = true;
+                            return List.of(new SourceRecord(Map.of("p", 1), Map.of("o", 1), topic, Schema.STRING_SCHEMA, "connector=%1$s"));
+                        }
+                        @Override public void stop() { stopped.countDown(); }
+                    }
+                }
+                """.formatted(v);
+    }
+
     private static void compileJar(Path pluginDir, Path build, String pkg, Map<String, String> code, Map<String, String> entries,
                                    Path library) {
         try {

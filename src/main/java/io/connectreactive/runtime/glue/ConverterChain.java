@@ -64,16 +64,19 @@ public final class ConverterChain {
 
     /** Builds and configures the converters for a connector. */
     public static ConverterChain create(PluginRegistry plugins, WorkerConfig worker, Map<String, String> connectorConfig) {
-        Converter key = plugins.newPlugin(plugins.converterClass(pick(worker, connectorConfig, WorkerConfig.KEY_CONVERTER)));
+        Converter key = plugins.newPlugin(plugins.converterClass(pick(worker, connectorConfig, WorkerConfig.KEY_CONVERTER),
+                version(worker, connectorConfig, WorkerConfig.KEY_CONVERTER)));
         try (LoaderSwap s = plugins.swap(key.getClass())) {
             key.configure(settings(worker, connectorConfig, WorkerConfig.KEY_CONVERTER), true);
         }
-        Converter value = plugins.newPlugin(plugins.converterClass(pick(worker, connectorConfig, WorkerConfig.VALUE_CONVERTER)));
+        Converter value = plugins.newPlugin(plugins.converterClass(pick(worker, connectorConfig, WorkerConfig.VALUE_CONVERTER),
+                version(worker, connectorConfig, WorkerConfig.VALUE_CONVERTER)));
         try (LoaderSwap s = plugins.swap(value.getClass())) {
             value.configure(settings(worker, connectorConfig, WorkerConfig.VALUE_CONVERTER), false);
         }
         HeaderConverter header = plugins.newPlugin(
-                plugins.headerConverterClass(pick(worker, connectorConfig, WorkerConfig.HEADER_CONVERTER)));
+                plugins.headerConverterClass(pick(worker, connectorConfig, WorkerConfig.HEADER_CONVERTER),
+                        version(worker, connectorConfig, WorkerConfig.HEADER_CONVERTER)));
         try (LoaderSwap s = plugins.swap(header.getClass())) {
             header.configure(settings(worker, connectorConfig, WorkerConfig.HEADER_CONVERTER));
         }
@@ -84,6 +87,20 @@ public final class ConverterChain {
     static String pick(WorkerConfig worker, Map<String, String> connectorConfig, String key) {
         String own = connectorConfig.get(key);
         return own != null && !own.isBlank() ? own.trim() : worker.getString(key);
+    }
+
+    /**
+     * The converter's {@code <key>.plugin.version} (KIP-891) from the config that names the converter:
+     * the connector's when it names its own, else the worker's; null for the newest.
+     */
+    public static String version(WorkerConfig worker, Map<String, String> connectorConfig, String key) {
+        String own = connectorConfig.get(key);
+        String versionKey = key + ".plugin.version";
+        if (own != null && !own.isBlank()) {
+            return connectorConfig.get(versionKey);
+        }
+        Object workers = worker.originals().get(versionKey);
+        return workers == null ? null : workers.toString();
     }
 
     /**

@@ -60,7 +60,8 @@ public final class TransformChain<R extends ConnectRecord<R>> implements AutoClo
         Map<String, Predicate<R>> byAlias = new HashMap<>();
         List<Predicate<R>> predicates = new ArrayList<>();
         for (String alias : aliases(config, "predicates")) {
-            Class<? extends Predicate> type = plugins.predicateClass(config.get("predicates." + alias + ".type"));
+            Class<? extends Predicate> type = plugins.predicateClass(config.get("predicates." + alias + ".type"),
+                    config.get("predicates." + alias + ".plugin.version"));
             Predicate<R> p = plugins.newPlugin(type);
             try (LoaderSwap s = plugins.swap(type)) {
                 p.configure(withPrefix(config, "predicates." + alias + "."));
@@ -71,7 +72,8 @@ public final class TransformChain<R extends ConnectRecord<R>> implements AutoClo
         List<Stage<R>> stages = new ArrayList<>();
         for (String alias : aliases(config, "transforms")) {
             String prefix = "transforms." + alias + ".";
-            Class<? extends Transformation> type = plugins.transformationClass(config.get(prefix + "type"));
+            Class<? extends Transformation> type = plugins.transformationClass(config.get(prefix + "type"),
+                    config.get(prefix + "plugin.version"));
             Transformation<R> t = plugins.newPlugin(type);
             try (LoaderSwap s = plugins.swap(type)) {
                 t.configure(withPrefix(config, prefix));
@@ -125,7 +127,9 @@ public final class TransformChain<R extends ConnectRecord<R>> implements AutoClo
         }
         Object plugin;
         try {
-            plugin = plugins.newPlugin(transformation ? plugins.transformationClass(type.trim()) : plugins.predicateClass(type.trim()));
+            String version = config.get(prefix + "plugin.version");
+            plugin = plugins.newPlugin(transformation ? plugins.transformationClass(type.trim(), version)
+                    : plugins.predicateClass(type.trim(), version));
         } catch (RuntimeException e) {
             errors.add("Invalid value " + type + " for configuration " + prefix + "type: " + e.getMessage());
             return;
