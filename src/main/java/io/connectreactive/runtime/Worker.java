@@ -299,12 +299,15 @@ public final class Worker {
             services.report(connector, target == TargetState.PAUSED ? State.PAUSED : State.RUNNING, null);
         }
         tasks.forEach((id, running) -> {
-            if (id.connector().equals(connector) && running.verticle != null) {
-                if (target == TargetState.PAUSED) {
-                    running.verticle.pauseTask();
-                } else {
-                    running.verticle.resumeTask();
-                }
+            if (id.connector().equals(connector)) {
+                // a task still being deployed takes the change once it is (changes apply in the order they came)
+                running.deployment.onSuccess(deploymentId -> {
+                    if (target == TargetState.PAUSED) {
+                        running.verticle.pauseTask();
+                    } else {
+                        running.verticle.resumeTask();
+                    }
+                });
             }
         });
     }
