@@ -281,13 +281,15 @@ final class SourcePipeline {
         if (pending.size() == 0 || topicsBeingCreated > 0 || failed || stalled || waitingForRoom > 0) {
             return;
         }
-        int n = Math.min(pending.size(), bound.max());
-        if (!bound.acquire(n, context, this::onRoom)) {
-            waitingForRoom = n;
-            stopReading();
-            return;
+        while (pending.size() > 0) {
+            int n = Math.min(pending.size(), bound.max());
+            if (!bound.acquire(n, context, this::onRoom)) {
+                waitingForRoom = n;
+                stopReading();
+                return;
+            }
+            handOver(n);
         }
-        handOver(n);
     }
 
     /** Room for {@link #waitingForRoom} records was taken for this task. */
