@@ -36,8 +36,8 @@ import org.slf4j.LoggerFactory;
  * worker-wide {@link SharedProducer.QueueBound}; without room the task stops reading and waits its
  * turn. When the producer hands records back unsent (their topic is not in the metadata, the buffer
  * is full), the task stops reading, gathers every record handed back in order and resends them
- * after a backoff (20 ms doubling to 1 s), ahead of newer records; it says so in its log once when
- * that lasts over a second, and once when it sends again. Acknowledgements come back per batch and
+ * after a backoff (20 ms doubling to 1 s), ahead of newer records; it says why in its log once when
+ * that lasts over {@value #WARN_AFTER_MS} ms (a new topic's metadata usually arrives sooner), and once when it sends again. Acknowledgements come back per batch and
  * advance the committable offsets; the task's {@code commitRecord} is told per batch, in the order
  * the records were read.
  *
@@ -56,7 +56,7 @@ final class SourcePipeline {
     static final int FETCH = 512;
     static final long FIRST_RETRY_MS = 20;
     static final long MAX_RETRY_MS = 1_000;
-    static final long WARN_AFTER_MS = 1_000;
+    static final long WARN_AFTER_MS = 5_000;
 
     private final TaskId id;
     private final Context context;
