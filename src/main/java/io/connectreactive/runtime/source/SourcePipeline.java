@@ -349,7 +349,10 @@ final class SourcePipeline {
                         id, stallCause.getMessage());
             }
             long delay = retryDelay;
-            retryDelay = Math.min(retryDelay * 2, MAX_RETRY_MS);
+            if (!(stallCause instanceof org.apache.kafka.clients.producer.BufferExhaustedException)) {
+                // a full buffer frees as Kafka acknowledges: retry it soon; a missing topic, ever more slowly
+                retryDelay = Math.min(retryDelay * 2, MAX_RETRY_MS);
+            }
             context.owner().setTimer(delay, t -> retry());
         }
     }
