@@ -463,6 +463,21 @@ public final class SharedProducer {
             }
         }
 
+        /**
+         * Withdraws a waiting request (its task stops); false when it is not waiting (room was
+         * already taken for it, and {@code onRoom} runs or ran).
+         */
+        public boolean cancel(Runnable onRoom) {
+            synchronized (this) {
+                if (!waiters.removeIf(w -> w.onRoom == onRoom)) {
+                    return false;
+                }
+            }
+            // the withdrawn request may have held back smaller ones behind it
+            release(0);
+            return true;
+        }
+
         /** Gives back room for {@code n} records and grants waiting requests in order. */
         public void release(int n) {
             List<Waiter> granted = null;

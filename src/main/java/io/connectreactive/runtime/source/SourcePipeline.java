@@ -74,6 +74,7 @@ final class SourcePipeline {
     private final boolean classic;
     private final Handler<Throwable> onFailure;
     private final SubmittedOffsets offsets = new SubmittedOffsets();
+    private final Runnable roomHandler = this::onRoom;
 
     /** Records read and not yet handed to the producer, in order. */
     private Outbox pending;
@@ -204,6 +205,15 @@ final class SourcePipeline {
         return drained.future();
     }
 
+    /** After the drain (or its timeout): no longer waits for room in the worker-wide bound. */
+    void close() {
+        failed = true;
+        stopReading();
+        if (waitingForRoom > 0 && bound.cancel(roomHandler)) {
+            waitingForRoom = 0;
+        }
+    }
+
     /** A reactive task's record: transformed and converted here, on the event loop. */
     private void onRecord(SourceRecord record) {
         if (stopped || failed) {
@@ -283,7 +293,7 @@ final class SourcePipeline {
         }
         while (pending.size() > 0) {
             int n = Math.min(pending.size(), bound.max());
-            if (!bound.acquire(n, context, this::onRoom)) {
+            if (!bound.acquire(n, context, roomHandler)) {
                 waitingForRoom = n;
                 stopReading();
                 return;

@@ -226,6 +226,11 @@ public final class SourceTaskVerticle extends VerticleBase implements TaskVertic
                 })
                 // the last flush waits for a periodic one under way: two flushes never overlap
                 .compose(v -> lastCommit.transform(ar -> flushOffsets()))
+                .andThen(ar -> {
+                    if (pipeline != null) {
+                        pipeline.close();
+                    }
+                })
                 .eventually(() -> {
                     TransformChain<SourceRecord> t = transforms;
                     if (thread != null) {
