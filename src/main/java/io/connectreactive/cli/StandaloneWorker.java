@@ -82,7 +82,8 @@ public final class StandaloneWorker implements AutoCloseable {
             offsets = new FileOffsetStore(vertx, config.offsetFile());
             Map<String, String> producerSettings = new java.util.HashMap<>(config.withPrefix("producer."));
             producerSettings.put("bootstrap.servers", config.bootstrapServers());
-            producer = new SharedProducer(vertx, producerSettings);
+            producer = new SharedProducer(vertx, producerSettings,
+                    new SharedProducer.QueueBound(config.getInt(WorkerConfig.SOURCE_MAX_QUEUED)));
             metrics = new PluginMetricsRegistry();
             PluginRegistry plugins;
             try {
@@ -95,7 +96,7 @@ public final class StandaloneWorker implements AutoCloseable {
             TaskServices services = new TaskServices(config, plugins, offsets, new MemoryStatusStore(), producer, workerId, metrics,
                     configProviders, admin);
             Worker worker = new Worker(vertx, services);
-            ConnectorValidator validator = new ConnectorValidator(plugins);
+            ConnectorValidator validator = new ConnectorValidator(plugins, config.clientOverridePolicy());
             herder = new StandaloneHerder(vertx, worker, new FileConfigStore(vertx, config.configFile()),
                     services.statuses(), validator, clusterId);
             rest = new RestServer(vertx, new WorkerConfig.Listener(listener.host(), restPort), herder, plugins, validator);
@@ -118,6 +119,11 @@ public final class StandaloneWorker implements AutoCloseable {
 
     public Herder herder() {
         return herder;
+    }
+
+    /** The worker's shared source producer (its queue bound, for tests and metrics). */
+    public SharedProducer producer() {
+        return producer;
     }
 
     public int restPort() {

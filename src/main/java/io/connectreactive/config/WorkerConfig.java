@@ -40,7 +40,9 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String CONFIG_STORAGE_FILE = "runtime.config.storage.file.filename";
     public static final String EMBEDDED_KAFKA_PORT = "runtime.embedded.kafka.port";
     public static final String SOURCE_MAX_IN_FLIGHT = "runtime.source.max.in.flight.records";
+    public static final String SOURCE_MAX_QUEUED = "runtime.source.max.queued.records";
     public static final String SINK_POLL_TIMEOUT_MS = "runtime.sink.poll.timeout.ms";
+    public static final String CLIENT_CONFIG_OVERRIDE_POLICY = "connector.client.config.override.policy";
 
     public static final String JSON_CONVERTER = "org.apache.kafka.connect.json.JsonConverter";
 
@@ -86,6 +88,16 @@ public final class WorkerConfig extends AbstractConfig {
                     "Client port of the embedded broker (0 = any free port). Used only without bootstrap.servers.")
             .define(SOURCE_MAX_IN_FLIGHT, Type.INT, 10_000, ConfigDef.Range.atLeast(1), Importance.LOW,
                     "Bound on each source task's records sent to Kafka and not yet acknowledged; the task is not read while at it.")
+            .define(SOURCE_MAX_QUEUED, Type.INT, 100_000, ConfigDef.Range.atLeast(1), Importance.LOW,
+                    "Bound, worker-wide, on the records all source tasks have handed to Kafka producers and that are not yet "
+                            + "acknowledged (on top of each task's runtime.source.max.in.flight.records). A task that finds no "
+                            + "room is not read until room frees; tasks get room in the order they asked.")
+            .define(CLIENT_CONFIG_OVERRIDE_POLICY, Type.STRING, "All", (name, value) -> {
+                        io.connectreactive.kafka.ClientConfigOverridePolicy.of(name, (String) value);
+                    }, Importance.MEDIUM,
+                    "Which client settings connectors may override with producer.override.*, consumer.override.* and "
+                            + "admin.override.*: All (default), None, or Principal (only sasl.jaas.config, sasl.mechanism and "
+                            + "security.protocol), as in Kafka Connect; Kafka Connect's policy class names work too.")
             .define(SINK_POLL_TIMEOUT_MS, Type.LONG, 200L, ConfigDef.Range.atLeast(1), Importance.LOW,
                     "Longest wait of one sink consumer poll when no records are ready.");
 
@@ -157,6 +169,12 @@ public final class WorkerConfig extends AbstractConfig {
         Map<String, String> props = new HashMap<>(originals);
         props.put(BOOTSTRAP_SERVERS, servers);
         return new WorkerConfig(props);
+    }
+
+    /** The policy on connectors' client overrides ({@code connector.client.config.override.policy}). */
+    public io.connectreactive.kafka.ClientConfigOverridePolicy clientOverridePolicy() {
+        return io.connectreactive.kafka.ClientConfigOverridePolicy.of(CLIENT_CONFIG_OVERRIDE_POLICY,
+                getString(CLIENT_CONFIG_OVERRIDE_POLICY));
     }
 
     public String bootstrapServers() {

@@ -104,9 +104,16 @@ public final class ConnectorValidator {
                     "Regular expression giving topics to consume.", COMMON_GROUP, 4, Width.LONG, "Topics regex");
 
     private final PluginRegistry plugins;
+    private final io.connectreactive.kafka.ClientConfigOverridePolicy overridePolicy;
 
     public ConnectorValidator(PluginRegistry plugins) {
+        this(plugins, io.connectreactive.kafka.ClientConfigOverridePolicy.ALL);
+    }
+
+    /** @param overridePolicy which {@code producer.override.*}, {@code consumer.override.*}, {@code admin.override.*} keys are allowed */
+    public ConnectorValidator(PluginRegistry plugins, io.connectreactive.kafka.ClientConfigOverridePolicy overridePolicy) {
         this.plugins = plugins;
+        this.overridePolicy = overridePolicy;
     }
 
     /**
@@ -250,6 +257,9 @@ public final class ConnectorValidator {
             }
             out.put(v.name(), new ConfigInfo(key == null ? null : ConfigKeyInfo.of(key), valueInfo(v, key == null ? null : key.type)));
         }
+        // client overrides the worker's connector.client.config.override.policy forbids, as Kafka Connect reports them
+        overridePolicy.violations(config).forEach((key, error) -> out.put(key, new ConfigInfo(null,
+                new ConfigValueInfo(key, masked(Map.of(key, config.get(key))).get(key), List.of(), List.of(error), true))));
         if (!topicCreationErrors.isEmpty()) {
             ConfigValue creation = new ConfigValue(TopicCreation.GROUPS, config.get(TopicCreation.GROUPS), List.of(), topicCreationErrors);
             out.put(TopicCreation.GROUPS, new ConfigInfo(null, valueInfo(creation, Type.LIST)));

@@ -34,6 +34,7 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     private final Path logDir;
     private final int requestedPort;
+    private final java.util.Map<String, String> overrides;
     private KafkaRaftServer server;
     private String bootstrapServers;
 
@@ -42,8 +43,18 @@ public final class EmbeddedKafka implements AutoCloseable {
      * @param port the client port, or 0 for any free port
      */
     public EmbeddedKafka(Path logDir, int port) {
+        this(logDir, port, java.util.Map.of());
+    }
+
+    /**
+     * A broker with some of its settings changed (tests: {@code auto.create.topics.enable=false}).
+     *
+     * @param overrides broker settings applied over the defaults
+     */
+    public EmbeddedKafka(Path logDir, int port, java.util.Map<String, String> overrides) {
         this.logDir = logDir.toAbsolutePath();
         this.requestedPort = port;
+        this.overrides = java.util.Map.copyOf(overrides);
     }
 
     /** Formats the log directory if it is new, then starts the broker and waits until it serves. */
@@ -131,6 +142,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.put("num.io.threads", "4");
         p.put("num.recovery.threads.per.data.dir", "1");
         p.put("background.threads", "2");
+        p.putAll(overrides);
         return p;
     }
 

@@ -1,41 +1,89 @@
 package io.connectreactive.runtime.source;
 
-import java.util.ArrayDeque;
 import java.util.List;
 
+import io.connectreactive.runtime.TaskId;
 import io.connectreactive.runtime.exec.TaskThread;
+import io.connectreactive.runtime.glue.ConverterChain;
+import io.connectreactive.runtime.glue.TransformChain;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.streams.ReadStream;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.connect.errors.DataException;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.apache.kafka.connect.source.SourceTask;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Adapts a classic {@link SourceTask} into a {@link ReadStream}: its blocking {@code poll()} runs
- * on the task's own {@link TaskThread} only while the stream has demand, and the polled records are
- * emitted on the task's context. While paused, {@code poll()} is not called (the backpressure of a
- * classic task); records of a poll that arrive during a pause wait in a buffer bounded by one poll.
+ * Adapts a classic {@link SourceTask} into a stream: its blocking {@code poll()} runs on the task's
+ * own {@link TaskThread} only while the stream has demand, and right after it, on the same thread,
+ * the polled records go through the connector's transforms and converters (which may block: a
+ * Schema Registry converter makes HTTP calls), so no plugin code of a classic task runs on the event
+ * loop. A record a transform drops is told to the task's {@code commitRecord(record, null)} there
+ * and then, as Kafka Connect does. The polled records and what they became are emitted on the
+ * task's context to the {@linkplain #preparedHandler prepared-record handler}. While paused,
+ * {@code poll()} is not called (the backpressure of a classic task); records of a poll that arrive
+ * during a pause wait, bounded by one poll.
  *
  * <p>Called on the task's context, except that the task's {@code stop()} is called from elsewhere,
  * concurrently with {@code poll()}, as Kafka Connect does to wake a waiting poll.
  */
 final class ClassicSourceStream implements ReadStream<SourceRecord> {
 
+    private static final Logger LOG = LoggerFactory.getLogger(ClassicSourceStream.class);
+
+    /** Receives a polled record and its transformed, converted form (null when a transform dropped it). */
+    interface PreparedHandler {
+        void accept(SourceRecord original, ProducerRecord<byte[], byte[]> converted);
+    }
+
+    private final TaskId id;
     private final SourceTask task;
     private final TaskThread thread;
     private final Context context;
-    private final ArrayDeque<SourceRecord> buffer = new ArrayDeque<>();
-    private Handler<SourceRecord> handler;
+    private final TransformChain<SourceRecord> transforms;
+    private final ConverterChain converters;
+    private final boolean commitDropped;
+    /** The last poll's records and their converted forms, emitted from {@link #next}. */
+    private List<SourceRecord> polled = List.of();
+    private ProducerRecord<byte[], byte[]>[] converted;
+    private int next;
+    private PreparedHandler handler;
     private Handler<Throwable> exceptionHandler;
     private long demand = Long.MAX_VALUE;
     private boolean polling;
     private boolean closed;
     private boolean emitting;
 
-    ClassicSourceStream(SourceTask task, TaskThread thread, Context context) {
+    /**
+     * @param commitDropped whether to call {@code commitRecord(record, null)} for records a transform
+     *        drops (the task overrides {@code commitRecord})
+     */
+    ClassicSourceStream(TaskId id, SourceTask task, TaskThread thread, Context context, TransformChain<SourceRecord> transforms,
+                        ConverterChain converters, boolean commitDropped) {
+        this.id = id;
         this.task = task;
         this.thread = thread;
         this.context = context;
+        this.transforms = transforms;
+        this.converters = converters;
+        this.commitDropped = commitDropped;
+    }
+
+    /** Where the records go; the pipeline sets it instead of {@link #handler}. */
+    void preparedHandler(PreparedHandler handler) {
+        this.handler = handler;
+        if (handler != null) {
+            drain();
+        }
+    }
+
+    /** The error that fails a task whose record could not be transformed or converted. */
+    static DataException conversionFailure(TaskId id, SourceRecord record, RuntimeException e) {
+        return new DataException("Could not transform or convert a record of task " + id + " for topic "
+                + record.topic() + ": " + e.getMessage(), e);
     }
 
     @Override
@@ -44,13 +92,10 @@ final class ClassicSourceStream implements ReadStream<SourceRecord> {
         return this;
     }
 
+    /** Unsupported: records come prepared, through {@link #preparedHandler}. */
     @Override
     public ReadStream<SourceRecord> handler(Handler<SourceRecord> handler) {
-        this.handler = handler;
-        if (handler != null) {
-            drain();
-        }
-        return this;
+        throw new UnsupportedOperationException("use preparedHandler");
     }
 
     @Override
@@ -79,7 +124,8 @@ final class ClassicSourceStream implements ReadStream<SourceRecord> {
     /** Stops polling; a poll under way still completes (its records are dropped, not acknowledged). */
     void close() {
         closed = true;
-        buffer.clear();
+        polled = List.of();
+        next = 0;
     }
 
     private void drain() {
@@ -88,23 +134,24 @@ final class ClassicSourceStream implements ReadStream<SourceRecord> {
         }
         emitting = true;
         try {
-            while (demand > 0 && !buffer.isEmpty() && !closed && handler != null) {
+            while (demand > 0 && next < polled.size() && !closed && handler != null) {
                 if (demand != Long.MAX_VALUE) {
                     demand--;
                 }
-                handler.handle(buffer.pollFirst());
+                int i = next++;
+                handler.accept(polled.get(i), converted[i]);
             }
         } finally {
             emitting = false;
         }
-        if (demand > 0 && buffer.isEmpty() && !polling && !closed && handler != null) {
+        if (demand > 0 && next >= polled.size() && !polling && !closed && handler != null) {
             poll();
         }
     }
 
     private void poll() {
         polling = true;
-        thread.call(context, task::poll).onComplete(ar -> {
+        thread.call(context, this::pollAndPrepare).onComplete(ar -> {
             polling = false;
             if (closed) {
                 return;
@@ -118,9 +165,46 @@ final class ClassicSourceStream implements ReadStream<SourceRecord> {
             }
             List<SourceRecord> records = ar.result();
             if (records != null) {
-                buffer.addAll(records);
+                polled = records;
+                next = 0;
             }
             drain();
         });
+    }
+
+    /** On the task's thread: poll(), then transforms and converters for each record. */
+    @SuppressWarnings("unchecked")
+    private List<SourceRecord> pollAndPrepare() throws InterruptedException {
+        List<SourceRecord> records = task.poll();
+        if (records == null || records.isEmpty()) {
+            return null;
+        }
+        ProducerRecord<byte[], byte[]>[] out = new ProducerRecord[records.size()];
+        for (int i = 0; i < out.length; i++) {
+            SourceRecord record = records.get(i);
+            try {
+                SourceRecord transformed = transforms.isEmpty() ? record : transforms.apply(record);
+                if (transformed == null) {
+                    if (commitDropped) {
+                        commitDropped(record);
+                    }
+                    continue;
+                }
+                out[i] = converters.toProducerRecord(transformed);
+            } catch (RuntimeException e) {
+                throw conversionFailure(id, record, e);
+            }
+        }
+        // written here, read on the context after the hop (which orders them)
+        converted = out;
+        return records;
+    }
+
+    private void commitDropped(SourceRecord record) {
+        try {
+            task.commitRecord(record, null);
+        } catch (Exception e) {
+            LOG.warn("commitRecord of task {} failed: {}", id, e.toString());
+        }
     }
 }

@@ -1,6 +1,9 @@
 package io.connectreactive.runtime.source;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
@@ -17,23 +20,43 @@ import io.vertx.core.streams.ReadStream;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.connect.source.SourceRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The source pipeline of one task: records from the task's stream are converted, tracked in
- * {@link SubmittedOffsets} and handed to the shared producer in batches (one batch per turn of the
- * event loop). The stream is read by demand: {@value #FETCH} records per turn of the event loop, so
- * no turn runs long and other tasks on the same loop get their share. While the task's records in
- * flight are at {@code maxInFlight} no more are asked for; reading resumes when they fall to half.
- * Acknowledgements come back per batch and advance the committable offsets.
+ * The source pipeline of one task: records from the task's stream are converted (a reactive task's
+ * here, on the event loop; a classic task's already on its own thread, see
+ * {@link ClassicSourceStream}), tracked in {@link SubmittedOffsets} and handed to the producer in
+ * batches (one batch per turn of the event loop). The stream is read by demand: {@value #FETCH}
+ * records per turn of the event loop, so no turn runs long and other tasks on the same loop get
+ * their share.
+ *
+ * <p>Bounds: while the task's records in flight are at {@code maxInFlight} no more are asked for;
+ * reading resumes when they fall to half. Before a batch is handed over, room for it is taken in the
+ * worker-wide {@link SharedProducer.QueueBound}; without room the task stops reading and waits its
+ * turn. When the producer hands records back unsent (their topic is not in the metadata, the buffer
+ * is full), the task stops reading, gathers every record handed back in order and resends them
+ * after a backoff (20 ms doubling to 1 s), ahead of newer records; it says why in its log once when
+ * that lasts over {@value #WARN_AFTER_MS} ms (a new topic's metadata usually arrives sooner), and once when it sends again. Acknowledgements come back per batch and
+ * advance the committable offsets; the task's {@code commitRecord} is told per batch, in the order
+ * the records were read.
  *
  * <p>Everything here runs on the task's context.
  */
 final class SourcePipeline {
 
-    /** What to tell the task about acknowledged records; runs on the task's context. */
+    private static final Logger LOG = LoggerFactory.getLogger(SourcePipeline.class);
+
+    /** What to tell the task about acknowledged (or dropped, with null metadata) records; called on the task's context, in order. */
     interface RecordAcks {
-        void acked(SourceRecord record, RecordMetadata metadata);
+        void acked(List<SourceRecord> records, List<RecordMetadata> metadata);
     }
+
+    /** Records asked of the stream per turn of the event loop. */
+    static final int FETCH = 512;
+    static final long FIRST_RETRY_MS = 20;
+    static final long MAX_RETRY_MS = 1_000;
+    static final long WARN_AFTER_MS = 5_000;
 
     private final TaskId id;
     private final Context context;
@@ -44,36 +67,52 @@ final class SourcePipeline {
     private final java.util.Set<String> knownTopics = new java.util.HashSet<>();
     private int topicsBeingCreated;
     private final SharedProducer producer;
+    private final SharedProducer.QueueBound bound;
+    private final SharedProducer.Lane lane;
     private final int maxInFlight;
     private final RecordAcks acks;
-    private final boolean acksOnIoThread;
+    private final boolean classic;
     private final Handler<Throwable> onFailure;
     private final SubmittedOffsets offsets = new SubmittedOffsets();
-    /** Records asked of the stream per turn of the event loop. */
-    static final int FETCH = 512;
+    private final Runnable roomHandler = this::onRoom;
 
-    private List<SourceRecord> sources = new ArrayList<>();
-    private List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
-    /** One entry per run of records of the same partition in the pending batch: acked together. */
-    private List<SubmittedOffsets.Entry> entries = new ArrayList<>();
+    /** Records read and not yet handed to the producer, in order. */
+    private Outbox pending;
+    /** Records handed back unsent, in order, while the lane is stalled. */
+    private Outbox handedBack;
     private SubmittedOffsets.Entry lastEntry;
+    /** Batches handed to the producer, in order, whose acks the task has not yet been told of (only with {@code acks}). */
+    private final ArrayDeque<Outbox> unacked = new ArrayDeque<>();
+    private long lastSentSeq;
     private boolean sendScheduled;
     private boolean fetchScheduled;
     private long requested;
     private boolean userPaused;
     private boolean fullPaused;
+    /** Waiting for room in the worker-wide bound, for this many records. */
+    private int waitingForRoom;
+    /** The producer handed records back; set until they are resent. */
+    private boolean stalled;
+    private boolean retryScheduled;
+    private long retryDelay = FIRST_RETRY_MS;
+    private long stalledSince = -1;
+    private boolean warned;
+    /** The first batch sent after the last resend: once one of these is acknowledged in full, the task is unstuck. */
+    private long resentFromSeq = Long.MAX_VALUE;
+    private Throwable stallCause;
     private boolean stopped;
+    private boolean failed;
     private Promise<Void> drained;
     private java.util.function.Consumer<String> topicUsed = topic -> { };
 
     /**
-     * @param acks called per acknowledged record, or null
-     * @param acksOnIoThread true to call {@code acks} on the producer's I/O thread (classic tasks, as
-     *        Kafka Connect calls {@code commitRecord}), false to call it on the context
+     * @param acks called per batch of acknowledged records, or null
+     * @param classic true when {@code stream} is a {@link ClassicSourceStream}: its records come
+     *        transformed and converted, dropped ones already told to the task
      */
     SourcePipeline(TaskId id, Context context, ReadStream<SourceRecord> stream, TransformChain<SourceRecord> transforms,
                    TopicCreation topicCreation, ConverterChain converters, SharedProducer producer, int maxInFlight, RecordAcks acks,
-                   boolean acksOnIoThread, Handler<Throwable> onFailure) {
+                   boolean classic, Handler<Throwable> onFailure) {
         this.id = id;
         this.context = context;
         this.stream = stream;
@@ -81,10 +120,13 @@ final class SourcePipeline {
         this.transforms = transforms;
         this.topicCreation = topicCreation;
         this.producer = producer;
+        this.bound = producer.bound();
+        this.lane = new SharedProducer.Lane(context, this::onStalled);
         this.maxInFlight = maxInFlight;
         this.acks = acks;
-        this.acksOnIoThread = acksOnIoThread;
+        this.classic = classic;
         this.onFailure = onFailure;
+        this.pending = new Outbox(acks != null);
     }
 
     /** Tells {@code recorder} the topic of every acknowledged record (KIP-558 active topics). */
@@ -96,7 +138,11 @@ final class SourcePipeline {
         stream.exceptionHandler(this::fail);
         stream.endHandler(v -> { });
         stream.pause();
-        stream.handler(this::onRecord);
+        if (stream instanceof ClassicSourceStream c) {
+            c.preparedHandler(this::accept);
+        } else {
+            stream.handler(this::onRecord);
+        }
         requestMore();
     }
 
@@ -116,15 +162,19 @@ final class SourcePipeline {
         requested = 0;
     }
 
+    private boolean mayRead() {
+        return !userPaused && !fullPaused && !stopped && !failed && waitingForRoom == 0 && !stalled;
+    }
+
     /** Asks the stream for the next {@value #FETCH} records, on a later turn of the event loop. */
     private void requestMore() {
-        if (fetchScheduled || userPaused || fullPaused || stopped) {
+        if (fetchScheduled || !mayRead()) {
             return;
         }
         fetchScheduled = true;
         context.runOnContext(v -> {
             fetchScheduled = false;
-            if (requested == 0 && !userPaused && !fullPaused && !stopped) {
+            if (requested == 0 && mayRead()) {
                 requested = FETCH;
                 stream.fetch(FETCH);
             }
@@ -148,50 +198,68 @@ final class SourcePipeline {
         stopped = true;
         stopReading();
         sendBatch();
-        if (offsets.inFlight() == 0) {
+        if (offsets.inFlight() == 0 || failed) {
             return Future.succeededFuture();
         }
         drained = Promise.promise();
         return drained.future();
     }
 
+    /** After the drain (or its timeout): no longer waits for room in the worker-wide bound. */
+    void close() {
+        failed = true;
+        stopReading();
+        if (waitingForRoom > 0 && bound.cancel(roomHandler)) {
+            waitingForRoom = 0;
+        }
+    }
+
+    /** A reactive task's record: transformed and converted here, on the event loop. */
     private void onRecord(SourceRecord record) {
-        if (stopped) {
+        if (stopped || failed) {
+            return;
+        }
+        ProducerRecord<byte[], byte[]> converted;
+        try {
+            SourceRecord transformed = transforms.isEmpty() ? record : transforms.apply(record);
+            converted = transformed == null ? null : converters.toProducerRecord(transformed);
+        } catch (RuntimeException e) {
+            fail(ClassicSourceStream.conversionFailure(id, record, e));
+            return;
+        }
+        accept(record, converted);
+    }
+
+    /**
+     * A record read from the task, with what it became after transforms and conversion; null when
+     * a transform dropped it.
+     */
+    private void accept(SourceRecord record, ProducerRecord<byte[], byte[]> converted) {
+        if (stopped || failed) {
             return;
         }
         if (requested > 0 && --requested == 0) {
             requestMore();
         }
-        ProducerRecord<byte[], byte[]> converted;
-        try {
-            SourceRecord transformed = transforms.isEmpty() ? record : transforms.apply(record);
-            if (transformed == null) {
-                // dropped by a transform: it counts as done for its partition's offset, as in Kafka Connect
-                offsets.ack(offsets.submit(record.sourcePartition(), record.sourceOffset()));
-                lastEntry = null; // a later record must not move its offset before this one's
-                if (acks != null && !acksOnIoThread) {
-                    acks.acked(record, null);
-                }
-                return;
+        if (converted == null) {
+            // dropped by a transform: it counts as done for its partition's offset, as in Kafka Connect
+            offsets.ack(offsets.submit(record.sourcePartition(), record.sourceOffset()));
+            lastEntry = null; // a later record must not move its offset before this one's
+            if (acks != null && !classic) {
+                acks.acked(List.of(record), Collections.singletonList(null));
             }
-            converted = converters.toProducerRecord(transformed);
-        } catch (RuntimeException e) {
-            fail(new org.apache.kafka.connect.errors.DataException(
-                    "Could not transform or convert a record of task " + id + " for topic " + record.topic() + ": " + e.getMessage(), e));
             return;
         }
         if (topicCreation != null && knownTopics.add(converted.topic())) {
             createTopic(converted.topic());
         }
-        if (acks != null) {
-            sources.add(record);
-        }
-        records.add(converted);
+        pending.add(converted, record);
         if (lastEntry != null && lastEntry.samePartition(record.sourcePartition())) {
             offsets.extend(lastEntry, record.sourceOffset());
+            pending.extendLast();
         } else {
             lastEntry = offsets.submit(record.sourcePartition(), record.sourceOffset());
-            entries.add(lastEntry);
+            pending.newEntry(lastEntry);
         }
         if (offsets.inFlight() >= maxInFlight && !fullPaused) {
             fullPaused = true;
@@ -217,35 +285,128 @@ final class SourcePipeline {
         });
     }
 
+    /** Hands the pending records to the producer, once there is room for them in the worker-wide bound. */
     private void sendBatch() {
         sendScheduled = false;
-        if (records.isEmpty() || topicsBeingCreated > 0) {
+        if (pending.size() == 0 || topicsBeingCreated > 0 || failed || stalled || waitingForRoom > 0) {
             return;
         }
-        List<SourceRecord> batchSources = sources;
-        List<SubmittedOffsets.Entry> batchEntries = entries;
-        SharedProducer.Batch batch = new SharedProducer.Batch(records, context, b -> onAcked(b, batchSources, batchEntries));
-        if (acks != null && acksOnIoThread) {
-            batch.onEachAck((i, md) -> acks.acked(batchSources.get(i), md));
+        while (pending.size() > 0) {
+            int n = Math.min(pending.size(), bound.max());
+            if (!bound.acquire(n, context, roomHandler)) {
+                waitingForRoom = n;
+                stopReading();
+                return;
+            }
+            handOver(n);
         }
-        sources = new ArrayList<>();
-        records = new ArrayList<>();
-        entries = new ArrayList<>();
-        lastEntry = null;
-        producer.send(batch);
     }
 
-    private void onAcked(SharedProducer.Batch batch, List<SourceRecord> batchSources, List<SubmittedOffsets.Entry> batchEntries) {
-        Throwable failure = batch.failure();
+    /** Room for {@link #waitingForRoom} records was taken for this task. */
+    private void onRoom() {
+        int n = waitingForRoom;
+        waitingForRoom = 0;
+        if (failed || stalled || pending.size() < n) {
+            bound.release(n);
+        } else {
+            handOver(n);
+        }
+        if (pending.size() > 0) {
+            sendBatch();
+        }
+        requestMore();
+    }
+
+    private void handOver(int n) {
+        Outbox batch;
+        if (n == pending.size()) {
+            batch = pending;
+            pending = new Outbox(acks != null);
+            lastEntry = null;
+        } else {
+            batch = pending.takeFirst(n);
+        }
+        batch.seq = ++lastSentSeq;
+        if (acks != null) {
+            unacked.addLast(batch);
+        }
+        producer.send(new SharedProducer.Batch(batch.records, lane, batch, this::onAcked).holding(bound));
+    }
+
+    /** The producer handed back records of {@code batch} (from {@code sent()} on); called in the order batches were sent. */
+    private void onStalled(SharedProducer.Batch b) {
+        Outbox batch = (Outbox) b.tag();
+        if (failed) {
+            return;
+        }
+        if (!stalled) {
+            stalled = true;
+            stopReading();
+            handedBack = new Outbox(acks != null);
+            if (stalledSince < 0) {
+                stalledSince = System.currentTimeMillis();
+            }
+        }
+        stallCause = b.stallCause();
+        handedBack.appendFrom(batch, b.sent());
+        if (batch.seq == lastSentSeq && !retryScheduled) {
+            // every batch sent after the first one handed back came back too: resend them all, in order, later
+            retryScheduled = true;
+            long now = System.currentTimeMillis();
+            if (!warned && now - stalledSince >= WARN_AFTER_MS) {
+                warned = true;
+                LOG.warn("Task {} cannot send its records, retrying until it can (its records wait, in order; other tasks go on): {}",
+                        id, stallCause.getMessage());
+            }
+            long delay = retryDelay;
+            if (!(stallCause instanceof org.apache.kafka.clients.producer.BufferExhaustedException)) {
+                // a full buffer frees as Kafka acknowledges: retry it soon; a missing topic, ever more slowly
+                retryDelay = Math.min(retryDelay * 2, MAX_RETRY_MS);
+            }
+            context.owner().setTimer(delay, t -> retry());
+        }
+    }
+
+    /** Resends what the producer handed back, ahead of what was read since. */
+    private void retry() {
+        retryScheduled = false;
+        if (failed) {
+            return;
+        }
+        stalled = false;
+        resentFromSeq = lastSentSeq + 1;
+        lane.resume();
+        Outbox again = handedBack;
+        handedBack = null;
+        if (again != null && again.size() > 0) {
+            again.appendFrom(pending, 0);
+            pending = again;
+            // lastEntry stays the last entry of pending: it is the last of the joined outbox
+        }
+        sendBatch();
+        requestMore();
+    }
+
+    private void onAcked(SharedProducer.Batch b) {
+        Outbox batch = (Outbox) b.tag();
+        Throwable failure = b.failure();
+        int sent = b.sent();
+        batch.sent = sent;
         if (failure == null) {
-            // the whole batch was acknowledged; after a failure none of its offsets becomes committable
-            for (SubmittedOffsets.Entry e : batchEntries) {
-                offsets.ack(e);
+            // a failed batch's offsets never become committable
+            batch.ackFirst(offsets, sent);
+            if (sent == b.size() && stalledSince >= 0 && !stalled && batch.seq >= resentFromSeq) {
+                if (warned) {
+                    LOG.info("Task {} sends its records again after {} ms", id, System.currentTimeMillis() - stalledSince);
+                }
+                stalledSince = -1;
+                warned = false;
+                retryDelay = FIRST_RETRY_MS;
             }
         }
         String lastTopic = null;
-        for (int i = 0; i < batch.size(); i++) {
-            RecordMetadata md = batch.metadata(i);
+        for (int i = 0; i < sent; i++) {
+            RecordMetadata md = b.metadata(i);
             if (md == null) {
                 continue;
             }
@@ -253,16 +414,17 @@ final class SourcePipeline {
                 lastTopic = md.topic();
                 topicUsed.accept(lastTopic);
             }
-            if (acks != null && !acksOnIoThread) {
-                acks.acked(batchSources.get(i), md);
-            }
+        }
+        if (acks != null) {
+            batch.metadata = b;
+            tellAcked();
         }
         if (failure != null) {
             fail(new org.apache.kafka.connect.errors.ConnectException(
                     "Kafka did not accept records of task " + id + ": " + failure.getMessage(), failure));
         }
         if (drained != null) {
-            if (offsets.inFlight() == 0 || failure != null) {
+            if (offsets.inFlight() == 0 || failed) {
                 drained.tryComplete();
             }
             return;
@@ -273,12 +435,140 @@ final class SourcePipeline {
         }
     }
 
+    /** Tells the task of acknowledged records, batch by batch in the order sent. */
+    private void tellAcked() {
+        while (!unacked.isEmpty() && unacked.peekFirst().metadata != null) {
+            Outbox done = unacked.pollFirst();
+            if (done.metadata.failure() != null || done.sent == 0) {
+                continue;
+            }
+            int n = done.sent;
+            RecordMetadata[] md = new RecordMetadata[n];
+            for (int i = 0; i < n; i++) {
+                md[i] = done.metadata.metadata(i);
+            }
+            acks.acked(n == done.sources.size() ? done.sources : done.sources.subList(0, n), Arrays.asList(md));
+        }
+    }
+
     private void fail(Throwable t) {
-        if (stopped) {
+        if (failed) {
             return;
         }
-        stopped = true;
+        failed = true;
         stopReading();
-        onFailure.handle(t);
+        if (drained != null) {
+            drained.tryComplete();
+        }
+        if (!stopped) {
+            onFailure.handle(t);
+        }
+    }
+
+    /**
+     * Records in order with their source records (when the task wants {@code commitRecord}) and
+     * their offset entries: each entry stands for a run of records of one source partition, and
+     * {@code counts} says how many of its records are in this outbox (an entry may be split across
+     * two batches when the producer hands a batch's tail back).
+     */
+    static final class Outbox {
+        final ArrayList<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        final ArrayList<SourceRecord> sources;
+        final ArrayList<SubmittedOffsets.Entry> entries = new ArrayList<>();
+        int[] counts = new int[8];
+        long seq;
+        int sent;
+        SharedProducer.Batch metadata;
+
+        Outbox(boolean keepSources) {
+            this.sources = keepSources ? new ArrayList<>() : null;
+        }
+
+        int size() {
+            return records.size();
+        }
+
+        void add(ProducerRecord<byte[], byte[]> record, SourceRecord source) {
+            records.add(record);
+            if (sources != null) {
+                sources.add(source);
+            }
+        }
+
+        void newEntry(SubmittedOffsets.Entry e) {
+            addEntry(e, 1);
+        }
+
+        void extendLast() {
+            counts[entries.size() - 1]++;
+        }
+
+        private void addEntry(SubmittedOffsets.Entry e, int count) {
+            int i = entries.size();
+            entries.add(e);
+            if (i == counts.length) {
+                counts = Arrays.copyOf(counts, i * 2);
+            }
+            counts[i] = count;
+        }
+
+        /** Appends {@code other}'s records from {@code from} on, with their entries (the first perhaps in part). */
+        void appendFrom(Outbox other, int from) {
+            int size = other.size();
+            if (from >= size) {
+                return;
+            }
+            records.addAll(from == 0 ? other.records : other.records.subList(from, size));
+            if (sources != null) {
+                sources.addAll(from == 0 ? other.sources : other.sources.subList(from, size));
+            }
+            int index = 0;
+            for (int i = 0; i < other.entries.size(); i++) {
+                int c = other.counts[i];
+                int end = index + c;
+                if (end > from) {
+                    addEntry(other.entries.get(i), end - Math.max(index, from));
+                }
+                index = end;
+            }
+        }
+
+        /** Removes and returns the first {@code n} records (fewer than all). */
+        Outbox takeFirst(int n) {
+            Outbox first = new Outbox(sources != null);
+            first.records.addAll(records.subList(0, n));
+            records.subList(0, n).clear();
+            if (sources != null) {
+                first.sources.addAll(sources.subList(0, n));
+                sources.subList(0, n).clear();
+            }
+            int index = 0;
+            int i = 0;
+            while (index < n) {
+                int c = counts[i];
+                int take = Math.min(c, n - index);
+                first.addEntry(entries.get(i), take);
+                index += take;
+                if (take < c) {
+                    counts[i] = c - take;
+                    break;
+                }
+                i++;
+            }
+            // drop the entries wholly taken
+            entries.subList(0, i).clear();
+            counts = Arrays.copyOfRange(counts, i, Math.max(i + 8, counts.length));
+            return first;
+        }
+
+        /** Acknowledges the first {@code n} records' entries (in part for an entry with records beyond). */
+        void ackFirst(SubmittedOffsets offsets, int n) {
+            int left = n;
+            for (int i = 0; i < entries.size() && left > 0; i++) {
+                int take = Math.min(counts[i], left);
+                offsets.ack(entries.get(i), take);
+                left -= take;
+            }
+        }
     }
 }

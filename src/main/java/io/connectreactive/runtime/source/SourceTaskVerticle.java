@@ -6,6 +6,8 @@ import java.util.concurrent.TimeUnit;
 import io.connectreactive.api.ReactiveSourceTask;
 import io.connectreactive.api.ReactiveTaskContext;
 import io.connectreactive.config.WorkerConfig;
+import io.connectreactive.kafka.ClientConfigOverridePolicy;
+import io.connectreactive.kafka.SharedProducer;
 import io.connectreactive.kafka.TopicCreation;
 import io.connectreactive.plugin.LoaderSwap;
 import io.connectreactive.runtime.State;
@@ -34,6 +36,12 @@ import org.slf4j.LoggerFactory;
  * {@code commit()}. Stopping drains records in flight (up to
  * {@code task.shutdown.graceful.timeout.ms}) and stores offsets once more.
  *
+ * <p>Records go to the worker's shared producer, or, when the connector has
+ * {@code producer.override.*} settings (allowed by {@code connector.client.config.override.policy}),
+ * to a producer of the task's own, created as it starts and closed as it stops. A classic task's
+ * plugin calls ({@code poll}, transforms, converters, {@code commitRecord}, {@code commit}) run on
+ * its own {@link TaskThread}; a reactive task's on its context.
+ *
  * <p>Deployed by the worker; all its state lives on its own context. A failure to start or run is
  * reported as FAILED status; the deployment itself stays until the worker undeploys it.
  */
@@ -54,6 +62,8 @@ public final class SourceTaskVerticle extends VerticleBase implements TaskVertic
     private TaskThread thread;
     private ClassicSourceStream classicStream;
     private SourcePipeline pipeline;
+    /** This task's own producer (the connector has producer.override.* settings), or null for the worker's. */
+    private SharedProducer ownProducer;
     private TransformChain<SourceRecord> transforms = TransformChain.empty();
     private long commitTimer = -1;
     private Future<Void> lastCommit = Future.succeededFuture();
@@ -95,8 +105,33 @@ public final class SourceTaskVerticle extends VerticleBase implements TaskVertic
     }
 
     private Future<?> startResolved() {
+        Map<String, String> overrides = ClientConfigOverridePolicy.overrides(connectorConfig, ClientConfigOverridePolicy.PRODUCER_OVERRIDE);
+        if (overrides.isEmpty()) {
+            return startWith(services.producer());
+        }
+        // a connector's producer.override.* gives each of its tasks a producer of its own
+        Map<String, String> forbidden = services.config().clientOverridePolicy().violations(connectorConfig);
+        forbidden.keySet().removeIf(k -> !k.startsWith(ClientConfigOverridePolicy.PRODUCER_OVERRIDE));
+        if (!forbidden.isEmpty()) {
+            fail(new org.apache.kafka.connect.errors.ConnectException(String.join(" ", forbidden.values())));
+            return Future.succeededFuture();
+        }
+        return vertx.executeBlocking(() -> services.producer().withOverrides(vertx, overrides,
+                        "connector-producer-" + id, "cr-producer-" + id), false)
+                .transform(ar -> {
+                    if (ar.failed()) {
+                        fail(ar.cause());
+                        return Future.succeededFuture();
+                    }
+                    ownProducer = ar.result();
+                    return startWith(ownProducer);
+                });
+    }
+
+    private Future<?> startWith(SharedProducer producer) {
         Future<ReadStream<SourceRecord>> opened;
         ConverterChain converters;
+        boolean commitRecord = overridesCommitRecord(taskClass);
         try {
             task = services.plugins().newPlugin(taskClass);
             version = Worker.versionOf(task::version);
@@ -112,11 +147,12 @@ public final class SourceTaskVerticle extends VerticleBase implements TaskVertic
                 }
             } else {
                 thread = new TaskThread("cr-task-" + id, services.plugins().loaderFor(taskClass));
+                ConverterChain chain = converters;
                 opened = thread.call(context, () -> {
                     task.start(taskConfig);
                     return null;
                 }).map(v -> {
-                    classicStream = new ClassicSourceStream(task, thread, context);
+                    classicStream = new ClassicSourceStream(id, task, thread, context, transforms, chain, commitRecord);
                     return classicStream;
                 });
             }
@@ -125,13 +161,14 @@ public final class SourceTaskVerticle extends VerticleBase implements TaskVertic
             converters = null;
         }
         ConverterChain chain = converters;
+        boolean classic = !(task instanceof ReactiveSourceTask);
         return opened.map(stream -> {
             pipeline = new SourcePipeline(id, context, stream, transforms,
                     TopicCreation.of(services.admin(), services.config().getBoolean(WorkerConfig.TOPIC_CREATION_ENABLE), connectorConfig),
-                    chain, services.producer(),
+                    chain, producer,
                     services.config().getInt(WorkerConfig.SOURCE_MAX_IN_FLIGHT),
-                    overridesCommitRecord(taskClass) ? this::commitRecord : null,
-                    !(task instanceof ReactiveSourceTask), this::fail);
+                    commitRecord ? (classic ? this::commitRecordsOnTaskThread : this::commitRecords) : null,
+                    classic, this::fail);
             pipeline.trackTopics(services.activeTopicRecorder(id.connector()));
             pipeline.start();
             if (paused) {
@@ -140,8 +177,9 @@ public final class SourceTaskVerticle extends VerticleBase implements TaskVertic
             long interval = services.config().getLong(WorkerConfig.OFFSET_FLUSH_INTERVAL_MS);
             commitTimer = vertx.setPeriodic(interval, t -> commitOffsets());
             services.report(id, paused ? State.PAUSED : State.RUNNING, null);
-            LOG.info("Task {} started ({}{})", id, taskClass.getSimpleName(),
-                    task instanceof ReactiveSourceTask ? ", reactive" : ", classic on thread cr-task-" + id);
+            LOG.info("Task {} started ({}{}{})", id, taskClass.getSimpleName(),
+                    task instanceof ReactiveSourceTask ? ", reactive" : ", classic on thread cr-task-" + id,
+                    ownProducer != null ? ", own producer" : "");
             return null;
         }).recover(err -> {
             fail(err);
@@ -188,14 +226,30 @@ public final class SourceTaskVerticle extends VerticleBase implements TaskVertic
                 })
                 // the last flush waits for a periodic one under way: two flushes never overlap
                 .compose(v -> lastCommit.transform(ar -> flushOffsets()))
-                .eventually(() -> {
-                    if (thread != null) {
-                        thread.shutdown();
+                .andThen(ar -> {
+                    if (pipeline != null) {
+                        pipeline.close();
                     }
-                    transforms.close();
+                })
+                .eventually(() -> {
+                    TransformChain<SourceRecord> t = transforms;
+                    if (thread != null) {
+                        // after a poll still under way: its records may be in the transforms
+                        thread.call(context, () -> {
+                            t.close();
+                            return null;
+                        });
+                        thread.shutdown();
+                    } else {
+                        t.close();
+                    }
                     services.pluginMetrics().release(id);
-                    LOG.info("Task {} stopped", id);
-                    return Future.succeededFuture();
+                    if (ownProducer == null) {
+                        LOG.info("Task {} stopped", id);
+                        return Future.succeededFuture();
+                    }
+                    return ownProducer.close(vertx, java.time.Duration.ofMillis(Math.max(timeout, 1)))
+                            .onComplete(ar -> LOG.info("Task {} stopped", id));
                 });
     }
 
@@ -271,8 +325,33 @@ public final class SourceTaskVerticle extends VerticleBase implements TaskVertic
         });
     }
 
-    private void commitRecord(SourceRecord record, RecordMetadata metadata) {
+    /** A reactive task's commitRecord calls: on its context, per batch, in order. */
+    private void commitRecords(java.util.List<SourceRecord> records, java.util.List<RecordMetadata> metadata) {
         try (LoaderSwap s = swap()) {
+            for (int i = 0; i < records.size(); i++) {
+                commitRecord(records.get(i), metadata.get(i));
+            }
+        }
+    }
+
+    /**
+     * A classic task's commitRecord calls: on its own thread (as its other calls), one hop per batch,
+     * in order; never on a producer I/O thread.
+     */
+    private void commitRecordsOnTaskThread(java.util.List<SourceRecord> records, java.util.List<RecordMetadata> metadata) {
+        if (thread == null || failed) {
+            return;
+        }
+        thread.call(context, () -> {
+            for (int i = 0; i < records.size(); i++) {
+                commitRecord(records.get(i), metadata.get(i));
+            }
+            return null;
+        });
+    }
+
+    private void commitRecord(SourceRecord record, RecordMetadata metadata) {
+        try {
             task.commitRecord(record, metadata);
         } catch (Exception e) {
             LOG.warn("commitRecord of task {} failed: {}", id, e.toString());

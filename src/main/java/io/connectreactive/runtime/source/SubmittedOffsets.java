@@ -47,17 +47,31 @@ public final class SubmittedOffsets {
      */
     public void extend(Entry e, Map<String, ?> offset) {
         e.offset = offset;
-        e.count++;
+        e.remaining++;
         inFlight++;
     }
 
     /** Marks a record (or the records an entry stands for) acknowledged or dropped, and advances its partition's committable offset. */
     public void ack(Entry e) {
-        if (e.acked) {
+        ack(e, e.remaining);
+    }
+
+    /**
+     * Marks {@code n} of the records {@code e} stands for acknowledged: for an entry whose records
+     * were sent in two batches (a batch split where a send had to be retried), each batch acks its
+     * share, and the entry counts as acknowledged, in its partition's order, only once all are.
+     */
+    public void ack(Entry e, int n) {
+        if (e.acked || n <= 0) {
+            return;
+        }
+        int done = Math.min(n, e.remaining);
+        e.remaining -= done;
+        inFlight -= done;
+        if (e.remaining > 0) {
             return;
         }
         e.acked = true;
-        inFlight -= e.count;
         if (e.partition == null) {
             return;
         }
@@ -107,7 +121,8 @@ public final class SubmittedOffsets {
     public static final class Entry {
         private final Map<String, ?> partition;
         private Map<String, ?> offset;
-        private int count = 1;
+        /** Records this entry stands for that are not yet acknowledged. */
+        private int remaining = 1;
         private boolean acked;
 
         private Entry(Map<String, ?> partition, Map<String, ?> offset) {

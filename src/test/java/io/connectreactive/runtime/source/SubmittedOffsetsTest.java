@@ -37,6 +37,28 @@ class SubmittedOffsetsTest {
     }
 
     @Test
+    void anEntrySentInTwoPartsIsAckedOnlyOnceBothPartsAre() {
+        SubmittedOffsets.Entry run = offsets.submit(FILE_A, pos(1));
+        offsets.extend(run, pos(2));
+        offsets.extend(run, pos(3));
+        SubmittedOffsets.Entry next = offsets.submit(FILE_A, pos(4));
+
+        // the first two records' batch was acknowledged; the third was handed back and is resent
+        offsets.ack(run, 2);
+        offsets.ack(next);
+        assertThat(offsets.inFlight()).isEqualTo(1);
+        assertThat(run.acked()).isFalse();
+        assertThat(offsets.takeCommittable()).as("record 3 is not acknowledged yet").isEmpty();
+
+        offsets.ack(run, 1);
+        assertThat(run.acked()).isTrue();
+        assertThat(offsets.inFlight()).isZero();
+        assertThat(offsets.takeCommittable()).containsExactly(Map.entry(FILE_A, pos(4)));
+        offsets.ack(run, 1);
+        assertThat(offsets.inFlight()).as("a further ack of a done entry is ignored").isZero();
+    }
+
+    @Test
     void nothingIsCommittableBeforeAnyAck() {
         offsets.submit(FILE_A, pos(1));
         offsets.submit(FILE_A, pos(2));
