@@ -349,7 +349,7 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
 
     /** preCommit (flush) then commit exactly what it returned; skipped while a commit is under way. */
     private Future<Void> commit() {
-        if (tracker.committing() || loop == null || failed || !started) {
+        if (tracker.committing() || loop == null || failed || stopping || !started) {
             return Future.succeededFuture();
         }
         commitRequested = false;

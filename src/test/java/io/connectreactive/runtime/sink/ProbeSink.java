@@ -28,8 +28,8 @@ import org.apache.kafka.connect.sink.SinkTask;
  *   <li>{@code buffer}: keeps records in memory until {@code flush}, which writes them to {@link #STORE}
  *       (the durable store); {@code close(partitions)} drops what is still buffered, as a real sink's
  *       in-memory buffer would be lost;</li>
- *   <li>{@code rewind}: after every second batch (five times) rewinds the first partition of the batch
- *       to the batch's first offset of that partition;</li>
+ *   <li>{@code rewind}: after every second batch (five times in all) rewinds to offset 0 its
+ *       lowest partition, when the batch has no record of it;</li>
  *   <li>{@code retry}: once {@link #ARMED}, {@code put} throws {@link RetriableException} for
  *       {@code probe.fail.ms} after its first failure;</li>
  *   <li>{@code fail}: {@code put} of a non-empty batch throws {@link ConnectException}.</li>
@@ -47,6 +47,8 @@ public class ProbeSink extends SinkConnector {
     static final Map<String, AtomicInteger> CLOSES = new ConcurrentHashMap<>();
     static final Map<String, AtomicInteger> RETRIES = new ConcurrentHashMap<>();
     static final Map<String, AtomicInteger> REWINDS = new ConcurrentHashMap<>();
+    /** connector → partitions rewound. */
+    static final Map<String, Set<TopicPartition>> REWOUND = new ConcurrentHashMap<>();
     static final Map<String, Boolean> ARMED = new ConcurrentHashMap<>();
     /** Offsets each preCommit returned, in order: connector → list. */
     static final Map<String, List<Map<TopicPartition, OffsetAndMetadata>>> PRE_COMMITS = new ConcurrentHashMap<>();
@@ -170,10 +172,15 @@ public class ProbeSink extends SinkConnector {
             }
             batches++;
             if ("rewind".equals(mode) && batches % 2 == 0 && counter(REWINDS, name).get() < 5) {
-                SinkRecord first = records.iterator().next();
-                TopicPartition tp = new TopicPartition(first.topic(), first.kafkaPartition());
-                counter(REWINDS, name).incrementAndGet();
-                context.offset(tp, first.kafkaOffset());
+                // reprocess from the start the task's first partition, when the batch has none of its records
+                Set<TopicPartition> inBatch = new java.util.HashSet<>();
+                records.forEach(r -> inBatch.add(new TopicPartition(r.topic(), r.kafkaPartition())));
+                context.assignment().stream().min(java.util.Comparator.comparingInt(TopicPartition::partition))
+                        .filter(tp -> !inBatch.contains(tp)).ifPresent(tp -> {
+                            counter(REWINDS, name).incrementAndGet();
+                            REWOUND.computeIfAbsent(name, n -> ConcurrentHashMap.newKeySet()).add(tp);
+                            context.offset(tp, 0L);
+                        });
             }
         }
 

@@ -76,66 +76,99 @@ class SinkRebalanceTest {
     void aSinkThatBuffersUntilFlushLosesNothingWhileMembersJoinAndLeave(KafkaBroker kafka, @TempDir Path dir) throws Exception {
         String name = "buffering";
         String topic = topic("rebalance");
-        try (TestWorker worker = TestWorker.start(kafka, dir, WORKER)) {
-            worker.create(name, Map.of("connector.class", ProbeSink.class.getName(), "topics", topic, "tasks.max", "2",
+        Map<String, String> workerConfig = new HashMap<>(WORKER);
+        workerConfig.put("offset.flush.interval.ms", "3000"); // records wait unflushed in the task's buffer meanwhile
+        try (TestWorker worker = TestWorker.start(kafka, dir, workerConfig)) {
+            worker.create(name, Map.of("connector.class", ProbeSink.class.getName(), "topics", topic, "tasks.max", "3",
                     "probe.mode", "buffer", "consumer.override.max.poll.records", "40"));
-            awaitAssigned(name, 2);
-            produce(topic, 0, 1200);
-            await().atMost(Duration.ofSeconds(30)).until(() -> received(name) >= 300);
-
-            // a plain consumer joins the group mid-stream, takes partitions, reads without committing, and leaves
-            try (KafkaConsumer<byte[], byte[]> member = member(kafka, name)) {
-                Set<TopicPartition> got = ConcurrentHashMap.newKeySet();
-                member.subscribe(List.of(topic), listener(got));
-                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-                int polled = 0;
-                while ((got.isEmpty() || polled < 20) && System.nanoTime() < deadline) {
-                    member.poll(Duration.ofMillis(100));
-                    polled++;
-                    assertCommittedNotPastFlushed(name);
+            awaitAssigned(name, 3);
+            // records flow the whole time, a few hundred ahead of the tasks
+            java.util.concurrent.atomic.AtomicBoolean producing = new java.util.concurrent.atomic.AtomicBoolean(true);
+            java.util.concurrent.atomic.AtomicInteger produced = new java.util.concurrent.atomic.AtomicInteger();
+            Thread flow = new Thread(() -> {
+                while (producing.get() && produced.get() < 20_000) {
+                    produce(topic, produced.get(), 60);
+                    int sent = produced.addAndGet(60);
+                    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20))
+                            .until(() -> !producing.get() || received(name) >= sent - 300);
                 }
-                assertThat(got).as("partitions the joining member got").isNotEmpty();
-                produce(topic, 1200, 1200);
+            }, "test-producer");
+            flow.start();
+            try {
+                awaitMore(name, 300);
+
+                // a plain consumer joins the group mid-stream, takes partitions, reads without committing, and leaves
+                try (KafkaConsumer<byte[], byte[]> member = member(kafka, name)) {
+                    Set<TopicPartition> got = ConcurrentHashMap.newKeySet();
+                    member.subscribe(List.of(topic), listener(got));
+                    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                    int polled = 0;
+                    while ((got.isEmpty() || polled < 20) && System.nanoTime() < deadline) {
+                        member.poll(Duration.ofMillis(100));
+                        polled++;
+                        assertCommittedNotPastFlushed(name);
+                    }
+                    assertThat(got).as("partitions the joining member got").isNotEmpty();
+                }
+                awaitMore(name, 300);
+                assertCommittedNotPastFlushed(name);
+                // a task restarts mid-stream
+                assertThat(worker.send("POST", "/connectors/" + name + "/tasks/1/restart", null).status()).isEqualTo(204);
+                awaitMore(name, 300);
+                assertCommittedNotPastFlushed(name);
+            } finally {
+                producing.set(false);
+                flow.join();
             }
-            assertCommittedNotPastFlushed(name);
-            // and a task restarts mid-stream
-            produce(topic, 2400, 1200);
-            assertThat(worker.send("POST", "/connectors/" + name + "/tasks/1/restart", null).status()).isEqualTo(204);
-            produce(topic, 3600, 1200);
 
             Map<TopicPartition, Long> ends = endOffsets(topic);
+            assertThat(ends.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(produced.get());
             await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
                 assertCommittedNotPastFlushed(name);
                 Map<TopicPartition, Set<Long>> store = ProbeSink.store(name);
                 ends.forEach((tp, end) -> assertThat(store.getOrDefault(tp, Set.of()))
                         .as("offsets of %s in the store", tp)
                         .containsAll(LongStream.range(0, end).boxed().collect(Collectors.toSet())));
-                assertThat(committed(name)).isEqualTo(offsets(ends));
+                assertThat(committed(name)).isEqualTo(ends);
             });
         }
         assertCommittedNotPastFlushed(name);
+    }
+
+    /** Waits until the tasks were given {@code more} records more than now. */
+    private static void awaitMore(String name, int more) {
+        int target = received(name) + more;
+        await().atMost(Duration.ofSeconds(30)).until(() -> received(name) >= target);
     }
 
     @Test
     void aRewindWithAPrefetchInFlightLosesNoRecordOfOtherPartitions(KafkaBroker kafka, @TempDir Path dir) throws Exception {
         String name = "rewinding";
         String topic = topic("rewind");
-        produce(topic, 0, 1800);
-        Map<TopicPartition, Long> ends = endOffsets(topic);
         try (TestWorker worker = TestWorker.start(kafka, dir, WORKER)) {
             worker.create(name, Map.of("connector.class", ProbeSink.class.getName(), "topics", topic, "tasks.max", "2",
                     "probe.mode", "rewind", "consumer.override.max.poll.records", "20"));
+            awaitAssigned(name, 2); // the group is stable: no rebalance re-reads what a rewind may lose
+            produce(topic, 0, 1800);
+            Map<TopicPartition, Long> ends = endOffsets(topic);
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 Map<TopicPartition, List<Long>> put = ProbeSink.putLog(name);
                 ends.forEach((tp, end) -> assertThat(new HashSet<>(put.getOrDefault(tp, List.of())))
                         .as("offsets of %s given to the task", tp)
                         .containsAll(LongStream.range(0, end).boxed().collect(Collectors.toSet())));
-                assertThat(committed(name)).isEqualTo(offsets(ends));
+                assertThat(committed(name)).isEqualTo(ends);
             });
             assertThat(ProbeSink.counter(ProbeSink.REWINDS, name).get()).isEqualTo(5);
-            // the rewound records came again
-            int total = ProbeSink.putLog(name).values().stream().mapToInt(List::size).sum();
-            assertThat(total).isGreaterThan(1800);
+            // the rewound partitions were read again from 0; every other partition exactly once, in order
+            Set<TopicPartition> rewound = ProbeSink.REWOUND.get(name);
+            ProbeSink.putLog(name).forEach((tp, offsets) -> {
+                if (!rewound.contains(tp)) {
+                    assertThat(offsets).as("offsets of %s, never rewound", tp)
+                            .containsExactlyElementsOf(LongStream.range(0, ends.get(tp)).boxed().toList());
+                }
+            });
+            assertThat(rewound).isNotEmpty().allSatisfy(tp ->
+                    assertThat(ProbeSink.putLog(name).get(tp).size()).isGreaterThan(ends.get(tp).intValue()));
         }
     }
 
@@ -234,10 +267,6 @@ class SinkRebalanceTest {
             }
         });
         return out;
-    }
-
-    private static Map<TopicPartition, Long> offsets(Map<TopicPartition, Long> ends) {
-        return ends;
     }
 
     /** No committed offset is past a record that is not in the store. */
