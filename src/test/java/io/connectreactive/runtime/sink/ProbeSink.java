@@ -32,12 +32,14 @@ import org.apache.kafka.connect.sink.SinkTask;
  *       lowest partition, when the batch has no record of it;</li>
  *   <li>{@code retry}: once {@link #ARMED}, {@code put} throws {@link RetriableException} for
  *       {@code probe.fail.ms} after its first failure;</li>
+ *   <li>{@code skip}: {@code open(partitions)} rewinds each to offset {@value #SKIP};</li>
  *   <li>{@code fail}: {@code put} of a non-empty batch throws {@link ConnectException}.</li>
  * </ul>
  * State is static, keyed by connector name (each test uses its own).
  */
 public class ProbeSink extends SinkConnector {
 
+    static final long SKIP = 50;
     /** Durable store: connector → partition → offsets flushed. */
     static final Map<String, Map<TopicPartition, Set<Long>>> STORE = new ConcurrentHashMap<>();
     /** Every record put: connector → partition → offsets (duplicates kept). */
@@ -132,6 +134,11 @@ public class ProbeSink extends SinkConnector {
         @Override
         public void open(Collection<TopicPartition> partitions) {
             opened(name).computeIfAbsent(index, i -> ConcurrentHashMap.newKeySet()).addAll(partitions);
+            if ("skip".equals(mode)) {
+                Map<TopicPartition, Long> from = new HashMap<>();
+                partitions.forEach(tp -> from.put(tp, SKIP));
+                context.offset(from);
+            }
         }
 
         @Override

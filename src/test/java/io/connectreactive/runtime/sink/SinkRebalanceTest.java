@@ -173,6 +173,26 @@ class SinkRebalanceTest {
     }
 
     @Test
+    void aRewindAskedInOpenIsAppliedBeforeAnyRecordIsDelivered(KafkaBroker kafka, @TempDir Path dir) throws Exception {
+        String name = "skipping";
+        String topic = topic("skip");
+        produce(topic, 0, 600); // records wait from offset 0: the first poll after an assignment would return them
+        Map<TopicPartition, Long> ends = endOffsets(topic);
+        try (TestWorker worker = TestWorker.start(kafka, dir, WORKER)) {
+            worker.create(name, Map.of("connector.class", ProbeSink.class.getName(), "topics", topic, "tasks.max", "2",
+                    "probe.mode", "skip", "consumer.override.max.poll.records", "20"));
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                Map<TopicPartition, List<Long>> put = ProbeSink.putLog(name);
+                ends.forEach((tp, end) -> assertThat(new HashSet<>(put.getOrDefault(tp, List.of())))
+                        .as("offsets of %s given to the task", tp)
+                        .containsAll(LongStream.range(ProbeSink.SKIP, end).boxed().collect(Collectors.toSet())));
+            });
+            ProbeSink.putLog(name).forEach((tp, offsets) -> assertThat(offsets).as("offsets of %s given to the task", tp)
+                    .allMatch(o -> o >= ProbeSink.SKIP));
+        }
+    }
+
+    @Test
     void aRetryLongerThanMaxPollIntervalKeepsTheTaskInTheGroup(KafkaBroker kafka, @TempDir Path dir) throws Exception {
         String name = "retrying";
         String topic = topic("retry");
