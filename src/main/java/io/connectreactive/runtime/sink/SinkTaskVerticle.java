@@ -8,7 +8,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
@@ -31,7 +30,6 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.connect.errors.DataException;
 import org.apache.kafka.connect.errors.RetriableException;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.apache.kafka.connect.sink.SinkTask;
@@ -47,7 +45,8 @@ import org.slf4j.LoggerFactory;
  * a paused partition is sought back to its first dropped record), converted and transformed, and
  * given to the task: {@code put()} on the task's dedicated {@link TaskThread} (conversion there
  * too: a converter may block) for a classic task, {@code write()} on this context for a
- * {@link ReactiveSinkTask}. The {@link SinkOffsetTracker} counts what was processed; every
+ * {@link ReactiveSinkTask} (every call into the task goes through {@link SinkTaskCalls}; the batch in
+ * hand is a {@link SinkDelivery}). The {@link SinkOffsetTracker} counts what was processed; every
  * {@code offset.flush.interval.ms} (or on {@code requestCommit()}) {@code preCommit}/
  * {@code flushOffsets} runs and the loop commits exactly what it returned, for partitions still
  * assigned.
@@ -80,13 +79,15 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
     private TaskThread thread;
     private ConverterChain converters;
     private TransformChain<SinkRecord> transforms = TransformChain.empty();
+    /** Calls into the task, classic or reactive; null until the task exists. */
+    private SinkTaskCalls calls;
     private SinkConsumerLoop loop;
     private final SinkOffsetTracker tracker = new SinkOffsetTracker();
     private final Set<TopicPartition> taskPaused = new HashSet<>();
     /** Batches handed by the loop and not yet delivered; bounded by {@link SinkConsumerLoop#MAX_OUTSTANDING}. */
     private final ArrayDeque<SinkConsumerLoop.Batch> ahead = new ArrayDeque<>();
     /** The batch in the task's hand (being put, or waiting for a retry), else null. */
-    private Delivery current;
+    private SinkDelivery current;
     /** Completes when the put under way (if any) has returned and its offsets are counted. */
     private Future<Void> putInFlight = Future.succeededFuture();
     private Promise<Void> idle;
@@ -154,6 +155,7 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
                     return null;
                 });
             }
+            calls = new SinkTaskCalls(id, task, thread, context, converters, transforms, this::swap);
             start = start.compose(v -> subscribe());
         } catch (RuntimeException e) {
             start = Future.failedFuture(e);
@@ -218,7 +220,7 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
             if (batch == null) {
                 return;
             }
-            Delivery d = select(batch);
+            SinkDelivery d = select(batch);
             if (d == null) {
                 loop.release();
                 continue;
@@ -233,7 +235,7 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
      * they were fetched are dropped (the loop reads them again from the right offset); those of a
      * paused partition are dropped and the partition sought back to the first of them.
      */
-    private Delivery select(SinkConsumerLoop.Batch batch) {
+    private SinkDelivery select(SinkConsumerLoop.Batch batch) {
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>(batch.records().count());
         for (TopicPartition tp : batch.records().partitions()) {
             List<ConsumerRecord<byte[], byte[]>> of = batch.records().records(tp);
@@ -247,16 +249,16 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
             topicUsed.accept(tp.topic());
             records.addAll(of);
         }
-        if (records.isEmpty() && (!batch.records().isEmpty() || task instanceof ReactiveSinkTask)) {
+        if (records.isEmpty() && (!batch.records().isEmpty() || calls.reactive())) {
             return null; // a classic task is given empty polls, as Kafka Connect does: some flush on time in put()
         }
-        return new Delivery(batch, records);
+        return new SinkDelivery(batch, records);
     }
 
-    private void deliver(Delivery d) {
+    private void deliver(SinkDelivery d) {
         Promise<Void> settled = Promise.promise();
         putInFlight = settled.future();
-        put(d).onComplete(ar -> {
+        calls.put(d).onComplete(ar -> {
             if (ar.succeeded()) {
                 tracker.processed(d.consumed(), d.batch.generation(), d.batch.epochs());
                 settled.complete();
@@ -288,7 +290,7 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
     }
 
     /** The task is done with the batch: hand it back to the loop and go on with the next one. */
-    private void done(Delivery d) {
+    private void done(SinkDelivery d) {
         current = null;
         if (d.retrying) {
             loop.hold(stopping);
@@ -308,42 +310,7 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
         next();
     }
 
-    /** Converts (once) and gives the batch to the task. */
-    private Future<Void> put(Delivery d) {
-        if (task instanceof ReactiveSinkTask reactive) {
-            try (LoaderSwap s = swap()) {
-                if (d.converted == null) {
-                    d.converted = convert(d.records);
-                }
-                return reactive.write(d.converted);
-            } catch (RuntimeException e) {
-                return Future.failedFuture(e);
-            }
-        }
-        return thread.call(context, () -> {
-            if (d.converted == null) {
-                d.converted = convert(d.records);
-            }
-            task.put(d.converted);
-            return null;
-        });
-    }
 
-    private List<SinkRecord> convert(List<ConsumerRecord<byte[], byte[]>> records) {
-        List<SinkRecord> batch = new ArrayList<>(records.size());
-        try {
-            for (ConsumerRecord<byte[], byte[]> r : records) {
-                SinkRecord converted = converters.toSinkRecord(r);
-                SinkRecord transformed = transforms.isEmpty() ? converted : transforms.apply(converted);
-                if (transformed != null) {
-                    batch.add(transformed);
-                }
-            }
-        } catch (RuntimeException e) {
-            throw new DataException("Could not convert or transform a record consumed by task " + id + ": " + e.getMessage(), e);
-        }
-        return batch;
-    }
 
     // --- commits, on the context ---
 
@@ -355,7 +322,7 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
         commitRequested = false;
         long seq = tracker.beginCommit();
         long generation = tracker.generation();
-        return preCommit(tracker.offsets())
+        return calls.preCommit(tracker.offsets())
                 .compose(toCommit -> {
                     if (!tracker.isCurrent(seq)) {
                         return Future.<Void>succeededFuture(); // a rebalance committed meanwhile
@@ -374,17 +341,6 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
                 });
     }
 
-    /** The task's preCommit (classic, on its thread) or flushOffsets (reactive). Never throws. */
-    private Future<Map<TopicPartition, OffsetAndMetadata>> preCommit(Map<TopicPartition, OffsetAndMetadata> offsets) {
-        if (task instanceof ReactiveSinkTask reactive) {
-            try (LoaderSwap s = swap()) {
-                return reactive.flushOffsets(offsets);
-            } catch (RuntimeException e) {
-                return Future.failedFuture(e);
-            }
-        }
-        return thread.call(context, () -> task.preCommit(offsets));
-    }
 
     // --- rebalances: asked by the loop's thread, which waits for the answer ---
 
@@ -392,7 +348,7 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
                             Promise<Map<TopicPartition, SinkConsumerLoop.Seek>> answer) {
         tracker.assign(positions, generation);
         LOG.info("Task {} assigned {}", id, positions.keySet());
-        callTask(() -> task.open(new ArrayList<>(positions.keySet()))).onComplete(ar -> {
+        calls.call(() -> task.open(new ArrayList<>(positions.keySet()))).onComplete(ar -> {
             if (ar.failed()) {
                 fail(ar.cause());
             }
@@ -410,7 +366,7 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
         // the batch in the task's hand finishes first: its offsets count
         putInFlight.onComplete(v -> {
             Map<TopicPartition, OffsetAndMetadata> offsets = tracker.offsetsOf(partitions);
-            preCommit(offsets).onComplete(ar -> {
+            calls.preCommit(offsets).onComplete(ar -> {
                 if (ar.failed()) {
                     LOG.warn("Task {} failed preCommit of revoked partitions {}: nothing committed for them: {}",
                             id, partitions, ar.cause().toString());
@@ -431,7 +387,7 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
         }
         tracker.remove(partitions);
         LOG.info("Task {} revoked {}", id, partitions);
-        callTask(() -> task.close(new ArrayList<>(partitions))).onComplete(ar -> {
+        calls.call(() -> task.close(new ArrayList<>(partitions))).onComplete(ar -> {
             if (ar.failed()) {
                 LOG.warn("Task {} failed to close partitions {}: {}", id, partitions, ar.cause().toString());
             }
@@ -494,7 +450,7 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
                 })
                 .compose(v -> finalCommit());
         return finalCommit
-                .compose(v -> task == null ? Future.<Void>succeededFuture() : callTask(() -> task.close(new ArrayList<>(tracker.owned()))))
+                .compose(v -> calls == null ? Future.<Void>succeededFuture() : calls.call(() -> task.close(new ArrayList<>(tracker.owned()))))
                 .recover(err -> Future.succeededFuture())
                 .compose(v -> stopTask())
                 .eventually(() -> {
@@ -518,7 +474,7 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
             return Future.succeededFuture();
         }
         tracker.abandonCommit();
-        return preCommit(tracker.offsets())
+        return calls.preCommit(tracker.offsets())
                 .compose(toCommit -> {
                     Map<TopicPartition, OffsetAndMetadata> mine = tracker.ownedOnly(toCommit);
                     return mine.isEmpty() ? Future.<Void>succeededFuture()
@@ -530,35 +486,15 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
                 });
     }
 
+
+
     private Future<Void> stopTask() {
-        if (task == null) {
+        if (calls == null) {
             return Future.succeededFuture();
         }
-        Future<Void> stopped;
-        try (LoaderSwap s = swap()) {
-            stopped = task instanceof ReactiveSinkTask reactive ? reactive.close() : callTask(task::stop);
-        } catch (RuntimeException e) {
-            stopped = Future.failedFuture(e);
-        }
-        return stopped.recover(err -> {
+        return calls.stop().recover(err -> {
             LOG.warn("Task {} failed to stop: {}", id, err.toString());
             return Future.succeededFuture();
-        });
-    }
-
-    /** Runs a call into the task: on its thread when classic, on the context when reactive. Never throws. */
-    private Future<Void> callTask(Runnable call) {
-        if (thread == null) {
-            try (LoaderSwap s = swap()) {
-                call.run();
-                return Future.succeededFuture();
-            } catch (RuntimeException e) {
-                return Future.failedFuture(e);
-            }
-        }
-        return thread.call(context, () -> {
-            call.run();
-            return null;
         });
     }
 
@@ -580,41 +516,6 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
         }
     }
 
-    /** A batch in the task's hand: its records, converted once, and the offsets it consumed. */
-    private static final class Delivery {
-        final SinkConsumerLoop.Batch batch;
-        List<ConsumerRecord<byte[], byte[]>> records;
-        /** Written on the task's thread before put, read there or on the context after the hop back. */
-        volatile List<SinkRecord> converted;
-        boolean retrying;
-
-        Delivery(SinkConsumerLoop.Batch batch, List<ConsumerRecord<byte[], byte[]>> records) {
-            this.batch = batch;
-            this.records = records;
-        }
-
-        int size() {
-            return converted != null ? converted.size() : records.size();
-        }
-
-        /** Next offset per partition; records dropped by a transform count as processed too. */
-        Map<TopicPartition, OffsetAndMetadata> consumed() {
-            Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
-            for (ConsumerRecord<byte[], byte[]> r : records) {
-                out.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
-            }
-            return out;
-        }
-
-        /** Keeps only the records of partitions the task still owns (before a retry). */
-        void retain(java.util.function.Predicate<TopicPartition> keep) {
-            records = records.stream().filter(r -> keep.test(new TopicPartition(r.topic(), r.partition()))).toList();
-            List<SinkRecord> c = converted;
-            if (c != null) {
-                converted = c.stream().filter(r -> keep.test(new TopicPartition(r.originalTopic(), r.originalKafkaPartition()))).toList();
-            }
-        }
-    }
 
     /** The consumer loop's requests, from its thread: each hops onto this context. */
     private final class LoopHandler implements SinkConsumerLoop.Handler {
