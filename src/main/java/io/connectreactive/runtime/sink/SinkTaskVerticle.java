@@ -1,14 +1,15 @@
 package io.connectreactive.runtime.sink;
 
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 
 import io.connectreactive.api.ReactiveSinkTask;
 import io.connectreactive.api.ReactiveTaskContext;
@@ -23,31 +24,39 @@ import io.connectreactive.runtime.exec.TaskThread;
 import io.connectreactive.runtime.glue.ConverterChain;
 import io.connectreactive.runtime.glue.TransformChain;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
-import io.vertx.kafka.client.consumer.KafkaReadStream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.connect.errors.RetriableException;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.apache.kafka.connect.sink.SinkTask;
-import org.apache.kafka.connect.sink.SinkTaskContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One sink task and its pipeline: a vertx-kafka-client consumer in group {@code connect-<connector>}
- * is polled only when the task has no batch in hand (flow control: records wait in Kafka, not in
- * memory), each batch is converted and given to the task ({@code put()} on the task's dedicated
- * thread for a classic task, {@code write()} on the context for a reactive one), and every
- * {@code offset.flush.interval.ms} (or on {@code requestCommit()}) the task's
- * {@code preCommit}/{@code flush} runs and then the consumer commits exactly the offsets it
- * returned. A {@link RetriableException} from {@code put} hands the same batch again after the
- * task's {@code timeout(ms)}.
+ * One sink task's lifecycle and delivery, with Kafka Connect's {@code WorkerSinkTask} guarantees.
+ *
+ * <p>A {@link SinkConsumerLoop} thread owns the consumer (group {@code connect-<connector>}) and
+ * hands batches here, at most one in the task's hand and one fetched ahead. Each batch is
+ * filtered (records of partitions revoked, rewound or paused since they were fetched are dropped;
+ * a paused partition is sought back to its first dropped record), converted and transformed, and
+ * given to the task: {@code put()} on the task's dedicated {@link TaskThread} (conversion there
+ * too: a converter may block) for a classic task, {@code write()} on this context for a
+ * {@link ReactiveSinkTask} (every call into the task goes through {@link SinkTaskCalls}; the batch in
+ * hand is a {@link SinkDelivery}). The {@link SinkOffsetTracker} counts what was processed; every
+ * {@code offset.flush.interval.ms} (or on {@code requestCommit()}) {@code preCommit}/
+ * {@code flushOffsets} runs and the loop commits exactly what it returned, for partitions still
+ * assigned.
+ *
+ * <p>Rebalances are synchronous: the loop's thread waits while this side waits for the batch in
+ * the task's hand, runs {@code preCommit} for the revoked partitions (the loop commits that) and
+ * {@code close(revoked)}; on assignment {@code open(assigned)} runs and its rewinds are applied
+ * before any record of those partitions is delivered. A {@link RetriableException} holds every
+ * partition (the loop keeps polling: no eviction) and hands the same batch again after the
+ * task's {@code timeout(ms)}. A failed task's consumer is closed at once: it leaves the group.
  *
  * <p>Deployed by the worker; all its state lives on its own context.
  */
@@ -70,20 +79,24 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
     private TaskThread thread;
     private ConverterChain converters;
     private TransformChain<SinkRecord> transforms = TransformChain.empty();
-    private KafkaReadStream<byte[], byte[]> consumer;
-    private final Map<TopicPartition, OffsetAndMetadata> currentOffsets = new HashMap<>();
-    private final Map<TopicPartition, Long> pendingSeeks = new HashMap<>();
-    private final Set<TopicPartition> assignment = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Calls into the task, classic or reactive; null until the task exists. */
+    private SinkTaskCalls calls;
+    private SinkConsumerLoop loop;
+    private final SinkOffsetTracker tracker = new SinkOffsetTracker();
     private final Set<TopicPartition> taskPaused = new HashSet<>();
+    /** Batches handed by the loop and not yet delivered; bounded by {@link SinkConsumerLoop#MAX_OUTSTANDING}. */
+    private final ArrayDeque<SinkConsumerLoop.Batch> ahead = new ArrayDeque<>();
+    /** The batch in the task's hand (being put, or waiting for a retry), else null. */
+    private SinkDelivery current;
+    /** Completes when the put under way (if any) has returned and its offsets are counted. */
+    private Future<Void> putInFlight = Future.succeededFuture();
+    private Promise<Void> idle;
     private long retryBackoffMs = DEFAULT_RETRY_BACKOFF_MS;
     private long commitTimer = -1;
-    private boolean committing;
     private boolean commitRequested;
+    private boolean started;
     private boolean stopping;
     private boolean failed;
-    private Future<Void> loopDone = Future.succeededFuture();
-    private Future<ConsumerRecords<byte[], byte[]>> prefetched;
-    private io.vertx.core.Promise<Void> loopPromise;
 
     public SinkTaskVerticle(TaskServices services, TaskId id, Class<? extends SinkTask> taskClass,
                             Map<String, String> connectorConfig, Map<String, String> taskConfig, boolean paused) {
@@ -100,13 +113,12 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
         return id;
     }
 
-    /** Resolves config-provider placeholders (they may read files: off the event loop), then starts. */
     @Override
     public String version() {
         return version;
     }
 
-    /** Resolves config-provider placeholders first, then starts the task. */
+    /** Resolves config-provider placeholders first (they may read files: off the event loop), then starts the task. */
     @Override
     public Future<?> start() {
         return services.resolve(vertx, connectorConfig, taskConfig).transform(ar -> {
@@ -121,41 +133,40 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
     }
 
     private Future<?> startResolved() {
-        Future<Void> started;
+        Future<Void> start;
         try {
             task = services.plugins().newPlugin(taskClass);
             version = Worker.versionOf(task::version);
             converters = ConverterChain.create(services.plugins(), services.config(), connectorConfig);
             transforms = TransformChain.create(services.plugins(), connectorConfig);
             topicUsed = services.activeTopicRecorder(id.connector());
-            SinkTaskContext ctx = new Context();
+            SinkTaskContextImpl ctx = new SinkTaskContextImpl(context, taskConfig, new Requests());
             try (LoaderSwap s = swap()) {
                 task.initialize(ctx);
             }
             if (task instanceof ReactiveSinkTask reactive) {
                 try (LoaderSwap s = swap()) {
-                    started = reactive.open(new ReactiveTaskContext<>(vertx, context, ctx), taskConfig);
+                    start = reactive.open(new ReactiveTaskContext<>(vertx, context, ctx), taskConfig);
                 }
             } else {
                 thread = new TaskThread("cr-task-" + id, services.plugins().loaderFor(taskClass));
-                started = thread.call(context, () -> {
+                start = thread.call(context, () -> {
                     task.start(taskConfig);
                     return null;
                 });
             }
-            started = started.compose(v -> subscribe());
+            calls = new SinkTaskCalls(id, task, thread, context, converters, transforms, this::swap);
+            start = start.compose(v -> subscribe());
         } catch (RuntimeException e) {
-            started = Future.failedFuture(e);
+            start = Future.failedFuture(e);
         }
-        return started.map(v -> {
+        return start.map(v -> {
+            started = true;
             long interval = services.config().getLong(WorkerConfig.OFFSET_FLUSH_INTERVAL_MS);
             commitTimer = vertx.setPeriodic(interval, t -> commit());
             services.report(id, paused ? State.PAUSED : State.RUNNING, null);
-            LOG.info("Task {} started ({}{})", id, taskClass.getSimpleName(),
-                    task instanceof ReactiveSinkTask ? ", reactive" : ", classic on thread cr-task-" + id);
-            loopPromise = io.vertx.core.Promise.promise();
-            loopDone = loopPromise.future();
-            loop();
+            LOG.info("Task {} started ({}{}, consumer on thread cr-sink-consumer-{})", id, taskClass.getSimpleName(),
+                    task instanceof ReactiveSinkTask ? ", reactive" : ", classic on thread cr-task-" + id, id);
             return null;
         }).recover(err -> {
             fail(err);
@@ -163,6 +174,7 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
         });
     }
 
+    /** Starts the consumer loop; it subscribes and polls on its own thread. */
     private Future<Void> subscribe() {
         Map<String, Object> props = new HashMap<>();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, services.config().bootstrapServers());
@@ -176,236 +188,230 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
                 props.put(k.substring("consumer.override.".length()), v);
             }
         });
-        // creating a KafkaConsumer takes long enough to trip the blocked-thread checker: not on the event loop
-        return vertx.executeBlocking(() -> new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer()), false)
-                .compose(this::subscribe);
-    }
-
-    /** Wraps the consumer (on the task's context, which vertx-kafka-client captures) and subscribes it. */
-    private Future<Void> subscribe(KafkaConsumer<byte[], byte[]> kafkaConsumer) {
-        consumer = KafkaReadStream.create(vertx, kafkaConsumer);
-        consumer.partitionsAssignedHandler(this::onAssigned);
-        consumer.partitionsRevokedHandler(this::onRevoked);
-        consumer.exceptionHandler(this::fail);
-        String regex = connectorConfig.get("topics.regex");
-        if (regex != null && !regex.isBlank()) {
-            return consumer.subscribe(Pattern.compile(regex));
-        }
-        Set<String> topics = new HashSet<>();
-        for (String t : connectorConfig.getOrDefault("topics", "").split(",")) {
-            if (!t.isBlank()) {
-                topics.add(t.trim());
-            }
-        }
-        return consumer.subscribe(topics);
-    }
-
-    private void onAssigned(Set<TopicPartition> partitions) {
-        assignment.addAll(partitions);
+        Duration pollTimeout = Duration.ofMillis(services.config().getLong(WorkerConfig.SINK_POLL_TIMEOUT_MS));
+        loop = new SinkConsumerLoop(id.toString(), props, connectorConfig.get("topics"), connectorConfig.get("topics.regex"),
+                pollTimeout, !(task instanceof ReactiveSinkTask), new LoopHandler());
         if (paused) {
-            consumer.pause(partitions);
+            loop.pauseAll(true);
         }
-        callTask(() -> task.open(new ArrayList<>(partitions))).onFailure(this::fail);
+        return Future.fromCompletionStage(loop.start(), context);
     }
 
-    private void onRevoked(Set<TopicPartition> partitions) {
-        if (stopping) {
-            return; // stop() already committed and closes the task's partitions itself
-        }
-        Map<TopicPartition, OffsetAndMetadata> revoked = new HashMap<>();
-        for (TopicPartition tp : partitions) {
-            OffsetAndMetadata o = currentOffsets.remove(tp);
-            if (o != null) {
-                revoked.put(tp, o);
-            }
-        }
-        assignment.removeAll(partitions);
-        if (!failed && !revoked.isEmpty()) {
-            consumer.commit(revoked).onFailure(err -> LOG.debug("Commit on revocation of task {} failed: {}", id, err.toString()));
-        }
-        callTask(() -> task.close(new ArrayList<>(partitions)));
-    }
+    // --- delivery, on the context ---
 
-    /**
-     * Poll, convert, put, repeat. While the task works on a batch, the next one is already being
-     * fetched (at most one batch in hand and one on its way: the flow control). Records of that
-     * prefetched batch whose partition was paused, rewound or revoked meanwhile are dropped and, if
-     * still ours, fetched again from the same offset.
-     */
-    private void loop() {
+    /** A batch from the loop: delivered now if the task's hands are free, else queued (at most one waits). */
+    private void onBatch(SinkConsumerLoop.Batch batch) {
         if (stopping || failed) {
-            loopPromise.tryComplete();
+            loop.release();
             return;
         }
-        if (commitRequested && !committing) {
-            commit();
+        ahead.add(batch);
+        if (current == null) {
+            next();
         }
-        if (!pendingSeeks.isEmpty() && prefetched != null) {
-            // let the poll under way land (its records are dropped as stale), then seek
-            Future<ConsumerRecords<byte[], byte[]>> landing = prefetched;
-            prefetched = null;
-            landing.onComplete(ar -> {
-                if (ar.succeeded()) {
-                    dropStale(ar.result());
-                }
-                loop();
-            });
-            return;
-        }
-        if (!pendingSeeks.isEmpty()) {
-            Map<TopicPartition, Long> seeks = new HashMap<>(pendingSeeks);
-            pendingSeeks.clear();
-            List<Future<Void>> done = new ArrayList<>();
-            seeks.forEach((tp, offset) -> {
-                done.add(consumer.seek(tp, offset));
-                currentOffsets.put(tp, new OffsetAndMetadata(offset));
-            });
-            Future.join(done).onComplete(ar -> loop());
-            return;
-        }
-        Future<ConsumerRecords<byte[], byte[]>> next = prefetched != null ? prefetched : poll();
-        prefetched = null;
-        next.onComplete(ar -> {
-            if (ar.failed()) {
-                if (!stopping) {
-                    fail(ar.cause());
-                }
-                loopPromise.tryComplete();
-                return;
-            }
-            if (stopping || failed) {
-                loopPromise.tryComplete();
-                return;
-            }
-            List<ConsumerRecord<byte[], byte[]>> records = dropStale(ar.result());
-            if (records.isEmpty() && task instanceof ReactiveSinkTask) {
-                loop();
-                return;
-            }
-            // a classic task is also given empty batches, as Kafka Connect does: some flush on time in put()
-            List<SinkRecord> batch = new ArrayList<>(records.size());
-            Map<TopicPartition, OffsetAndMetadata> consumed = new HashMap<>();
-            try {
-                for (ConsumerRecord<byte[], byte[]> r : records) {
-                    consumed.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
-                    SinkRecord converted = converters.toSinkRecord(r);
-                    SinkRecord transformed = transforms.isEmpty() ? converted : transforms.apply(converted);
-                    if (transformed != null) {
-                        batch.add(transformed);
-                    }
-                }
-            } catch (RuntimeException e) {
-                fail(new org.apache.kafka.connect.errors.DataException(
-                        "Could not convert or transform a record consumed by task " + id + ": " + e.getMessage(), e));
-                loopPromise.tryComplete();
-                return;
-            }
-            if (!records.isEmpty() && pendingSeeks.isEmpty()) {
-                prefetched = poll();
-            }
-            deliver(batch, consumed);
-        });
     }
 
-    private Future<ConsumerRecords<byte[], byte[]>> poll() {
-        return consumer.poll(Duration.ofMillis(services.config().getLong(WorkerConfig.SINK_POLL_TIMEOUT_MS)));
-    }
-
-    /**
-     * The records the task may have now: those of partitions paused or rewound since they were
-     * fetched are dropped and fetched again later from their first offset; those of partitions no
-     * longer assigned are dropped.
-     */
-    private List<ConsumerRecord<byte[], byte[]>> dropStale(ConsumerRecords<byte[], byte[]> records) {
-        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>(records.count());
-        for (TopicPartition tp : records.partitions()) {
-            List<ConsumerRecord<byte[], byte[]>> of = records.records(tp);
-            if (!assignment.contains(tp)) {
+    private void next() {
+        while (current == null && !stopping && !failed) {
+            if (commitRequested && !tracker.committing()) {
+                commit();
+            }
+            SinkConsumerLoop.Batch batch = ahead.poll();
+            if (batch == null) {
+                return;
+            }
+            SinkDelivery d = select(batch);
+            if (d == null) {
+                loop.release();
                 continue;
             }
-            if (paused || taskPaused.contains(tp) || pendingSeeks.containsKey(tp)) {
-                pendingSeeks.putIfAbsent(tp, of.get(0).offset());
+            current = d;
+            deliver(d);
+        }
+    }
+
+    /**
+     * The records of the batch the task may have now: those of partitions revoked or rewound since
+     * they were fetched are dropped (the loop reads them again from the right offset); those of a
+     * paused partition are dropped and the partition sought back to the first of them.
+     */
+    private SinkDelivery select(SinkConsumerLoop.Batch batch) {
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>(batch.records().count());
+        for (TopicPartition tp : batch.records().partitions()) {
+            List<ConsumerRecord<byte[], byte[]>> of = batch.records().records(tp);
+            if (!tracker.fresh(tp, batch.generation(), batch.epochs().getOrDefault(tp, 0L))) {
+                continue;
+            }
+            if (paused || taskPaused.contains(tp)) {
+                loop.seek(tp, tracker.seek(tp, of.get(0).offset()));
                 continue;
             }
             topicUsed.accept(tp.topic());
-            out.addAll(of);
+            records.addAll(of);
         }
-        return out;
+        if (records.isEmpty() && (!batch.records().isEmpty() || calls.reactive())) {
+            return null; // a classic task is given empty polls, as Kafka Connect does: some flush on time in put()
+        }
+        return new SinkDelivery(batch, records);
     }
 
-    /** Hands the batch to the task; once taken, the consumed offsets (filtered records included) count as processed. */
-    private void deliver(List<SinkRecord> batch, Map<TopicPartition, OffsetAndMetadata> consumed) {
-        if (batch.isEmpty() && !consumed.isEmpty()) {
-            currentOffsets.putAll(consumed);
-            loop();
-            return;
-        }
-        put(batch).onComplete(ar -> {
+    private void deliver(SinkDelivery d) {
+        Promise<Void> settled = Promise.promise();
+        putInFlight = settled.future();
+        calls.put(d).onComplete(ar -> {
             if (ar.succeeded()) {
-                currentOffsets.putAll(consumed);
-                loop();
-            } else if (ar.cause() instanceof RetriableException && !stopping) {
-                LOG.info("Task {} asked to retry a batch of {} records in {} ms: {}", id, batch.size(), retryBackoffMs,
+                tracker.processed(d.consumed(), d.batch.generation(), d.batch.epochs());
+                settled.complete();
+                done(d);
+            } else if (ar.cause() instanceof RetriableException && !stopping && !failed) {
+                settled.complete();
+                if (!d.retrying) {
+                    d.retrying = true;
+                    loop.hold(true); // fetch nothing meanwhile, but keep polling: the group keeps the task
+                }
+                LOG.info("Task {} asked to retry a batch of {} records in {} ms: {}", id, d.size(), retryBackoffMs,
                         ar.cause().getMessage());
-                vertx.setTimer(Math.max(1, retryBackoffMs), t -> deliver(batch, consumed));
+                vertx.setTimer(Math.max(1, retryBackoffMs), t -> {
+                    if (stopping || failed) {
+                        done(d);
+                        return;
+                    }
+                    d.retain(p -> tracker.fresh(p, d.batch.generation(), d.batch.epochs().getOrDefault(p, 0L)));
+                    deliver(d);
+                });
             } else {
+                settled.complete();
                 if (!stopping) {
                     fail(ar.cause());
                 }
-                loopPromise.tryComplete();
+                done(d);
             }
         });
     }
 
-    private Future<Void> put(Collection<SinkRecord> batch) {
-        if (task instanceof ReactiveSinkTask reactive) {
-            try (LoaderSwap s = swap()) {
-                return reactive.write(batch);
-            } catch (RuntimeException e) {
-                return Future.failedFuture(e);
-            }
+    /** The task is done with the batch: hand it back to the loop and go on with the next one. */
+    private void done(SinkDelivery d) {
+        current = null;
+        if (d.retrying) {
+            loop.hold(stopping);
         }
-        return thread.call(context, () -> {
-            task.put(batch);
-            return null;
-        });
+        loop.release();
+        if (stopping || failed) {
+            ahead.forEach(b -> loop.release());
+            ahead.clear();
+            if (idle != null) {
+                idle.tryComplete();
+            }
+            return;
+        }
+        if (commitRequested && !tracker.committing()) {
+            commit();
+        }
+        next();
     }
+
+
+
+    // --- commits, on the context ---
 
     /** preCommit (flush) then commit exactly what it returned; skipped while a commit is under way. */
     private Future<Void> commit() {
-        if (committing || consumer == null || failed) {
+        if (tracker.committing() || loop == null || failed || stopping || !started) {
             return Future.succeededFuture();
         }
-        committing = true;
         commitRequested = false;
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>(currentOffsets);
-        Future<Map<TopicPartition, OffsetAndMetadata>> flushed;
-        if (task instanceof ReactiveSinkTask reactive) {
-            try (LoaderSwap s = swap()) {
-                flushed = reactive.flushOffsets(offsets);
-            }
-        } else {
-            flushed = thread.call(context, () -> task.preCommit(offsets));
-        }
-        return flushed.compose(toCommit -> toCommit == null || toCommit.isEmpty()
-                        ? Future.<Void>succeededFuture()
-                        : consumer.commit(toCommit).<Void>mapEmpty())
-                .recover(err -> {
-                    LOG.warn("Offset commit of task {} failed, retried at the next interval: {}", id, err.toString());
-                    return Future.succeededFuture();
+        long seq = tracker.beginCommit();
+        long generation = tracker.generation();
+        return calls.preCommit(tracker.offsets())
+                .compose(toCommit -> {
+                    if (!tracker.isCurrent(seq)) {
+                        return Future.<Void>succeededFuture(); // a rebalance committed meanwhile
+                    }
+                    Map<TopicPartition, OffsetAndMetadata> mine = tracker.ownedOnly(toCommit);
+                    return mine.isEmpty() ? Future.<Void>succeededFuture()
+                            : Future.fromCompletionStage(loop.commit(mine, generation, false), context);
                 })
-                .eventually(() -> {
-                    committing = false;
+                .transform(ar -> {
+                    if (!tracker.endCommit(seq)) {
+                        LOG.debug("Task {}: answer of overtaken commit {} ignored", id, seq);
+                    } else if (ar.failed()) {
+                        LOG.warn("Offset commit of task {} failed, retried at the next interval: {}", id, ar.cause().toString());
+                    }
                     return Future.succeededFuture();
                 });
     }
+
+
+    // --- rebalances: asked by the loop's thread, which waits for the answer ---
+
+    private void onAssigned(Map<TopicPartition, Long> positions, long generation,
+                            Promise<Map<TopicPartition, SinkConsumerLoop.Seek>> answer) {
+        tracker.assign(positions, generation);
+        LOG.info("Task {} assigned {}", id, positions.keySet());
+        calls.call(() -> task.open(new ArrayList<>(positions.keySet()))).onComplete(ar -> {
+            if (ar.failed()) {
+                fail(ar.cause());
+            }
+            // rewinds asked in open() arrived on this context before open's answer
+            answer.complete(tracker.seeksOf(positions.keySet()));
+        });
+    }
+
+    private void onRevoking(Set<TopicPartition> partitions, long generation, Promise<Map<TopicPartition, OffsetAndMetadata>> answer) {
+        if (stopping || failed) {
+            answer.complete(Map.of()); // stop() commits and closes the task's partitions itself
+            return;
+        }
+        tracker.revoking(partitions, generation);
+        // the batch in the task's hand finishes first: its offsets count
+        putInFlight.onComplete(v -> {
+            Map<TopicPartition, OffsetAndMetadata> offsets = tracker.offsetsOf(partitions);
+            calls.preCommit(offsets).onComplete(ar -> {
+                if (ar.failed()) {
+                    LOG.warn("Task {} failed preCommit of revoked partitions {}: nothing committed for them: {}",
+                            id, partitions, ar.cause().toString());
+                    answer.complete(Map.of());
+                } else {
+                    Map<TopicPartition, OffsetAndMetadata> mine = new HashMap<>(tracker.ownedOnly(ar.result()));
+                    mine.keySet().retainAll(partitions);
+                    answer.complete(mine);
+                }
+            });
+        });
+    }
+
+    private void onRevoked(Set<TopicPartition> partitions, Promise<Void> answer) {
+        if (stopping || failed) {
+            answer.complete();
+            return;
+        }
+        tracker.remove(partitions);
+        LOG.info("Task {} revoked {}", id, partitions);
+        calls.call(() -> task.close(new ArrayList<>(partitions))).onComplete(ar -> {
+            if (ar.failed()) {
+                LOG.warn("Task {} failed to close partitions {}: {}", id, partitions, ar.cause().toString());
+            }
+            answer.complete();
+        });
+    }
+
+    private void onLost(Set<TopicPartition> partitions, long generation, Promise<Void> answer) {
+        if (stopping || failed) {
+            answer.complete();
+            return;
+        }
+        tracker.revoking(partitions, generation);
+        putInFlight.onComplete(v -> onRevoked(partitions, answer));
+    }
+
+    // --- pause / resume / stop ---
 
     @Override
     public void pauseTask() {
         context.runOnContext(v -> {
             paused = true;
-            if (consumer != null && !failed) {
-                consumer.pause(new HashSet<>(assignment));
+            if (loop != null && !failed) {
+                loop.pauseAll(true);
                 services.report(id, State.PAUSED, null);
             }
         });
@@ -415,10 +421,8 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
     public void resumeTask() {
         context.runOnContext(v -> {
             paused = false;
-            if (consumer != null && !failed) {
-                Set<TopicPartition> resume = new HashSet<>(assignment);
-                resume.removeAll(taskPaused);
-                consumer.resume(resume);
+            if (loop != null && !failed) {
+                loop.pauseAll(false);
                 services.report(id, State.RUNNING, null);
             }
         });
@@ -430,33 +434,30 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
         if (commitTimer >= 0) {
             vertx.cancelTimer(commitTimer);
         }
+        if (loop != null) {
+            loop.hold(true);
+        }
+        idle = Promise.promise();
+        if (current == null) {
+            idle.complete();
+        }
         long timeout = services.config().getLong(WorkerConfig.TASK_SHUTDOWN_TIMEOUT_MS);
-        Future<Void> finalCommit = loopDone
-                .timeout(Math.max(1, timeout), java.util.concurrent.TimeUnit.MILLISECONDS)
+        Future<Void> finalCommit = idle.future()
+                .timeout(Math.max(1, timeout), TimeUnit.MILLISECONDS)
                 .recover(err -> {
                     LOG.warn("Graceful stop of task {} failed: its batch was not taken within {} ms", id, timeout);
                     return Future.succeededFuture();
                 })
-                .compose(v -> {
-                    committing = false;
-                    return commit();
-                });
+                .compose(v -> finalCommit());
         return finalCommit
-                .compose(v -> callTask(() -> task.close(new ArrayList<>(assignment))))
+                .compose(v -> calls == null ? Future.<Void>succeededFuture() : calls.call(() -> task.close(new ArrayList<>(tracker.owned()))))
                 .recover(err -> Future.succeededFuture())
                 .compose(v -> stopTask())
                 .eventually(() -> {
                     transforms.close();
                     return Future.succeededFuture();
                 })
-                .eventually(() -> {
-                    if (consumer == null) {
-                        return Future.succeededFuture();
-                    }
-                    // no call into the consumer may follow close(): vertx-kafka-client would start a second thread for it
-                    consumer.partitionsRevokedHandler(null).partitionsAssignedHandler(null);
-                    return consumer.close();
-                })
+                .eventually(() -> loop == null ? Future.succeededFuture() : Future.fromCompletionStage(loop.close(), context))
                 .eventually(() -> {
                     if (thread != null) {
                         thread.shutdown();
@@ -467,33 +468,33 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
                 });
     }
 
-    private Future<Void> stopTask() {
-        if (task == null) {
+    /** The last commit: preCommit of every owned partition, committed synchronously before the consumer closes. */
+    private Future<Void> finalCommit() {
+        if (loop == null || failed || !started) {
             return Future.succeededFuture();
         }
-        Future<Void> stopped;
-        try (LoaderSwap s = swap()) {
-            stopped = task instanceof ReactiveSinkTask reactive ? reactive.close() : callTask(task::stop);
-        }
-        return stopped.recover(err -> {
-            LOG.warn("Task {} failed to stop: {}", id, err.toString());
-            return Future.succeededFuture();
-        });
+        tracker.abandonCommit();
+        return calls.preCommit(tracker.offsets())
+                .compose(toCommit -> {
+                    Map<TopicPartition, OffsetAndMetadata> mine = tracker.ownedOnly(toCommit);
+                    return mine.isEmpty() ? Future.<Void>succeededFuture()
+                            : Future.fromCompletionStage(loop.commit(mine, -1, true), context);
+                })
+                .recover(err -> {
+                    LOG.warn("Final offset commit of task {} failed: {}", id, err.toString());
+                    return Future.succeededFuture();
+                });
     }
 
-    /** Runs a call into the task: on its thread when classic, on the context when reactive. */
-    private Future<Void> callTask(Runnable call) {
-        if (thread == null) {
-            try (LoaderSwap s = swap()) {
-                call.run();
-                return Future.succeededFuture();
-            } catch (RuntimeException e) {
-                return Future.failedFuture(e);
-            }
+
+
+    private Future<Void> stopTask() {
+        if (calls == null) {
+            return Future.succeededFuture();
         }
-        return thread.call(context, () -> {
-            call.run();
-            return null;
+        return calls.stop().recover(err -> {
+            LOG.warn("Task {} failed to stop: {}", id, err.toString());
+            return Future.succeededFuture();
         });
     }
 
@@ -502,6 +503,7 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
         return services.plugins().swap(taskClass);
     }
 
+    /** The task failed: report it, and its consumer leaves the group at once (not at undeploy). */
     private void fail(Throwable err) {
         if (failed) {
             return;
@@ -509,56 +511,103 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
         failed = true;
         LOG.error("Task {} failed: {}", id, err.toString());
         services.report(id, State.FAILED, err);
+        if (loop != null) {
+            loop.close();
+        }
     }
 
-    /** Kafka Connect's context for a sink task; its calls may come from the task's thread. */
-    private final class Context implements SinkTaskContext {
+
+    /** The consumer loop's requests, from its thread: each hops onto this context. */
+    private final class LoopHandler implements SinkConsumerLoop.Handler {
         @Override
-        public Map<String, String> configs() {
-            return taskConfig;
+        public void batch(SinkConsumerLoop.Batch batch) {
+            context.runOnContext(v -> onBatch(batch));
         }
 
         @Override
-        public void offset(Map<TopicPartition, Long> offsets) {
-            context.runOnContext(v -> pendingSeeks.putAll(offsets));
+        public CompletionStage<Map<TopicPartition, OffsetAndMetadata>> revoking(Set<TopicPartition> partitions, long generation) {
+            Promise<Map<TopicPartition, OffsetAndMetadata>> answer = Promise.promise();
+            context.runOnContext(v -> onRevoking(partitions, generation, answer));
+            return answer.future().toCompletionStage();
         }
 
         @Override
-        public void offset(TopicPartition tp, long offset) {
-            offset(Map.of(tp, offset));
+        public CompletionStage<Void> revoked(Set<TopicPartition> partitions) {
+            Promise<Void> answer = Promise.promise();
+            context.runOnContext(v -> onRevoked(partitions, answer));
+            return answer.future().toCompletionStage();
         }
 
         @Override
-        public void timeout(long timeoutMs) {
-            context.runOnContext(v -> retryBackoffMs = timeoutMs);
+        public CompletionStage<Void> lost(Set<TopicPartition> partitions, long generation) {
+            Promise<Void> answer = Promise.promise();
+            context.runOnContext(v -> onLost(partitions, generation, answer));
+            return answer.future().toCompletionStage();
         }
 
         @Override
-        public Set<TopicPartition> assignment() {
-            return Set.copyOf(assignment);
-        }
-
-        @Override
-        public void pause(TopicPartition... partitions) {
+        public CompletionStage<Map<TopicPartition, SinkConsumerLoop.Seek>> assigned(Map<TopicPartition, Long> positions, long generation) {
+            Promise<Map<TopicPartition, SinkConsumerLoop.Seek>> answer = Promise.promise();
             context.runOnContext(v -> {
-                taskPaused.addAll(List.of(partitions));
-                consumer.pause(Set.of(partitions));
+                if (stopping || failed) {
+                    answer.complete(Map.of());
+                } else {
+                    onAssigned(positions, generation, answer);
+                }
+            });
+            return answer.future().toCompletionStage();
+        }
+
+        @Override
+        public void failed(Throwable error) {
+            context.runOnContext(v -> {
+                if (!stopping) {
+                    fail(error);
+                }
             });
         }
+    }
 
+    /** What the task asks through its SinkTaskContext, on this context. */
+    private final class Requests implements SinkTaskContextImpl.Requests {
         @Override
-        public void resume(TopicPartition... partitions) {
-            context.runOnContext(v -> {
-                List.of(partitions).forEach(taskPaused::remove);
-                if (!paused) {
-                    consumer.resume(Set.of(partitions));
+        public void rewind(Map<TopicPartition, Long> offsets) {
+            offsets.forEach((tp, offset) -> {
+                SinkConsumerLoop.Seek seek = tracker.rewind(tp, offset);
+                if (loop != null) {
+                    loop.seek(tp, seek);
                 }
             });
         }
 
         @Override
+        public void retryBackoff(long ms) {
+            retryBackoffMs = ms;
+        }
+
+        @Override
+        public void pause(Set<TopicPartition> partitions, boolean pause) {
+            if (pause) {
+                taskPaused.addAll(partitions);
+            } else {
+                taskPaused.removeAll(partitions);
+            }
+            if (loop != null) {
+                loop.pause(partitions, pause);
+            }
+        }
+
+        @Override
         public void requestCommit() {
-            context.runOnContext(v -> commitRequested = true);
+            commitRequested = true;
+            if (current == null) {
+                commit();
+            }
+        }
+
+        @Override
+        public Set<TopicPartition> assignment() {
+            return tracker.assignmentView();
         }
 
         @Override
