@@ -98,14 +98,23 @@ public class FileStreamSourceTask extends ReactiveSourceTask {
         String topic = (String) config.get(FileStreamSourceConnector.TOPIC_CONFIG);
         // Kafka's task treats batch.size <= 0 as 1; so does ours
         int batchSize = Math.max(1, (Integer) config.get(FileStreamSourceConnector.TASK_BATCH_SIZE_CONFIG));
+        int maxLineLength = (Integer) config.get(FileStreamSourceConnector.MAX_LINE_LENGTH_CONFIG);
         if (filename == null || filename.isEmpty()) {
-            return openStdin(context.context(), topic, batchSize);
+            return openStdin(context.context(), topic, batchSize, maxLineLength);
         }
-        return openFile(context, filename, topic, batchSize);
+        return openFile(context, filename, topic, batchSize, maxLineLength);
     }
 
-    private Future<ReadStream<SourceRecord>> openStdin(Context context, String topic, int batchSize) {
-        LineStream lines = new LineStream(context, topic, null, batchSize, new LineBuffer(FileTail.PROBE_BYTES, 0), "standard input");
+    /** A line buffer that skips lines longer than {@code maxLineLength} with one warning each. */
+    private static LineBuffer lineBuffer(long position, int maxLineLength, String inputName) {
+        return new LineBuffer(FileTail.PROBE_BYTES, position, maxLineLength, skipped -> log.warn(
+                "Skipping a line longer than {} bytes ({}) in {} at position {}", maxLineLength,
+                FileStreamSourceConnector.MAX_LINE_LENGTH_CONFIG, inputName, skipped));
+    }
+
+    private Future<ReadStream<SourceRecord>> openStdin(Context context, String topic, int batchSize, int maxLineLength) {
+        LineStream lines = new LineStream(context, topic, null, batchSize,
+                lineBuffer(0, maxLineLength, "standard input"), "standard input");
         StdinSource stdinSource = new StdinSource(stdin, context, lines);
         lines.attach(stdinSource);
         stream = lines;
@@ -116,7 +125,7 @@ public class FileStreamSourceTask extends ReactiveSourceTask {
     }
 
     private Future<ReadStream<SourceRecord>> openFile(ReactiveTaskContext<SourceTaskContext> context, String filename,
-                                                     String topic, int batchSize) {
+                                                     String topic, int batchSize, int maxLineLength) {
         Path path;
         try {
             path = Paths.get(filename).toAbsolutePath();
@@ -132,7 +141,7 @@ public class FileStreamSourceTask extends ReactiveSourceTask {
                         return Future.failedFuture(new ConnectException("FileStreamSourceTask was closed while opening " + filename));
                     }
                     LineStream lines = new LineStream(ctx, topic, Map.of(FILENAME_FIELD, filename), batchSize,
-                            new LineBuffer(FileTail.PROBE_BYTES, position), filename);
+                            lineBuffer(position, maxLineLength, filename), filename);
                     FileTail tail = new FileTail(vertx, ctx, filename, path, lines, fileEvents ? FileWatcher.of(vertx) : null, position);
                     lines.attach(tail);
                     stream = lines;
@@ -166,6 +175,11 @@ public class FileStreamSourceTask extends ReactiveSourceTask {
         }
         throw new ConnectException("Offset position is the incorrect type: expected an integral number, got "
                 + (value == null ? "null" : value.getClass().getSimpleName()));
+    }
+
+    /** The size of the line buffer, 0 before the task is open (tests; call on the task's context). */
+    int bufferCapacity() {
+        return stream == null ? 0 : stream.bufferCapacity();
     }
 
     @Override

@@ -54,6 +54,8 @@ final class LineStream implements ReadStream<SourceRecord> {
     private boolean inputEnded;
     private boolean endEmitted;
     private boolean stopped;
+    /** {@code >= 0}: the input restarts at this position once the buffered lines are emitted. */
+    private long restartAt = -1;
 
     LineStream(Context context, String topic, Map<String, String> sourcePartition, int batchSize, LineBuffer lines,
                String inputName) {
@@ -153,6 +155,25 @@ final class LineStream implements ReadStream<SourceRecord> {
         }
     }
 
+    /**
+     * The input ended and starts again at {@code position} (a rotated or truncated file): the lines
+     * still buffered, including an unterminated last one, are emitted first; then the buffer
+     * restarts at {@code position} and bytes are asked for again.
+     */
+    void onRestart(long position) {
+        if (stopped) {
+            return;
+        }
+        lines.finish();
+        restartAt = position;
+        pump();
+    }
+
+    /** Current size of the line buffer (tests: memory stays bounded). */
+    int bufferCapacity() {
+        return lines.capacity();
+    }
+
     /** Stops emission for good (the task is closing). */
     void stop() {
         stopped = true;
@@ -209,6 +230,14 @@ final class LineStream implements ReadStream<SourceRecord> {
                 endHandler.handle(null);
             }
             return;
+        }
+        if (restartAt >= 0) {
+            if (lines.pending() > 0) {
+                return; // the previous input's last lines first
+            }
+            lines.restart(restartAt);
+            restartAt = -1;
+            starved = true;
         }
         if (demand > 0 && handler != null && (starved || lines.pending() < READ_AHEAD_BYTES)) {
             source.request();

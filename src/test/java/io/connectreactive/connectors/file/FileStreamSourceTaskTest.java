@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,10 +23,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
+import io.vertx.core.Future;
 import io.vertx.core.streams.ReadStream;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.SourceRecord;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -337,6 +341,40 @@ class FileStreamSourceTaskTest {
         eventually().until(() -> count.get() == lines);
         assertThat(outOfOrder.get()).isNull();
         assertThat(lastOffset.get()).isEqualTo(Files.size(file));
+    }
+
+    /**
+     * A 100 MB line with no newline in it is skipped (max.line.length defaults to 1 MiB) without
+     * being held in memory: the line buffer stays small, one warning names the file and where the
+     * line starts, and the lines after it arrive with their true positions.
+     */
+    @Test
+    void skipsAHundredMegabyteLineWithoutHoldingItAndGoesOn() throws Exception {
+        Path file = dir.resolve("huge.txt");
+        long hugeLength = 100L * 1024 * 1024;
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            channel.write(ByteBuffer.wrap("before\n".getBytes(StandardCharsets.UTF_8)));
+            // a hole: 100 MB of zero bytes (no terminator among them) that take no disk space
+            channel.write(ByteBuffer.wrap("\nafter\n".getBytes(StandardCharsets.UTF_8)), 7 + hugeLength);
+        }
+        try (LogCapture logs = LogCapture.of(FileStreamSourceTask.class)) {
+            FileStreamSourceTask task = openFlowing(file, CannedSourceTaskContext.empty());
+
+            Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(10))
+                    .until(() -> records.size() >= 2);
+
+            assertThat(values()).containsExactly("before", "after");
+            assertThat(positions()).containsExactly(7L, 7 + hugeLength + 1 + 6);
+            assertThat(harness.call(() -> Future.succeededFuture(task.bufferCapacity())))
+                    .as("line buffer size").isLessThanOrEqualTo(4 * 1024 * 1024);
+            assertThat(logs.messagesContaining("Skipping a line")).singleElement().satisfies(line -> assertThat(line)
+                    .contains(file.toString(), "at position 7", "max.line.length"));
+            append(file, "later\n");
+            eventually().until(() -> records.size() == 3);
+            assertThat(values()).endsWith("later");
+        } finally {
+            Files.delete(file);
+        }
     }
 
     @Test
