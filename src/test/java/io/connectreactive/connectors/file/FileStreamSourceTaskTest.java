@@ -343,6 +343,106 @@ class FileStreamSourceTaskTest {
         assertThat(lastOffset.get()).isEqualTo(Files.size(file));
     }
 
+    @Test
+    void followsAFileMovedAwayAndRecreated() throws Exception {
+        Path file = write("a\nb\n");
+        try (LogCapture logs = LogCapture.of(FileTail.class)) {
+            openFlowing(file, CannedSourceTaskContext.empty());
+            eventually().until(() -> records.size() == 2);
+
+            append(file, "c\n"); // written just before the rotation: still read from the old file
+            Files.move(file, dir.resolve("input.txt.1"));
+            Files.writeString(file, "new-1\nnew-2\n");
+
+            eventually().until(() -> records.size() == 5);
+            assertThat(values()).containsExactly("a", "b", "c", "new-1", "new-2");
+            assertThat(positions()).containsExactly(2L, 4L, 6L, 6L, 12L);
+            assertThat(logs.messagesContaining("reading the rest of the old file")).hasSize(1);
+
+            append(file, "new-3\n");
+            eventually().until(() -> records.size() == 6);
+            assertThat(positions()).endsWith(18L);
+        }
+    }
+
+    @Test
+    void followsAFileDeletedAndRecreated() throws Exception {
+        Path file = write("old-1\nold-2\n");
+        try (LogCapture logs = LogCapture.of(FileTail.class)) {
+            openFlowing(file, CannedSourceTaskContext.empty());
+            eventually().until(() -> records.size() == 2);
+
+            Files.delete(file);
+            eventually().until(() -> logs.messagesContaining("was moved or deleted").size() == 1);
+            // longer than what was read of the old file: only the file's identity shows the change
+            Files.writeString(file, "a new file, longer than the old one\n");
+
+            eventually().until(() -> records.size() == 3);
+            assertThat(values()).containsExactly("old-1", "old-2", "a new file, longer than the old one");
+            assertThat(positions()).containsExactly(6L, 12L, 36L);
+            assertThat(logs.messagesContaining("reading the rest of the old file")).hasSize(1);
+        }
+    }
+
+    @Test
+    void readsATruncatedFileAgainFromItsStart() throws Exception {
+        Path file = write("one\ntwo\n");
+        try (LogCapture logs = LogCapture.of(FileTail.class)) {
+            openFlowing(file, CannedSourceTaskContext.empty());
+            eventually().until(() -> records.size() == 2);
+
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                channel.truncate(0);
+            }
+            eventually().until(() -> logs.messagesContaining("was truncated").size() == 1);
+            append(file, "after truncation, longer than before\n");
+
+            eventually().until(() -> records.size() == 3);
+            assertThat(values()).containsExactly("one", "two", "after truncation, longer than before");
+            assertThat(positions()).containsExactly(4L, 8L, 37L);
+            assertThat(logs.messagesContaining("was truncated")).singleElement()
+                    .satisfies(line -> assertThat(line).contains(file.toString(), "0 bytes", "8 were read"));
+        }
+    }
+
+    @Test
+    void followsACopyTruncateRotation() throws Exception {
+        Path file = write("line-1\nline-2\nline-3\n");
+        try (LogCapture logs = LogCapture.of(FileTail.class)) {
+            openFlowing(file, CannedSourceTaskContext.empty());
+            eventually().until(() -> records.size() == 3);
+
+            // as logrotate's copytruncate: copy, truncate in place, and the writer goes on appending
+            Files.copy(file, dir.resolve("input.txt.1"));
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                channel.truncate(0);
+            }
+            append(file, "next\n");
+
+            eventually().until(() -> records.size() == 4);
+            assertThat(values()).containsExactly("line-1", "line-2", "line-3", "next");
+            assertThat(positions()).endsWith(5L);
+            assertThat(logs.messagesContaining("was truncated")).hasSize(1);
+            append(file, "and more\n");
+            eventually().until(() -> records.size() == 5);
+            assertThat(positions()).endsWith(14L);
+        }
+    }
+
+    @Test
+    void startsFromTheBeginningWhenTheStoredPositionIsPastTheEndOfTheFile() throws Exception {
+        Path file = write("fresh\nfile\n");
+        try (LogCapture logs = LogCapture.of(FileTail.class)) {
+            openFlowing(file, CannedSourceTaskContext.withPosition(file.toString(), 1000L));
+
+            eventually().until(() -> records.size() == 2);
+            assertThat(values()).containsExactly("fresh", "file");
+            assertThat(positions()).containsExactly(6L, 11L);
+            assertThat(logs.messagesContaining("past the end of the file")).singleElement()
+                    .satisfies(line -> assertThat(line).contains("1000", file.toString(), "11 bytes"));
+        }
+    }
+
     /**
      * A 100 MB line with no newline in it is skipped (max.line.length defaults to 1 MiB) without
      * being held in memory: the line buffer stays small, one warning names the file and where the
