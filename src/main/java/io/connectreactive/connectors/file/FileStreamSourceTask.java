@@ -43,6 +43,13 @@ import org.slf4j.LoggerFactory;
  * where the file's appends keep being found with no event (network or bind-mounted file systems
  * that inotify does not see). See {@link FileTail}.
  *
+ * <p><b>Rotation, truncation, long lines.</b> Like {@code tail -F}, the task follows a file that is
+ * renamed or deleted and recreated (the rest of the old file first, then the new one from its
+ * start) or truncated (read again from its start), and a stored position past the end of the file
+ * means the file was replaced: it is read from its start. A line longer than
+ * {@code max.line.length} bytes is skipped with one warning, without being held in memory; the
+ * offsets of the following lines move past it. Each of these logs one line.
+ *
  * <p><b>Threads.</b> {@link #open}, {@link #close}, {@link #commitOffsets} and the returned stream are
  * called on the task's context (an event loop) and never block: the file is read through Vert.x's
  * {@code AsyncFile}, the stored offset is looked up on a worker thread (Connect's

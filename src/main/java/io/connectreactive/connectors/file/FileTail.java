@@ -34,6 +34,18 @@ import org.slf4j.LoggerFactory;
  * on its creation event or re-tried, up to every {@value #MISSING_RECHECK_MAX_MS} ms unwatched),
  * with one warning in the log, as Kafka's task does.
  *
+ * <p><b>Rotation and truncation</b>, as {@code tail -F} follows them. Whenever a read finds the end
+ * of the file after a file event, or at most every {@value #ROTATION_CHECK_MS} ms without one, the
+ * path is checked on a worker thread ({@link BasicFileAttributes}): if it names another file (its
+ * {@code fileKey}, device and inode on Linux, differs: renamed away and recreated, deleted and
+ * recreated) or none, the open file is read to its end and closed, and the file at the path is
+ * opened (or waited for) and read from position 0; if it is shorter than the position read so far,
+ * it was truncated (also logrotate's {@code copytruncate}) and is read again from 0. A position past
+ * the end of the file when it is opened (a stored offset of a file since replaced) also starts from
+ * 0. Each case logs one line. The open file is kept open until the switch, so its inode cannot be
+ * reused meanwhile; a truncation followed by appends beyond the old position before the check runs
+ * cannot be told from appends, as for {@code tail}. See {@link LineStream#onRestart}.
+ *
  * <p>All methods and callbacks run on the task's context.
  */
 final class FileTail implements ByteSource {

@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * {@link #fetch(long)} set the demand, and nothing is emitted while it is zero or no handler is set.
  * Bytes are asked from the {@link ByteSource} only while there is demand and fewer than
  * {@link #READ_AHEAD_BYTES} are buffered (or no complete line is buffered), so memory stays bounded
- * by about two read chunks plus the longest line. At most {@code batch.size} records are emitted in
+ * by about two read chunks plus {@code max.line.length} (longer lines are skipped, see
+ * {@link LineBuffer}). At most {@code batch.size} records are emitted in
  * one event-loop turn; then the stream yields and continues in the next turn, so one busy file does
  * not starve the other tasks on the same event loop.
  *
