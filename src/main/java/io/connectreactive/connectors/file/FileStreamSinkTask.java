@@ -145,9 +145,19 @@ public class FileStreamSinkTask extends ReactiveSinkTask {
         if (records.isEmpty()) {
             return Future.succeededFuture();
         }
-        for (SinkRecord record : records) {
-            // String.valueOf: null becomes "null", like println
-            pending.appendString(String.valueOf(record.value())).appendByte((byte) '\n');
+        Buffer batch = Buffer.buffer(records.size() * 64);
+        try {
+            for (SinkRecord record : records) {
+                // String.valueOf: null becomes "null", like println
+                batch.appendString(String.valueOf(record.value())).appendByte((byte) '\n');
+            }
+        } catch (RuntimeException e) { // a value whose toString() fails: the batch is refused whole
+            return Future.failedFuture(new ConnectException("Failed to format a record for " + outputName(), e));
+        }
+        if (pending.length() == 0) {
+            pending = batch; // the usual case: nothing queued behind a write in flight
+        } else {
+            pending.appendBuffer(batch);
         }
         accepted++;
         log.trace("Queued {} lines for {}", records.size(), outputName());
@@ -177,7 +187,11 @@ public class FileStreamSinkTask extends ReactiveSinkTask {
         completeAll(drainWaiters, null);
         Future<Void> written;
         if (file != null) {
-            written = file.write(data);
+            try {
+                written = file.write(data);
+            } catch (RuntimeException e) {
+                written = Future.failedFuture(e);
+            }
         } else {
             String text = data.toString(StandardCharsets.UTF_8);
             written = context.executeBlocking(() -> {
