@@ -366,6 +366,28 @@ class FileStreamSourceTaskTest {
     }
 
     @Test
+    void followsRotationAndTruncationWhenFileEventsAreUnavailable() throws Exception {
+        Path file = write("a\n");
+        FileStreamSourceTask task = new FileStreamSourceTask(InputStream.nullInputStream(), false);
+        tasks.add(task);
+        ReadStream<SourceRecord> stream = harness.call(() -> task.open(harness.taskContext(CannedSourceTaskContext.empty()), props(file)));
+        harness.run(() -> stream.handler(records::add));
+        eventually().until(() -> records.size() == 1);
+
+        Files.move(file, dir.resolve("input.txt.1"));
+        Files.writeString(file, "rotated, and longer than before\n");
+        eventually().until(() -> records.size() == 2);
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            channel.truncate(0);
+        }
+        append(file, "b\n");
+
+        eventually().until(() -> records.size() == 3);
+        assertThat(values()).containsExactly("a", "rotated, and longer than before", "b");
+        assertThat(positions()).containsExactly(2L, 32L, 2L);
+    }
+
+    @Test
     void followsAFileDeletedAndRecreated() throws Exception {
         Path file = write("old-1\nold-2\n");
         try (LogCapture logs = LogCapture.of(FileTail.class)) {
