@@ -22,8 +22,9 @@ import org.slf4j.LoggerFactory;
  * Kafka Connect and connect-reactive and resume where it stopped.
  *
  * <p>Configuration: {@code file} (absent or empty: standard input), {@code topic} (required, a single
- * topic) and {@code batch.size} (default 2000: the most records its task emits in one event-loop
- * turn). A file is read by exactly one task, a native reactive {@link FileStreamSourceTask} that
+ * topic), {@code batch.size} (default 2000: the most records its task emits in one event-loop
+ * turn) and {@code max.line.length} (default 1 MiB: longer lines are skipped with a warning; not in
+ * Kafka's connector, which has no bound). A file is read by exactly one task, a native reactive {@link FileStreamSourceTask} that
  * tails it.
  *
  * <p>Like every connector, called by the runtime on the connector's own thread or context; it does
@@ -37,6 +38,8 @@ public class FileStreamSourceConnector extends SourceConnector {
     public static final String TOPIC_CONFIG = "topic";
     public static final String TASK_BATCH_SIZE_CONFIG = "batch.size";
     public static final int DEFAULT_TASK_BATCH_SIZE = 2000;
+    public static final String MAX_LINE_LENGTH_CONFIG = "max.line.length";
+    public static final int DEFAULT_MAX_LINE_LENGTH = 1024 * 1024;
 
     /** Version reported by the file connectors and their tasks. */
     static final String VERSION = "0.1.0";
@@ -48,7 +51,11 @@ public class FileStreamSourceConnector extends SourceConnector {
                     ConfigDef.CompositeValidator.of(new ConfigDef.NonEmptyString(), new SingleTopic()), Importance.HIGH,
                     "The topic to publish data to")
             .define(TASK_BATCH_SIZE_CONFIG, Type.INT, DEFAULT_TASK_BATCH_SIZE, Importance.LOW,
-                    "The maximum number of records the source task can read from the file each time it is polled");
+                    "The maximum number of records the source task can read from the file each time it is polled")
+            .define(MAX_LINE_LENGTH_CONFIG, Type.INT, DEFAULT_MAX_LINE_LENGTH, ConfigDef.Range.atLeast(1), Importance.LOW,
+                    "The longest line, in bytes without its terminator, that the task publishes. A longer line is "
+                            + "skipped with a warning naming the file and the line's position, without being held in "
+                            + "memory, and reading goes on after it.");
 
     private Map<String, String> props;
 

@@ -43,6 +43,13 @@ import org.slf4j.LoggerFactory;
  * where the file's appends keep being found with no event (network or bind-mounted file systems
  * that inotify does not see). See {@link FileTail}.
  *
+ * <p><b>Rotation, truncation, long lines.</b> Like {@code tail -F}, the task follows a file that is
+ * renamed or deleted and recreated (the rest of the old file first, then the new one from its
+ * start) or truncated (read again from its start), and a stored position past the end of the file
+ * means the file was replaced: it is read from its start. A line longer than
+ * {@code max.line.length} bytes is skipped with one warning, without being held in memory; the
+ * offsets of the following lines move past it. Each of these logs one line.
+ *
  * <p><b>Threads.</b> {@link #open}, {@link #close}, {@link #commitOffsets} and the returned stream are
  * called on the task's context (an event loop) and never block: the file is read through Vert.x's
  * {@code AsyncFile}, the stored offset is looked up on a worker thread (Connect's
@@ -98,14 +105,23 @@ public class FileStreamSourceTask extends ReactiveSourceTask {
         String topic = (String) config.get(FileStreamSourceConnector.TOPIC_CONFIG);
         // Kafka's task treats batch.size <= 0 as 1; so does ours
         int batchSize = Math.max(1, (Integer) config.get(FileStreamSourceConnector.TASK_BATCH_SIZE_CONFIG));
+        int maxLineLength = (Integer) config.get(FileStreamSourceConnector.MAX_LINE_LENGTH_CONFIG);
         if (filename == null || filename.isEmpty()) {
-            return openStdin(context.context(), topic, batchSize);
+            return openStdin(context.context(), topic, batchSize, maxLineLength);
         }
-        return openFile(context, filename, topic, batchSize);
+        return openFile(context, filename, topic, batchSize, maxLineLength);
     }
 
-    private Future<ReadStream<SourceRecord>> openStdin(Context context, String topic, int batchSize) {
-        LineStream lines = new LineStream(context, topic, null, batchSize, new LineBuffer(FileTail.PROBE_BYTES, 0), "standard input");
+    /** A line buffer that skips lines longer than {@code maxLineLength} with one warning each. */
+    private static LineBuffer lineBuffer(long position, int maxLineLength, String inputName) {
+        return new LineBuffer(FileTail.PROBE_BYTES, position, maxLineLength, skipped -> log.warn(
+                "Skipping a line longer than {} bytes ({}) in {} at position {}", maxLineLength,
+                FileStreamSourceConnector.MAX_LINE_LENGTH_CONFIG, inputName, skipped));
+    }
+
+    private Future<ReadStream<SourceRecord>> openStdin(Context context, String topic, int batchSize, int maxLineLength) {
+        LineStream lines = new LineStream(context, topic, null, batchSize,
+                lineBuffer(0, maxLineLength, "standard input"), "standard input");
         StdinSource stdinSource = new StdinSource(stdin, context, lines);
         lines.attach(stdinSource);
         stream = lines;
@@ -116,7 +132,7 @@ public class FileStreamSourceTask extends ReactiveSourceTask {
     }
 
     private Future<ReadStream<SourceRecord>> openFile(ReactiveTaskContext<SourceTaskContext> context, String filename,
-                                                     String topic, int batchSize) {
+                                                     String topic, int batchSize, int maxLineLength) {
         Path path;
         try {
             path = Paths.get(filename).toAbsolutePath();
@@ -132,7 +148,7 @@ public class FileStreamSourceTask extends ReactiveSourceTask {
                         return Future.failedFuture(new ConnectException("FileStreamSourceTask was closed while opening " + filename));
                     }
                     LineStream lines = new LineStream(ctx, topic, Map.of(FILENAME_FIELD, filename), batchSize,
-                            new LineBuffer(FileTail.PROBE_BYTES, position), filename);
+                            lineBuffer(position, maxLineLength, filename), filename);
                     FileTail tail = new FileTail(vertx, ctx, filename, path, lines, fileEvents ? FileWatcher.of(vertx) : null, position);
                     lines.attach(tail);
                     stream = lines;
@@ -166,6 +182,11 @@ public class FileStreamSourceTask extends ReactiveSourceTask {
         }
         throw new ConnectException("Offset position is the incorrect type: expected an integral number, got "
                 + (value == null ? "null" : value.getClass().getSimpleName()));
+    }
+
+    /** The size of the line buffer, 0 before the task is open (tests; call on the task's context). */
+    int bufferCapacity() {
+        return stream == null ? 0 : stream.bufferCapacity();
     }
 
     @Override

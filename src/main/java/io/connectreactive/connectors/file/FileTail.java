@@ -3,6 +3,7 @@ package io.connectreactive.connectors.file;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
@@ -33,6 +34,18 @@ import org.slf4j.LoggerFactory;
  * on its creation event or re-tried, up to every {@value #MISSING_RECHECK_MAX_MS} ms unwatched),
  * with one warning in the log, as Kafka's task does.
  *
+ * <p><b>Rotation and truncation</b>, as {@code tail -F} follows them. Whenever a read finds the end
+ * of the file after a file event, or at most every {@value #ROTATION_CHECK_MS} ms without one, the
+ * path is checked on a worker thread ({@link BasicFileAttributes}): if it names another file (its
+ * {@code fileKey}, device and inode on Linux, differs: renamed away and recreated, deleted and
+ * recreated) or none, the open file is read to its end and closed, and the file at the path is
+ * opened (or waited for) and read from position 0; if it is shorter than the position read so far,
+ * it was truncated (also logrotate's {@code copytruncate}) and is read again from 0. A position past
+ * the end of the file when it is opened (a stored offset of a file since replaced) also starts from
+ * 0. Each case logs one line. The open file is kept open until the switch, so its inode cannot be
+ * reused meanwhile; a truncation followed by appends beyond the old position before the check runs
+ * cannot be told from appends, as for {@code tail}. See {@link LineStream#onRestart}.
+ *
  * <p>All methods and callbacks run on the task's context.
  */
 final class FileTail implements ByteSource {
@@ -47,6 +60,8 @@ final class FileTail implements ByteSource {
     static final long MISSING_RECHECK_MAX_MS = 100;
     /** Appends found by re-checking, with no file event ever seen, after which events are not trusted. */
     static final int UNSIGNALLED_APPENDS_LIMIT = 3;
+    /** At the end of the file with no file event since the last check, the path is checked at most this often. */
+    static final long ROTATION_CHECK_MS = 250;
 
     private final Vertx vertx;
     private final Context context;
@@ -77,6 +92,13 @@ final class FileTail implements ByteSource {
     private boolean warnedMissing;
     private boolean warnedNoEvents;
     private boolean closed;
+    /** Identity of the open file ({@link BasicFileAttributes#fileKey()}: device and inode on Linux); {@code null} if unknown. */
+    private Object fileKey;
+    /** The path now names another file, or none: read the open one to its end, then switch. */
+    private boolean rotated;
+    /** {@link #signals} when the path was last checked for rotation or truncation. */
+    private long signalsAtCheck = -1;
+    private long lastCheckNanos;
 
     FileTail(Vertx vertx, Context context, String filename, Path path, LineStream stream, FileWatcher watcher, long position) {
         this.vertx = vertx;
@@ -152,17 +174,14 @@ final class FileTail implements ByteSource {
         return vertx.fileSystem()
                 .open(path.toString(), new OpenOptions().setRead(true).setWrite(false).setCreate(false))
                 .transform(ar -> {
+                    if (ar.succeeded()) {
+                        AsyncFile opened = ar.result();
+                        // which file was opened, and how long it is: the path may be replaced later
+                        return context.executeBlocking(() -> Files.readAttributes(path, BasicFileAttributes.class), false)
+                                .transform(attributes -> opened(opened, attributes.succeeded() ? attributes.result() : null));
+                    }
                     busy = false;
                     if (closed) {
-                        return ar.succeeded() ? ar.result().close() : Future.succeededFuture();
-                    }
-                    if (ar.succeeded()) {
-                        file = ar.result();
-                        recheckDelay = MIN_RECHECK_MS;
-                        log.debug("Opened {} for reading at position {}", filename, readPosition);
-                        if (requested) {
-                            read();
-                        }
                         return Future.succeededFuture();
                     }
                     if (!isMissing(ar.cause())) {
@@ -179,6 +198,26 @@ final class FileTail implements ByteSource {
                     }
                     return Future.succeededFuture();
                 });
+    }
+
+    private Future<Void> opened(AsyncFile opened, BasicFileAttributes attributes) {
+        busy = false;
+        if (closed) {
+            return opened.close();
+        }
+        file = opened;
+        fileKey = attributes == null ? null : attributes.fileKey();
+        recheckDelay = MIN_RECHECK_MS;
+        log.debug("Opened {} for reading at position {}", filename, readPosition);
+        if (attributes != null && readPosition > attributes.size()) {
+            log.info("Position {} in {} is past the end of the file ({} bytes): the file was replaced; reading it from the start",
+                    readPosition, filename, attributes.size());
+            restartInput();
+        }
+        if (requested && !busy) {
+            read();
+        }
+        return Future.succeededFuture();
     }
 
     private void read() {
@@ -209,12 +248,75 @@ final class FileTail implements ByteSource {
             stream.onData(data); // may request() again at once
         } else {
             lastReadEmpty = true;
-            if (changedWhileBusy) {
+            if (rotated) {
+                switchFiles();
+            } else if (signals != signalsAtCheck || System.nanoTime() - lastCheckNanos >= ROTATION_CHECK_MS * 1_000_000) {
+                checkPath();
+            } else if (changedWhileBusy) {
                 read();
             } else {
                 scheduleRecheck();
             }
         }
+    }
+
+    /**
+     * At the end of the open file: does the path still name it, and is it at least as long as what
+     * was read? As {@code tail -F} does: a path naming another file or none means the file was
+     * rotated (read the rest of the old one, then the new one from its start); a shorter file means
+     * it was truncated (read it again from its start). The open file stays open meanwhile, so its
+     * inode cannot be reused by a new file and the file keys compare reliably.
+     */
+    private void checkPath() {
+        busy = true;
+        changedWhileBusy = false;
+        signalsAtCheck = signals;
+        lastCheckNanos = System.nanoTime();
+        context.executeBlocking(() -> Files.readAttributes(path, BasicFileAttributes.class), false).onComplete(ar -> {
+            busy = false;
+            if (closed) {
+                return;
+            }
+            boolean missing = ar.failed() && isMissing(ar.cause());
+            BasicFileAttributes now = ar.succeeded() ? ar.result() : null;
+            if (missing || (now != null && fileKey != null && now.fileKey() != null && !fileKey.equals(now.fileKey()))) {
+                log.info("File {} was {}; reading the rest of the old file, then the new one from its start",
+                        filename, missing ? "moved or deleted" : "replaced by a new file");
+                rotated = true;
+                read();
+            } else if (now != null && now.size() < readPosition) {
+                log.info("File {} was truncated to {} bytes after {} were read; reading it again from its start",
+                        filename, now.size(), readPosition);
+                restartInput();
+                if (requested && !busy) {
+                    read();
+                }
+            } else if (changedWhileBusy) {
+                read();
+            } else {
+                scheduleRecheck();
+            }
+        });
+    }
+
+    /** The rotated file was read to its end: close it and open the file now at the path, from its start. */
+    private void switchFiles() {
+        rotated = false;
+        AsyncFile old = file;
+        file = null;
+        fileKey = null;
+        old.close().onFailure(e -> log.debug("Failed to close the rotated {}: {}", filename, e.toString()));
+        warnedMissing = true; // the rotation was logged; a new file may take a while to appear
+        restartInput();
+        open().onFailure(stream::onError);
+    }
+
+    /** The input starts again at position 0: the stream first emits what it buffered from before. */
+    private void restartInput() {
+        readPosition = 0;
+        lastReadEmpty = false;
+        requested = false;
+        stream.onRestart(0); // may request() at once
     }
 
     /** The watcher saw the file created or modified. */

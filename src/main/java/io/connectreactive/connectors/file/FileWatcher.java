@@ -69,7 +69,7 @@ final class FileWatcher implements Shareable {
 
     /**
      * Watches {@code file} (which need not exist yet) and runs {@code onChange} on {@code context}
-     * after it is created or modified. Blocking; never fails: a file that cannot be watched gives a
+     * after it is created, modified, deleted or renamed away. Blocking; never fails: a file that cannot be watched gives a
      * registration that is not {@link Registration#watched()}.
      */
     synchronized Registration watch(Path file, Context context, Runnable onChange) {
@@ -85,7 +85,9 @@ final class FileWatcher implements Shareable {
             if (ws == null) {
                 return registration;
             }
-            WatchKey key = directory.register(ws, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
+            // deletions too (a rename away is reported as one): the tail then notices rotation at once
+            WatchKey key = directory.register(ws, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
+                    StandardWatchEventKinds.ENTRY_DELETE);
             directories.computeIfAbsent(key, k -> new HashMap<>())
                     .computeIfAbsent(name, n -> new ArrayList<>())
                     .add(registration);

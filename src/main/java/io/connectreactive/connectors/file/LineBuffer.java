@@ -1,6 +1,7 @@
 package io.connectreactive.connectors.file;
 
 import java.nio.charset.StandardCharsets;
+import java.util.function.LongConsumer;
 
 import io.vertx.core.buffer.Buffer;
 
@@ -12,7 +13,8 @@ import io.vertx.core.buffer.Buffer;
  * last byte read so far is held until the next byte shows whether a {@code \n} follows, so a
  * partial line is never returned while more input may come. Splitting works on bytes (a UTF-8
  * multi-byte sequence never contains {@code \r} or {@code \n}) and each complete line is decoded as
- * UTF-8 once. {@link #position()} counts bytes: after a line is returned it is the input position
+ * UTF-8 once. A line longer than the configured bound is skipped without being accumulated (see
+ * {@link #LineBuffer(int, long, int, LongConsumer)}). {@link #position()} counts bytes: after a line is returned it is the input position
  * just past that line's terminator, the source offset Kafka's file connector stores.
  *
  * <p>Not thread-safe: owned by one {@link LineStream} and used on its task's context.
@@ -34,9 +36,29 @@ final class LineBuffer {
     /** No more input will come: the rest is the last line, terminated or not. */
     private boolean finished;
 
+    /** Lines longer than this many bytes (terminator excluded) are skipped, not returned. */
+    private final int maxLineLength;
+    /** Told the input position of each skipped line's first byte, when the skip starts. */
+    private final LongConsumer onSkip;
+    /** Dropping the bytes of a line found too long, until its terminator. */
+    private boolean skipping;
+
+    /** A buffer with no bound on line length (standard tests of splitting). */
     LineBuffer(int initialCapacity, long position) {
+        this(initialCapacity, position, Integer.MAX_VALUE, skipped -> { });
+    }
+
+    /**
+     * A buffer that skips lines longer than {@code maxLineLength} bytes: such a line is never
+     * accumulated (its bytes are dropped as they arrive, so memory stays bounded by about
+     * {@code maxLineLength} plus one read chunk), {@code onSkip} is told where it started, and
+     * {@link #position()} moves past it once its terminator arrives.
+     */
+    LineBuffer(int initialCapacity, long position, int maxLineLength, LongConsumer onSkip) {
         this.bytes = new byte[Math.max(16, initialCapacity)];
         this.position = position;
+        this.maxLineLength = Math.max(0, maxLineLength);
+        this.onSkip = onSkip;
     }
 
     /** Appends bytes read from the input, compacting or growing the array when needed. */
@@ -62,30 +84,93 @@ final class LineBuffer {
         finished = true;
     }
 
+    /**
+     * Starts a new input at {@code position} (a rotated or truncated file read again from its
+     * start). Call only once every line of the previous input was returned ({@link #pending()} is 0).
+     */
+    void restart(long position) {
+        this.position = position;
+        start = 0;
+        end = 0;
+        scanned = 0;
+        finished = false;
+        skipping = false;
+    }
+
     /** Returns the next complete line, or {@code null} if none is complete yet. */
     String nextLine() {
         byte[] b = bytes;
-        for (int i = scanned; i < end; i++) {
+        int i = scanned;
+        while (i < end) {
             byte c = b[i];
+            int next = -1;
             if (c == LF) {
-                return take(i, i + 1);
-            }
-            if (c == CR) {
+                next = i + 1;
+            } else if (c == CR) {
                 if (i + 1 < end) {
-                    return take(i, b[i + 1] == LF ? i + 2 : i + 1);
+                    next = b[i + 1] == LF ? i + 2 : i + 1;
+                } else if (finished) {
+                    next = i + 1;
+                } else {
+                    scanned = i; // look at this \r again once the next byte is here
+                    boundUnterminated(i);
+                    return null;
                 }
-                if (finished) {
-                    return take(i, i + 1);
-                }
-                scanned = i; // look at this \r again once the next byte is here
-                return null;
+            }
+            if (next < 0) {
+                i++;
+            } else if (skipping || i - start > maxLineLength) {
+                startSkip();
+                skipping = false;
+                drop(next); // the end of a skipped line: move past it and look for the next
+                i = start;
+            } else {
+                return take(i, next);
             }
         }
         scanned = end;
         if (finished && end > start) {
-            return take(end, end);
+            if (!skipping && end - start <= maxLineLength) {
+                return take(end, end);
+            }
+            startSkip();
+            skipping = false;
+            drop(end);
+            return null;
         }
+        boundUnterminated(end);
         return null;
+    }
+
+    /**
+     * {@code [start, lineEnd)} holds no terminator: if that is already longer than a line may be,
+     * start (or go on) skipping the line and drop those bytes, so that they do not accumulate.
+     */
+    private void boundUnterminated(int lineEnd) {
+        if (skipping || lineEnd - start > maxLineLength) {
+            startSkip();
+            drop(lineEnd);
+        }
+    }
+
+    private void startSkip() {
+        if (!skipping) {
+            skipping = true;
+            onSkip.accept(position);
+        }
+    }
+
+    /** Drops {@code [start, next)} without returning it as a line. */
+    private void drop(int next) {
+        position += next - start;
+        if (next == end) {
+            start = 0;
+            end = 0;
+            scanned = 0;
+        } else {
+            start = next;
+            scanned = next;
+        }
     }
 
     /** Input position just past the last line returned (the start position before any line). */

@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * {@link #fetch(long)} set the demand, and nothing is emitted while it is zero or no handler is set.
  * Bytes are asked from the {@link ByteSource} only while there is demand and fewer than
  * {@link #READ_AHEAD_BYTES} are buffered (or no complete line is buffered), so memory stays bounded
- * by about two read chunks plus the longest line. At most {@code batch.size} records are emitted in
+ * by about two read chunks plus {@code max.line.length} (longer lines are skipped, see
+ * {@link LineBuffer}). At most {@code batch.size} records are emitted in
  * one event-loop turn; then the stream yields and continues in the next turn, so one busy file does
  * not starve the other tasks on the same event loop.
  *
@@ -54,6 +55,8 @@ final class LineStream implements ReadStream<SourceRecord> {
     private boolean inputEnded;
     private boolean endEmitted;
     private boolean stopped;
+    /** {@code >= 0}: the input restarts at this position once the buffered lines are emitted. */
+    private long restartAt = -1;
 
     LineStream(Context context, String topic, Map<String, String> sourcePartition, int batchSize, LineBuffer lines,
                String inputName) {
@@ -153,6 +156,25 @@ final class LineStream implements ReadStream<SourceRecord> {
         }
     }
 
+    /**
+     * The input ended and starts again at {@code position} (a rotated or truncated file): the lines
+     * still buffered, including an unterminated last one, are emitted first; then the buffer
+     * restarts at {@code position} and bytes are asked for again.
+     */
+    void onRestart(long position) {
+        if (stopped) {
+            return;
+        }
+        lines.finish();
+        restartAt = position;
+        pump();
+    }
+
+    /** Current size of the line buffer (tests: memory stays bounded). */
+    int bufferCapacity() {
+        return lines.capacity();
+    }
+
     /** Stops emission for good (the task is closing). */
     void stop() {
         stopped = true;
@@ -209,6 +231,14 @@ final class LineStream implements ReadStream<SourceRecord> {
                 endHandler.handle(null);
             }
             return;
+        }
+        if (restartAt >= 0) {
+            if (lines.pending() > 0) {
+                return; // the previous input's last lines first
+            }
+            lines.restart(restartAt);
+            restartAt = -1;
+            starved = true;
         }
         if (demand > 0 && handler != null && (starved || lines.pending() < READ_AHEAD_BYTES)) {
             source.request();

@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * {@code connect-standalone} can be taken over.
  *
  * <p>Each write goes to a temporary file that is fsynced and then atomically renamed over the old
- * one: a crash leaves the old or the new file, never a torn one. Writes from many tasks are
+ * one, and the directory is then fsynced so that the rename itself survives a power cut (where the
+ * platform allows it): a crash leaves the old or the new file, never a torn one. Writes from many tasks are
  * coalesced: while one file write is under way, later writes wait and then go out together. File
  * I/O runs on Vert.x's worker pool, never on an event loop. Thread-safe.
  */
@@ -49,6 +50,8 @@ public final class FileOffsetStore implements OffsetStore {
     private final Map<ByteBuffer, ByteBuffer> index = new HashMap<>();
     private List<Promise<Void>> waiting = new ArrayList<>();
     private boolean writing;
+    /** Set (on a worker thread, one save at a time) once a directory fsync failed: logged once. */
+    private volatile boolean directorySyncUnsupported;
 
     public FileOffsetStore(Vertx vertx, Path file) {
         this.vertx = vertx;
@@ -206,6 +209,37 @@ public final class FileOffsetStore implements OffsetStore {
             ch.force(true);
         }
         Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        syncDirectory(file.getParent());
+    }
+
+    /**
+     * Forces the directory entry of the rename to disk: without it the rename may be lost on a power
+     * cut even though the file's data was fsynced. Works on Linux; where a directory cannot be opened
+     * or forced (Windows, some file systems) the rename is left to the operating system, with one
+     * line in the log.
+     */
+    private void syncDirectory(Path directory) {
+        IOException failure = forceDirectory(directory);
+        if (failure != null && !directorySyncUnsupported) {
+            directorySyncUnsupported = true;
+            LOG.info("Cannot fsync directory {} after writing offsets ({}); relying on the file system to keep the rename",
+                    directory, failure.toString());
+        }
+    }
+
+    /**
+     * Fsyncs {@code directory} (opened read-only, as POSIX allows); returns {@code null} when done,
+     * or why it could not be done. Never throws. Called on a worker thread.
+     */
+    static IOException forceDirectory(Path directory) {
+        try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
+            dir.force(true);
+            return null;
+        } catch (IOException e) {
+            return e;
+        } catch (UnsupportedOperationException | SecurityException e) {
+            return new IOException(e.toString(), e);
+        }
     }
 
     private static byte[] array(ByteBuffer b) {

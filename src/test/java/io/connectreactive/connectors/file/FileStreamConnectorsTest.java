@@ -63,7 +63,18 @@ class FileStreamConnectorsTest {
         assertThat(validated.configValues()).allSatisfy(value -> assertThat(value.errorMessages()).isEmpty());
         assertThat(FileStreamSourceConnector.CONFIG_DEF.parse(Map.of("topic", "lines")))
                 .containsEntry("batch.size", 2000)
+                .containsEntry("max.line.length", 1024 * 1024)
                 .containsEntry("file", null);
+    }
+
+    @Test
+    void sourceConfigDocumentsAndBoundsMaxLineLength() {
+        FileStreamSourceConnector connector = new FileStreamSourceConnector();
+
+        assertThat(connector.config().configKeys().get("max.line.length").documentation).contains("skipped");
+        assertThat(errors(connector.validate(Map.of("topic", "lines", "max.line.length", "0")), "max.line.length")).isNotEmpty();
+        assertThat(FileStreamSourceConnector.CONFIG_DEF.parse(Map.of("topic", "lines", "max.line.length", "4096")))
+                .containsEntry("max.line.length", 4096);
     }
 
     @Test
@@ -77,7 +88,7 @@ class FileStreamConnectorsTest {
     void configDefinitionsCannotBeChangedThroughConfig() {
         new FileStreamSourceConnector().config().define("extra", ConfigDef.Type.STRING, ConfigDef.Importance.LOW, "added by a caller");
 
-        assertThat(new FileStreamSourceConnector().config().names()).containsExactlyInAnyOrder("file", "topic", "batch.size");
+        assertThat(new FileStreamSourceConnector().config().names()).containsExactlyInAnyOrder("file", "topic", "batch.size", "max.line.length");
         assertThat(new FileStreamSinkConnector().config().names()).containsExactly("file");
     }
 

@@ -4,13 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
@@ -119,6 +124,85 @@ class FileStreamSinkTaskTest {
 
         assertThat(flushed).isEqualTo(offsets);
         assertThat(Files.readAllLines(file)).containsExactly("x", "y", "z");
+    }
+
+    /**
+     * Vert.x's AsyncFile runs concurrent writes on several worker threads and may complete a small
+     * later write before a large earlier one. The offsets a flush returns get committed: when it
+     * completes, every record before them must be in the file, in order. Checked on the task's
+     * context the moment each flush completes, over several rounds of one large batch followed by
+     * many small ones.
+     */
+    @Test
+    void flushCompletesOnlyOnceEveryEarlierWriteIsInTheFileInOrder() throws Exception {
+        Path file = dir.resolve("out.txt");
+        FileStreamSinkTask task = open(file);
+        TopicPartition partition = new TopicPartition("t", 0);
+        List<String> problems = Collections.synchronizedList(new ArrayList<>());
+        String bigValue = "x".repeat(4 * 1024 * 1024);
+        List<String> expected = new ArrayList<>();
+        long roundStart = 0;
+
+        for (int round = 0; round < 4; round++) {
+            List<Collection<SinkRecord>> batches = new ArrayList<>();
+            batches.add(records(bigValue));
+            expected.add(bigValue);
+            for (int batch = 0; batch < 40; batch++) {
+                String[] values = new String[10];
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = "round" + round + "-batch" + batch + "-" + i;
+                }
+                expected.addAll(Arrays.asList(values));
+                batches.add(records(values));
+            }
+            StringBuilder text = new StringBuilder();
+            batches.forEach(records -> records.forEach(r -> text.append(r.value()).append('\n')));
+            byte[] roundBytes = text.toString().getBytes(StandardCharsets.UTF_8);
+            long from = roundStart;
+            long committed = nextOffset;
+            Map<TopicPartition, OffsetAndMetadata> offsets = Map.of(partition, new OffsetAndMetadata(committed));
+
+            List<Future<Void>> writes = Collections.synchronizedList(new ArrayList<>());
+            // each batch in its own event-loop turn (short turns), none waiting for the previous one
+            batches.forEach(records -> harness.runLater(() -> writes.add(task.write(records))));
+            Map<TopicPartition, OffsetAndMetadata> flushed = harness.call(() -> {
+                return task.flushOffsets(offsets).map(returned -> {
+                    // on the task's context, as soon as the flush completed: is this round in the file?
+                    // (its end: the small batches and the last bytes of the big one, written last)
+                    int checked = Math.min(roundBytes.length, roundBytes.length - bigValue.length() + 64 * 1024);
+                    byte[] end = Arrays.copyOfRange(roundBytes, roundBytes.length - checked, roundBytes.length);
+                    String problem = differs(file, from + roundBytes.length - checked, end);
+                    if (problem != null) {
+                        problems.add("flush returned offset " + returned.get(partition).offset() + " but " + problem);
+                    }
+                    return returned;
+                });
+            });
+            assertThat(flushed).isEqualTo(offsets);
+            harness.call(() -> Future.all(List.copyOf(writes))); // and every write was taken
+            roundStart += roundBytes.length;
+        }
+
+        assertThat(problems).isEmpty();
+        assertThat(Files.readAllLines(file)).containsExactlyElementsOf(expected);
+    }
+
+    /** {@code null} if the file holds {@code wanted} at {@code position}; else what differs. */
+    private static String differs(Path file, long position, byte[] wanted) {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer content = ByteBuffer.allocate(wanted.length);
+            while (content.hasRemaining() && channel.read(content, position + content.position()) > 0) {
+                // read until the end of the region or of the file
+            }
+            int read = content.position();
+            int mismatch = Arrays.mismatch(content.array(), 0, read, wanted, 0, read);
+            if (mismatch >= 0) {
+                return "the file differs at byte " + (position + mismatch) + " (found " + content.get(mismatch) + ")";
+            }
+            return read < wanted.length ? "the file ends at byte " + (position + read) + " of " + (position + wanted.length) : null;
+        } catch (IOException e) {
+            return e.toString();
+        }
     }
 
     @Test

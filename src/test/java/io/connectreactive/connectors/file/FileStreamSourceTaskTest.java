@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,10 +23,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
+import io.vertx.core.Future;
 import io.vertx.core.streams.ReadStream;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.SourceRecord;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -337,6 +341,162 @@ class FileStreamSourceTaskTest {
         eventually().until(() -> count.get() == lines);
         assertThat(outOfOrder.get()).isNull();
         assertThat(lastOffset.get()).isEqualTo(Files.size(file));
+    }
+
+    @Test
+    void followsAFileMovedAwayAndRecreated() throws Exception {
+        Path file = write("a\nb\n");
+        try (LogCapture logs = LogCapture.of(FileTail.class)) {
+            openFlowing(file, CannedSourceTaskContext.empty());
+            eventually().until(() -> records.size() == 2);
+
+            append(file, "c\n"); // written just before the rotation: still read from the old file
+            Files.move(file, dir.resolve("input.txt.1"));
+            Files.writeString(file, "new-1\nnew-2\n");
+
+            eventually().until(() -> records.size() == 5);
+            assertThat(values()).containsExactly("a", "b", "c", "new-1", "new-2");
+            assertThat(positions()).containsExactly(2L, 4L, 6L, 6L, 12L);
+            assertThat(logs.messagesContaining("reading the rest of the old file")).hasSize(1);
+
+            append(file, "new-3\n");
+            eventually().until(() -> records.size() == 6);
+            assertThat(positions()).endsWith(18L);
+        }
+    }
+
+    @Test
+    void followsRotationAndTruncationWhenFileEventsAreUnavailable() throws Exception {
+        Path file = write("a\n");
+        FileStreamSourceTask task = new FileStreamSourceTask(InputStream.nullInputStream(), false);
+        tasks.add(task);
+        ReadStream<SourceRecord> stream = harness.call(() -> task.open(harness.taskContext(CannedSourceTaskContext.empty()), props(file)));
+        harness.run(() -> stream.handler(records::add));
+        eventually().until(() -> records.size() == 1);
+
+        Files.move(file, dir.resolve("input.txt.1"));
+        Files.writeString(file, "rotated, and longer than before\n");
+        eventually().until(() -> records.size() == 2);
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            channel.truncate(0);
+        }
+        append(file, "b\n");
+
+        eventually().until(() -> records.size() == 3);
+        assertThat(values()).containsExactly("a", "rotated, and longer than before", "b");
+        assertThat(positions()).containsExactly(2L, 32L, 2L);
+    }
+
+    @Test
+    void followsAFileDeletedAndRecreated() throws Exception {
+        Path file = write("old-1\nold-2\n");
+        try (LogCapture logs = LogCapture.of(FileTail.class)) {
+            openFlowing(file, CannedSourceTaskContext.empty());
+            eventually().until(() -> records.size() == 2);
+
+            Files.delete(file);
+            eventually().until(() -> logs.messagesContaining("was moved or deleted").size() == 1);
+            // longer than what was read of the old file: only the file's identity shows the change
+            Files.writeString(file, "a new file, longer than the old one\n");
+
+            eventually().until(() -> records.size() == 3);
+            assertThat(values()).containsExactly("old-1", "old-2", "a new file, longer than the old one");
+            assertThat(positions()).containsExactly(6L, 12L, 36L);
+            assertThat(logs.messagesContaining("reading the rest of the old file")).hasSize(1);
+        }
+    }
+
+    @Test
+    void readsATruncatedFileAgainFromItsStart() throws Exception {
+        Path file = write("one\ntwo\n");
+        try (LogCapture logs = LogCapture.of(FileTail.class)) {
+            openFlowing(file, CannedSourceTaskContext.empty());
+            eventually().until(() -> records.size() == 2);
+
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                channel.truncate(0);
+            }
+            eventually().until(() -> logs.messagesContaining("was truncated").size() == 1);
+            append(file, "after truncation, longer than before\n");
+
+            eventually().until(() -> records.size() == 3);
+            assertThat(values()).containsExactly("one", "two", "after truncation, longer than before");
+            assertThat(positions()).containsExactly(4L, 8L, 37L);
+            assertThat(logs.messagesContaining("was truncated")).singleElement()
+                    .satisfies(line -> assertThat(line).contains(file.toString(), "0 bytes", "8 were read"));
+        }
+    }
+
+    @Test
+    void followsACopyTruncateRotation() throws Exception {
+        Path file = write("line-1\nline-2\nline-3\n");
+        try (LogCapture logs = LogCapture.of(FileTail.class)) {
+            openFlowing(file, CannedSourceTaskContext.empty());
+            eventually().until(() -> records.size() == 3);
+
+            // as logrotate's copytruncate: copy, truncate in place, and the writer goes on appending
+            Files.copy(file, dir.resolve("input.txt.1"));
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                channel.truncate(0);
+            }
+            append(file, "next\n");
+
+            eventually().until(() -> records.size() == 4);
+            assertThat(values()).containsExactly("line-1", "line-2", "line-3", "next");
+            assertThat(positions()).endsWith(5L);
+            assertThat(logs.messagesContaining("was truncated")).hasSize(1);
+            append(file, "and more\n");
+            eventually().until(() -> records.size() == 5);
+            assertThat(positions()).endsWith(14L);
+        }
+    }
+
+    @Test
+    void startsFromTheBeginningWhenTheStoredPositionIsPastTheEndOfTheFile() throws Exception {
+        Path file = write("fresh\nfile\n");
+        try (LogCapture logs = LogCapture.of(FileTail.class)) {
+            openFlowing(file, CannedSourceTaskContext.withPosition(file.toString(), 1000L));
+
+            eventually().until(() -> records.size() == 2);
+            assertThat(values()).containsExactly("fresh", "file");
+            assertThat(positions()).containsExactly(6L, 11L);
+            assertThat(logs.messagesContaining("past the end of the file")).singleElement()
+                    .satisfies(line -> assertThat(line).contains("1000", file.toString(), "11 bytes"));
+        }
+    }
+
+    /**
+     * A 100 MB line with no newline in it is skipped (max.line.length defaults to 1 MiB) without
+     * being held in memory: the line buffer stays small, one warning names the file and where the
+     * line starts, and the lines after it arrive with their true positions.
+     */
+    @Test
+    void skipsAHundredMegabyteLineWithoutHoldingItAndGoesOn() throws Exception {
+        Path file = dir.resolve("huge.txt");
+        long hugeLength = 100L * 1024 * 1024;
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            channel.write(ByteBuffer.wrap("before\n".getBytes(StandardCharsets.UTF_8)));
+            // a hole: 100 MB of zero bytes (no terminator among them) that take no disk space
+            channel.write(ByteBuffer.wrap("\nafter\n".getBytes(StandardCharsets.UTF_8)), 7 + hugeLength);
+        }
+        try (LogCapture logs = LogCapture.of(FileStreamSourceTask.class)) {
+            FileStreamSourceTask task = openFlowing(file, CannedSourceTaskContext.empty());
+
+            Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(10))
+                    .until(() -> records.size() >= 2);
+
+            assertThat(values()).containsExactly("before", "after");
+            assertThat(positions()).containsExactly(7L, 7 + hugeLength + 1 + 6);
+            assertThat(harness.call(() -> Future.succeededFuture(task.bufferCapacity())))
+                    .as("line buffer size").isLessThanOrEqualTo(4 * 1024 * 1024);
+            assertThat(logs.messagesContaining("Skipping a line")).singleElement().satisfies(line -> assertThat(line)
+                    .contains(file.toString(), "at position 7", "max.line.length"));
+            append(file, "later\n");
+            eventually().until(() -> records.size() == 3);
+            assertThat(values()).endsWith("later");
+        } finally {
+            Files.delete(file);
+        }
     }
 
     @Test

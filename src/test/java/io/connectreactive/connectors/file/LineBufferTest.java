@@ -134,6 +134,56 @@ class LineBufferTest {
         assertThat(drain(buffer)).containsExactly("", "", "");
     }
 
+    @Test
+    void skipsALineLongerThanTheBoundWithoutAccumulatingIt() {
+        List<Long> skipped = new ArrayList<>();
+        LineBuffer buffer = new LineBuffer(16, 0, 10, skipped::add);
+        buffer.append(Buffer.buffer("ok\n"));
+        assertThat(buffer.nextLine()).isEqualTo("ok");
+
+        for (int i = 0; i < 1000; i++) { // a 10,000-byte line, in chunks, no terminator yet
+            buffer.append(Buffer.buffer("0123456789"));
+            assertThat(buffer.nextLine()).isNull();
+        }
+        assertThat(buffer.capacity()).as("bytes of a skipped line are dropped").isLessThanOrEqualTo(64);
+        assertThat(skipped).containsExactly(3L); // once, where the line starts
+
+        buffer.append(Buffer.buffer("end\r"));
+        assertThat(buffer.nextLine()).isNull();
+        buffer.append(Buffer.buffer("\nnext\n"));
+        assertThat(buffer.nextLine()).isEqualTo("next");
+        assertThat(buffer.position()).isEqualTo(3 + 10_000 + 3 + 2 + 5);
+        assertThat(skipped).containsExactly(3L);
+    }
+
+    @Test
+    void skipsATooLongLineThatArrivesWholeAndKeepsOneAtTheBound() {
+        List<Long> skipped = new ArrayList<>();
+        LineBuffer buffer = new LineBuffer(64, 100, 5, skipped::add);
+
+        buffer.append(Buffer.buffer("12345\n123456\r\nabc\n1234567"));
+        buffer.finish();
+
+        assertThat(drain(buffer)).containsExactly("12345", "abc");
+        assertThat(skipped).containsExactly(106L, 118L);
+        assertThat(buffer.position()).isEqualTo(125);
+        assertThat(buffer.pending()).isZero();
+    }
+
+    @Test
+    void restartCountsAgainFromTheGivenPosition() {
+        LineBuffer buffer = new LineBuffer(64, 0);
+        buffer.append(Buffer.buffer("old\nrest"));
+        buffer.finish();
+        assertThat(drain(buffer)).containsExactly("old", "rest");
+
+        buffer.restart(0);
+        buffer.append(Buffer.buffer("new\npart"));
+
+        assertThat(drain(buffer)).containsExactly("new");
+        assertThat(buffer.position()).isEqualTo(4);
+    }
+
     private static List<String> drain(LineBuffer buffer) {
         List<String> lines = new ArrayList<>();
         for (String line = buffer.nextLine(); line != null; line = buffer.nextLine()) {

@@ -163,6 +163,24 @@ class FileOffsetStoreTest {
         assertThat(second.offset("my-conn", FILE_B)).containsExactly(Map.entry("position", 9L));
     }
 
+    /**
+     * The rename of each write is followed by an fsync of the offsets file's directory. That a rename
+     * survives a power cut cannot be tested here; this checks that the directory can be forced on
+     * this platform (Linux), that a failure to do so is reported rather than thrown, and that writes
+     * that include it still reach the file.
+     */
+    @Test
+    void theDirectoryIsFsyncedAfterTheRenameAndWritesStillLand() {
+        assertThat(FileOffsetStore.forceDirectory(dir)).as("fsync of a directory on Linux").isNull();
+        assertThat(FileOffsetStore.forceDirectory(dir.resolve("missing"))).isInstanceOf(IOException.class);
+
+        FileOffsetStore store = started();
+        await(store.write("my-conn", offsets(FILE_A, Map.of("position", 5))));
+        await(store.stop());
+
+        assertThat(started().offset("my-conn", FILE_A)).containsExactly(Map.entry("position", 5L));
+    }
+
     @Test
     void writeCreatesMissingParentDirectories() {
         Path nested = dir.resolve("data/sub/connect.offsets");
