@@ -254,6 +254,16 @@ public final class PluginRegistry {
         }
     }
 
+    /** A plugin's version, or null when it throws or does not tell (Kafka Connect's "undefined"). */
+    public static String reportedVersion(java.util.function.Supplier<String> version) {
+        try {
+            String v = version.get();
+            return v == null || v.isBlank() || PluginDesc.UNDEFINED_VERSION.equals(v) ? null : v;
+        } catch (RuntimeException | LinkageError e) {
+            return null;
+        }
+    }
+
     /** "source", "sink" or "unknown", as Kafka Connect's REST API names connector types. */
     public static String typeOf(Class<?> connectorClass) {
         if (connectorClass != null && SourceConnector.class.isAssignableFrom(connectorClass)) {

@@ -18,12 +18,4 @@ public interface TaskVerticle {
 
     /** Reads records again; the task reports RUNNING. */
     void resumeTask();
-
-    /**
-     * Called by the worker, from any thread, when the task did not stop in time and is abandoned
-     * (Kafka Connect's {@code WorkerTask.cancel()}): from then on its records are no longer sent or
-     * handed to the task, and its offsets are no longer committed.
-     */
-    default void cancel() {
-    }
 }

@@ -77,7 +77,7 @@ public final class Worker {
                 Connector connector = PluginRegistry.newInstance(type);
                 connector.initialize(ctx);
                 connector.start(services.configProviders().resolve(config));
-                return new RunningConnector(connector, config, versionOf(connector::version), thread);
+                return new RunningConnector(connector, config, PluginRegistry.reportedVersion(connector::version), thread);
             }
         }).<Void>compose(running -> {
             if (!starting.remove(name, thread)) {
@@ -110,16 +110,6 @@ public final class Worker {
     public String taskVersion(TaskId id) {
         RunningTask running = tasks.get(id);
         return running == null || running.verticle == null ? null : running.verticle.version();
-    }
-
-    /** A plugin's version, or null when it throws or does not tell (Kafka Connect's "undefined"). */
-    public static String versionOf(java.util.function.Supplier<String> version) {
-        try {
-            String v = version.get();
-            return v == null || v.isBlank() || "undefined".equals(v) ? null : v;
-        } catch (RuntimeException | LinkageError e) {
-            return null;
-        }
     }
 
     public boolean isRunning(String name) {
@@ -199,8 +189,7 @@ public final class Worker {
      * ({@code offset.flush.timeout.ms}).
      */
     public long stopDeadlineMs() {
-        return Math.max(1, services.config().getLong(WorkerConfig.TASK_SHUTDOWN_TIMEOUT_MS)
-                + services.config().getLong(WorkerConfig.OFFSET_FLUSH_TIMEOUT_MS));
+        return TaskLifecycleVerticle.stopDeadlineMs(services.config());
     }
 
     /**
@@ -252,28 +241,20 @@ public final class Worker {
     /**
      * Undeploys a task: it drains records in flight and stores its offsets first. A task that has not
      * stopped within {@link #stopDeadlineMs()} (hung in {@code start}, {@code poll}, {@code put} or
-     * {@code stop}) is abandoned: its thread is left to finish, its records and offsets are no longer
-     * accepted, and the worker goes on.
+     * {@code stop}) abandons itself (see {@link TaskLifecycleVerticle}), and the worker goes on.
      */
     public Future<Void> stopTask(TaskId id) {
         RunningTask running = tasks.remove(id);
         if (running == null) {
             return Future.succeededFuture();
         }
-        long deadline = stopDeadlineMs();
+        // the verticle's stop is bounded by the deadline itself; this bounds a task whose class never finished loading
+        long deadline = stopDeadlineMs() + 1_000;
         return running.deployment
                 .compose(vertx::undeploy)
                 .timeout(deadline, TimeUnit.MILLISECONDS)
                 .recover(err -> {
-                    if (err instanceof java.util.concurrent.TimeoutException) {
-                        LOG.warn("Task {} did not stop within {} ms; abandoned (its thread is left to finish, "
-                                + "its records and offsets are no longer accepted)", id, deadline);
-                        if (running.verticle != null) {
-                            running.verticle.cancel();
-                        }
-                    } else if (running.verticle != null) {
-                        LOG.warn("Task {} did not stop cleanly: {}", id, err.toString());
-                    }
+                    LOG.warn("Task {} did not stop cleanly: {}", id, err.toString());
                     return Future.succeededFuture();
                 });
     }
@@ -347,7 +328,7 @@ public final class Worker {
 
     /** A task from the moment its start was asked for; the verticle exists once its class is loaded. Herder's context only. */
     private static final class RunningTask {
-        private TaskVerticle verticle;
+        private TaskLifecycleVerticle<?, ?> verticle;
         private Future<String> deployment;
     }
 }

@@ -143,11 +143,46 @@ class HungPluginTest {
 
     public static class SlowInitTask extends IdleSourceConnector.IdleTask {
         static {
-            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-            while (System.nanoTime() < until) {
-                Thread.onSpinWait();
-            }
+            spin(2);
         }
+    }
+
+    /** A source connector whose task takes 1 s to construct, with a converter that takes 1 s to configure. */
+    public static class SlowConstructionConnector extends TestConnectors.Source {
+        @Override
+        public Class<? extends Task> taskClass() {
+            return SlowConstructorTask.class;
+        }
+    }
+
+    public static class SlowConstructorTask extends IdleSourceConnector.IdleTask {
+        public SlowConstructorTask() {
+            spin(1);
+        }
+    }
+
+    public static class SlowConfigureConverter extends org.apache.kafka.connect.storage.StringConverter {
+        @Override
+        public void configure(Map<String, ?> configs, boolean isKey) {
+            spin(1);
+            super.configure(configs, isKey);
+        }
+    }
+
+    static void spin(int seconds) {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < until) {
+            Thread.onSpinWait();
+        }
+    }
+
+    @Test
+    void aTaskWithASlowConstructorAndConverterDoesNotBlockAnEventLoop(KafkaBroker kafka, @TempDir Path dir) {
+        try (TestWorker worker = TestWorker.start(kafka, dir, Map.of())) {
+            worker.create("slow-construction", Map.of("connector.class", SlowConstructionConnector.class.getName(), "tasks.max", "1",
+                    "value.converter", SlowConfigureConverter.class.getName()));
+            awaitTasksRunning(worker, "slow-construction", 1);
+        } // close() fails the test on any blocked event loop
     }
 
     @Test

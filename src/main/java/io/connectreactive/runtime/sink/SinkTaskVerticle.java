@@ -15,17 +15,11 @@ import io.connectreactive.api.ReactiveSinkTask;
 import io.connectreactive.api.ReactiveTaskContext;
 import io.connectreactive.config.WorkerConfig;
 import io.connectreactive.plugin.LoaderSwap;
-import io.connectreactive.runtime.State;
 import io.connectreactive.runtime.TaskId;
 import io.connectreactive.runtime.TaskServices;
-import io.connectreactive.runtime.TaskVerticle;
-import io.connectreactive.runtime.Worker;
-import io.connectreactive.runtime.exec.TaskThread;
-import io.connectreactive.runtime.glue.ConverterChain;
-import io.connectreactive.runtime.glue.TransformChain;
+import io.connectreactive.runtime.TaskLifecycleVerticle;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.VerticleBase;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -60,25 +54,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Deployed by the worker; all its state lives on its own context.
  */
-public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle {
+public final class SinkTaskVerticle extends TaskLifecycleVerticle<SinkTask, SinkRecord> {
 
     private static final Logger LOG = LoggerFactory.getLogger(SinkTaskVerticle.class);
     private static final long DEFAULT_RETRY_BACKOFF_MS = 100;
 
-    private final TaskServices services;
-    private final TaskId id;
-    private final Class<? extends SinkTask> taskClass;
-    private Map<String, String> connectorConfig;
-    private Map<String, String> taskConfig;
-    private boolean paused;
-    /** The task's version(), read by the herder from its own context. */
-    private volatile String version;
     private java.util.function.Consumer<String> topicUsed;
-
-    private SinkTask task;
-    private TaskThread thread;
-    private ConverterChain converters;
-    private TransformChain<SinkRecord> transforms = TransformChain.empty();
+    private SinkTaskContextImpl sinkContext;
     /** Calls into the task, classic or reactive; null until the task exists. */
     private SinkTaskCalls calls;
     private SinkConsumerLoop loop;
@@ -95,82 +77,46 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
     private long commitTimer = -1;
     private boolean commitRequested;
     private boolean started;
-    private boolean stopping;
-    private boolean failed;
 
     public SinkTaskVerticle(TaskServices services, TaskId id, Class<? extends SinkTask> taskClass,
                             Map<String, String> connectorConfig, Map<String, String> taskConfig, boolean paused) {
-        this.services = services;
-        this.id = id;
-        this.taskClass = taskClass;
-        this.connectorConfig = connectorConfig;
-        this.taskConfig = taskConfig;
-        this.paused = paused;
+        super(services, id, taskClass, ReactiveSinkTask.class, connectorConfig, taskConfig, paused);
     }
 
     @Override
-    public TaskId id() {
-        return id;
+    protected void initialize(SinkTask task) {
+        sinkContext = new SinkTaskContextImpl(context, taskConfig, new Requests());
+        task.initialize(sinkContext);
     }
 
+    /** Starts the task (on its thread, or a reactive task's open), then the consumer loop and the commit timer. */
     @Override
-    public String version() {
-        return version;
-    }
-
-    /** Resolves config-provider placeholders first (they may read files: off the event loop), then starts the task. */
-    @Override
-    public Future<?> start() {
-        return services.resolve(vertx, connectorConfig, taskConfig).transform(ar -> {
-            if (ar.failed()) {
-                fail(ar.cause());
-                return Future.succeededFuture();
-            }
-            connectorConfig = ar.result().connector();
-            taskConfig = ar.result().task();
-            return startResolved();
-        });
-    }
-
-    private Future<?> startResolved() {
-        Future<Void> start;
-        try {
-            task = services.plugins().newPlugin(taskClass);
-            version = Worker.versionOf(task::version);
-            converters = ConverterChain.create(services.plugins(), services.config(), connectorConfig);
-            transforms = TransformChain.create(services.plugins(), connectorConfig);
-            topicUsed = services.activeTopicRecorder(id.connector());
-            SinkTaskContextImpl ctx = new SinkTaskContextImpl(context, taskConfig, new Requests());
-            try (LoaderSwap s = swap()) {
-                task.initialize(ctx);
-            }
-            if (task instanceof ReactiveSinkTask reactive) {
-                try (LoaderSwap s = swap()) {
-                    start = reactive.open(new ReactiveTaskContext<>(vertx, context, ctx), taskConfig);
-                }
-            } else {
-                thread = new TaskThread("cr-task-" + id, services.plugins().loaderFor(taskClass));
-                start = thread.call(context, () -> {
-                    task.start(taskConfig);
-                    return null;
-                });
-            }
-            calls = new SinkTaskCalls(id, task, thread, context, converters, transforms, this::swap);
-            start = start.compose(v -> subscribe());
-        } catch (RuntimeException e) {
-            start = Future.failedFuture(e);
+    protected Future<Void> begin() {
+        topicUsed = services.activeTopicRecorder(id.connector());
+        Map<String, String> forbidden = services.config().clientOverridePolicy().violations(connectorConfig);
+        forbidden.keySet().removeIf(k -> !k.startsWith("consumer.override."));
+        if (!forbidden.isEmpty()) {
+            return Future.failedFuture(new org.apache.kafka.connect.errors.ConnectException(String.join(" ", forbidden.values())));
         }
-        return start.map(v -> {
+        Future<Void> start;
+        if (task instanceof ReactiveSinkTask reactive) {
+            try (LoaderSwap s = swap()) {
+                start = reactive.open(new ReactiveTaskContext<>(vertx, context, sinkContext), taskConfig);
+            }
+        } else {
+            start = thread.call(context, () -> {
+                task.start(taskConfig);
+                return null;
+            });
+        }
+        calls = new SinkTaskCalls(id, task, thread, context, converters, transforms, this::swap);
+        return start.compose(v -> subscribe()).map(v -> {
             started = true;
             long interval = services.config().getLong(WorkerConfig.OFFSET_FLUSH_INTERVAL_MS);
             commitTimer = vertx.setPeriodic(interval, t -> commit());
-            services.report(id, paused ? State.PAUSED : State.RUNNING, null);
             LOG.info("Task {} started ({}{}, consumer on thread cr-sink-consumer-{})", id, taskClass.getSimpleName(),
-                    task instanceof ReactiveSinkTask ? ", reactive" : ", classic on thread cr-task-" + id, id);
+                    classic ? ", classic on thread cr-task-" + id : ", reactive", id);
             return null;
-        }).recover(err -> {
-            fail(err);
-            return Future.succeededFuture();
         });
     }
 
@@ -316,7 +262,7 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
 
     /** preCommit (flush) then commit exactly what it returned; skipped while a commit is under way. */
     private Future<Void> commit() {
-        if (tracker.committing() || loop == null || failed || stopping || !started) {
+        if (tracker.committing() || loop == null || failed || stopping || !started || cancelled) {
             return Future.succeededFuture();
         }
         commitRequested = false;
@@ -407,30 +353,13 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
     // --- pause / resume / stop ---
 
     @Override
-    public void pauseTask() {
-        context.runOnContext(v -> {
-            paused = true;
-            if (loop != null && !failed) {
-                loop.pauseAll(true);
-                services.report(id, State.PAUSED, null);
-            }
-        });
+    protected void targetState(boolean pause) {
+        loop.pauseAll(pause);
     }
 
+    /** Waits for the batch in the task's hand (up to task.shutdown.graceful.timeout.ms), commits, closes the task's partitions, stops it. */
     @Override
-    public void resumeTask() {
-        context.runOnContext(v -> {
-            paused = false;
-            if (loop != null && !failed) {
-                loop.pauseAll(false);
-                services.report(id, State.RUNNING, null);
-            }
-        });
-    }
-
-    @Override
-    public Future<?> stop() {
-        stopping = true;
+    protected Future<Void> end() {
         if (commitTimer >= 0) {
             vertx.cancelTimer(commitTimer);
         }
@@ -442,35 +371,37 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
             idle.complete();
         }
         long timeout = services.config().getLong(WorkerConfig.TASK_SHUTDOWN_TIMEOUT_MS);
-        Future<Void> finalCommit = idle.future()
+        return idle.future()
                 .timeout(Math.max(1, timeout), TimeUnit.MILLISECONDS)
                 .recover(err -> {
                     LOG.warn("Graceful stop of task {} failed: its batch was not taken within {} ms", id, timeout);
                     return Future.succeededFuture();
                 })
-                .compose(v -> finalCommit());
-        return finalCommit
-                .compose(v -> calls == null ? Future.<Void>succeededFuture() : calls.call(() -> task.close(new ArrayList<>(tracker.owned()))))
+                .compose(v -> finalCommit())
+                .compose(v -> calls == null || !started ? Future.<Void>succeededFuture()
+                        : calls.call(() -> task.close(new ArrayList<>(tracker.owned()))))
                 .recover(err -> Future.succeededFuture())
-                .compose(v -> stopTask())
-                .eventually(() -> {
-                    transforms.close();
-                    return Future.succeededFuture();
-                })
-                .eventually(() -> loop == null ? Future.succeededFuture() : Future.fromCompletionStage(loop.close(), context))
-                .eventually(() -> {
-                    if (thread != null) {
-                        thread.shutdown();
-                    }
-                    services.pluginMetrics().release(id);
-                    LOG.info("Task {} stopped", id);
-                    return Future.succeededFuture();
-                });
+                .compose(v -> stopTask());
+    }
+
+    /** Abandoned: nothing more is delivered or committed. */
+    @Override
+    protected void onCancel() {
+        if (commitTimer >= 0) {
+            vertx.cancelTimer(commitTimer);
+        }
+        ahead.clear();
+    }
+
+    /** The consumer leaves the group (after the final commit, or at once when abandoned). */
+    @Override
+    protected Future<Void> release() {
+        return loop == null ? Future.succeededFuture() : Future.fromCompletionStage(loop.close(), context);
     }
 
     /** The last commit: preCommit of every owned partition, committed synchronously before the consumer closes. */
     private Future<Void> finalCommit() {
-        if (loop == null || failed || !started) {
+        if (loop == null || failed || !started || cancelled) {
             return Future.succeededFuture();
         }
         tracker.abandonCommit();
@@ -498,24 +429,13 @@ public final class SinkTaskVerticle extends VerticleBase implements TaskVerticle
         });
     }
 
-    /** Makes the task's plugin loader the thread's context class loader until closed. */
-    private LoaderSwap swap() {
-        return services.plugins().swap(taskClass);
-    }
-
-    /** The task failed: report it, and its consumer leaves the group at once (not at undeploy). */
-    private void fail(Throwable err) {
-        if (failed) {
-            return;
-        }
-        failed = true;
-        LOG.error("Task {} failed: {}", id, err.toString());
-        services.report(id, State.FAILED, err);
+    /** The task failed: its consumer leaves the group at once (not at undeploy). */
+    @Override
+    protected void onFailure() {
         if (loop != null) {
             loop.close();
         }
     }
-
 
     /** The consumer loop's requests, from its thread: each hops onto this context. */
     private final class LoopHandler implements SinkConsumerLoop.Handler {

@@ -10,16 +10,10 @@ import io.connectreactive.kafka.ClientConfigOverridePolicy;
 import io.connectreactive.kafka.SharedProducer;
 import io.connectreactive.kafka.TopicCreation;
 import io.connectreactive.plugin.LoaderSwap;
-import io.connectreactive.runtime.State;
 import io.connectreactive.runtime.TaskId;
 import io.connectreactive.runtime.TaskServices;
-import io.connectreactive.runtime.TaskVerticle;
-import io.connectreactive.runtime.Worker;
-import io.connectreactive.runtime.exec.TaskThread;
-import io.connectreactive.runtime.glue.ConverterChain;
-import io.connectreactive.runtime.glue.TransformChain;
+import io.connectreactive.runtime.TaskLifecycleVerticle;
 import io.vertx.core.Future;
-import io.vertx.core.VerticleBase;
 import io.vertx.core.streams.ReadStream;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.connect.source.SourceRecord;
@@ -45,127 +39,38 @@ import org.slf4j.LoggerFactory;
  * <p>Deployed by the worker; all its state lives on its own context. A failure to start or run is
  * reported as FAILED status; the deployment itself stays until the worker undeploys it.
  */
-public final class SourceTaskVerticle extends VerticleBase implements TaskVerticle {
+public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, SourceRecord> {
 
     private static final Logger LOG = LoggerFactory.getLogger(SourceTaskVerticle.class);
 
-    private final TaskServices services;
-    private final TaskId id;
-    private Map<String, String> connectorConfig;
-    private Map<String, String> taskConfig;
-    private final Class<? extends SourceTask> taskClass;
-    private boolean paused;
-    /** The task's version(), read by the herder from its own context. */
-    private volatile String version;
-
-    private SourceTask task;
-    private TaskThread thread;
+    private final boolean commitRecord;
+    private SourceTaskContext sourceContext;
     private ClassicSourceStream classicStream;
     private SourcePipeline pipeline;
-    /** This task's own producer (the connector has producer.override.* settings), or null for the worker's. */
+    /** The task's own producer (producer.override.*), else null: it uses the worker's. */
     private SharedProducer ownProducer;
-    private TransformChain<SourceRecord> transforms = TransformChain.empty();
     private long commitTimer = -1;
     private Future<Void> lastCommit = Future.succeededFuture();
-    private boolean failed;
 
     public SourceTaskVerticle(TaskServices services, TaskId id, Class<? extends SourceTask> taskClass,
                               Map<String, String> connectorConfig, Map<String, String> taskConfig, boolean paused) {
-        this.services = services;
-        this.id = id;
-        this.taskClass = taskClass;
-        this.connectorConfig = connectorConfig;
-        this.taskConfig = taskConfig;
-        this.paused = paused;
+        super(services, id, taskClass, ReactiveSourceTask.class, connectorConfig, taskConfig, paused);
+        this.commitRecord = overridesCommitRecord(taskClass);
     }
 
     @Override
-    public TaskId id() {
-        return id;
+    protected void initialize(SourceTask task) {
+        sourceContext = new Context();
+        task.initialize(sourceContext);
     }
 
-    /** Resolves config-provider placeholders (they may read files: off the event loop), then starts. */
+    /** The task's producer, its start, then the pipeline from its records to Kafka and the commit timer. */
     @Override
-    public String version() {
-        return version;
-    }
-
-    /** Resolves config-provider placeholders first, then starts the task. */
-    @Override
-    public Future<?> start() {
-        return services.resolve(vertx, connectorConfig, taskConfig).transform(ar -> {
-            if (ar.failed()) {
-                fail(ar.cause());
-                return Future.succeededFuture();
-            }
-            connectorConfig = ar.result().connector();
-            taskConfig = ar.result().task();
-            return startResolved();
-        });
-    }
-
-    private Future<?> startResolved() {
-        Map<String, String> overrides = ClientConfigOverridePolicy.overrides(connectorConfig, ClientConfigOverridePolicy.PRODUCER_OVERRIDE);
-        if (overrides.isEmpty()) {
-            return startWith(services.producer());
-        }
-        // a connector's producer.override.* gives each of its tasks a producer of its own
-        Map<String, String> forbidden = services.config().clientOverridePolicy().violations(connectorConfig);
-        forbidden.keySet().removeIf(k -> !k.startsWith(ClientConfigOverridePolicy.PRODUCER_OVERRIDE));
-        if (!forbidden.isEmpty()) {
-            fail(new org.apache.kafka.connect.errors.ConnectException(String.join(" ", forbidden.values())));
-            return Future.succeededFuture();
-        }
-        return vertx.executeBlocking(() -> services.producer().withOverrides(vertx, overrides,
-                        "connector-producer-" + id, "cr-producer-" + id), false)
-                .transform(ar -> {
-                    if (ar.failed()) {
-                        fail(ar.cause());
-                        return Future.succeededFuture();
-                    }
-                    ownProducer = ar.result();
-                    return startWith(ownProducer);
-                });
-    }
-
-    private Future<?> startWith(SharedProducer producer) {
-        Future<ReadStream<SourceRecord>> opened;
-        ConverterChain converters;
-        boolean commitRecord = overridesCommitRecord(taskClass);
-        try {
-            task = services.plugins().newPlugin(taskClass);
-            version = Worker.versionOf(task::version);
-            converters = ConverterChain.create(services.plugins(), services.config(), connectorConfig);
-            transforms = TransformChain.create(services.plugins(), connectorConfig);
-            SourceTaskContext ctx = new Context();
-            try (LoaderSwap s = swap()) {
-                task.initialize(ctx);
-            }
-            if (task instanceof ReactiveSourceTask reactive) {
-                try (LoaderSwap s = swap()) {
-                    opened = reactive.open(new ReactiveTaskContext<>(vertx, context, ctx), taskConfig);
-                }
-            } else {
-                thread = new TaskThread("cr-task-" + id, services.plugins().loaderFor(taskClass));
-                ConverterChain chain = converters;
-                opened = thread.call(context, () -> {
-                    task.start(taskConfig);
-                    return null;
-                }).map(v -> {
-                    classicStream = new ClassicSourceStream(id, task, thread, context, transforms, chain, commitRecord);
-                    return classicStream;
-                });
-            }
-        } catch (RuntimeException e) {
-            opened = Future.failedFuture(e);
-            converters = null;
-        }
-        ConverterChain chain = converters;
-        boolean classic = !(task instanceof ReactiveSourceTask);
-        return opened.map(stream -> {
+    protected Future<Void> begin() {
+        return producer().compose(producer -> open().map(stream -> {
             pipeline = new SourcePipeline(id, context, stream, transforms,
                     TopicCreation.of(services.admin(), services.config().getBoolean(WorkerConfig.TOPIC_CREATION_ENABLE), connectorConfig),
-                    chain, producer,
+                    converters, producer,
                     services.config().getInt(WorkerConfig.SOURCE_MAX_IN_FLIGHT),
                     commitRecord ? (classic ? this::commitRecordsOnTaskThread : this::commitRecords) : null,
                     classic, this::fail);
@@ -176,41 +81,76 @@ public final class SourceTaskVerticle extends VerticleBase implements TaskVertic
             }
             long interval = services.config().getLong(WorkerConfig.OFFSET_FLUSH_INTERVAL_MS);
             commitTimer = vertx.setPeriodic(interval, t -> commitOffsets());
-            services.report(id, paused ? State.PAUSED : State.RUNNING, null);
             LOG.info("Task {} started ({}{}{})", id, taskClass.getSimpleName(),
-                    task instanceof ReactiveSourceTask ? ", reactive" : ", classic on thread cr-task-" + id,
-                    ownProducer != null ? ", own producer" : "");
+                    classic ? ", classic on thread cr-task-" + id : ", reactive", ownProducer != null ? ", own producer" : "");
             return null;
-        }).recover(err -> {
-            fail(err);
-            return Future.succeededFuture();
-        });
+        }));
     }
 
-    @Override
-    public void pauseTask() {
-        context.runOnContext(v -> {
-            paused = true;
-            if (pipeline != null && !failed) {
-                pipeline.pause();
-                services.report(id, State.PAUSED, null);
+    /** The worker's shared producer, or with producer.override.* (as the override policy allows) one of the task's own. */
+    private Future<SharedProducer> producer() {
+        Map<String, String> overrides = ClientConfigOverridePolicy.overrides(connectorConfig, ClientConfigOverridePolicy.PRODUCER_OVERRIDE);
+        if (overrides.isEmpty()) {
+            return Future.succeededFuture(services.producer());
+        }
+        Map<String, String> forbidden = services.config().clientOverridePolicy().violations(connectorConfig);
+        forbidden.keySet().removeIf(k -> !k.startsWith(ClientConfigOverridePolicy.PRODUCER_OVERRIDE));
+        if (!forbidden.isEmpty()) {
+            return Future.failedFuture(new org.apache.kafka.connect.errors.ConnectException(String.join(" ", forbidden.values())));
+        }
+        return vertx.executeBlocking(() -> services.producer().withOverrides(vertx, overrides,
+                "connector-producer-" + id, "cr-producer-" + id), false).onSuccess(p -> ownProducer = p);
+    }
+
+    /** Starts the task: a reactive one opens its stream; a classic one starts on its thread and is polled there. */
+    private Future<ReadStream<SourceRecord>> open() {
+        if (task instanceof ReactiveSourceTask reactive) {
+            try (LoaderSwap s = swap()) {
+                return reactive.open(new ReactiveTaskContext<>(vertx, context, sourceContext), taskConfig);
             }
+        }
+        return thread.call(context, () -> {
+            task.start(taskConfig);
+            return null;
+        }).map(v -> {
+            classicStream = new ClassicSourceStream(id, task, thread, context, transforms, converters, commitRecord);
+            return classicStream;
         });
     }
 
     @Override
-    public void resumeTask() {
-        context.runOnContext(v -> {
-            paused = false;
-            if (pipeline != null && !failed) {
-                pipeline.resume();
-                services.report(id, State.RUNNING, null);
-            }
-        });
+    protected void targetState(boolean pause) {
+        if (pause) {
+            pipeline.pause();
+        } else {
+            pipeline.resume();
+        }
     }
 
     @Override
-    public Future<?> stop() {
+    protected void onFailure() {
+        if (pipeline != null) {
+            pipeline.pause();
+        }
+    }
+
+    /** Abandoned: records still in the pipeline are dropped and no offset is stored any more. */
+    @Override
+    protected void onCancel() {
+        if (commitTimer >= 0) {
+            vertx.cancelTimer(commitTimer);
+        }
+        if (classicStream != null) {
+            classicStream.close();
+        }
+        if (pipeline != null) {
+            pipeline.close();
+        }
+    }
+
+    /** Drains the records in flight (up to task.shutdown.graceful.timeout.ms), stops the task, stores offsets once more. */
+    @Override
+    protected Future<Void> end() {
         if (commitTimer >= 0) {
             vertx.cancelTimer(commitTimer);
         }
@@ -230,27 +170,16 @@ public final class SourceTaskVerticle extends VerticleBase implements TaskVertic
                     if (pipeline != null) {
                         pipeline.close();
                     }
-                })
-                .eventually(() -> {
-                    TransformChain<SourceRecord> t = transforms;
-                    if (thread != null) {
-                        // after a poll still under way: its records may be in the transforms
-                        thread.call(context, () -> {
-                            t.close();
-                            return null;
-                        });
-                        thread.shutdown();
-                    } else {
-                        t.close();
-                    }
-                    services.pluginMetrics().release(id);
-                    if (ownProducer == null) {
-                        LOG.info("Task {} stopped", id);
-                        return Future.succeededFuture();
-                    }
-                    return ownProducer.close(vertx, java.time.Duration.ofMillis(Math.max(timeout, 1)))
-                            .onComplete(ar -> LOG.info("Task {} stopped", id));
                 });
+    }
+
+    @Override
+    protected Future<Void> release() {
+        if (ownProducer == null) {
+            return Future.succeededFuture();
+        }
+        long timeout = services.config().getLong(WorkerConfig.TASK_SHUTDOWN_TIMEOUT_MS);
+        return ownProducer.close(vertx, java.time.Duration.ofMillis(Math.max(timeout, 1)));
     }
 
     private Future<Void> stopTask() {
@@ -290,9 +219,9 @@ public final class SourceTaskVerticle extends VerticleBase implements TaskVertic
         lastCommit = flushOffsets();
     }
 
-    /** Stores the committable offsets, then calls the task's commit(). Never fails. */
+    /** Stores the committable offsets, then calls the task's commit(). Never fails; nothing once abandoned. */
     private Future<Void> flushOffsets() {
-        if (pipeline == null) {
+        if (pipeline == null || cancelled) {
             return Future.succeededFuture();
         }
         Map<Map<String, ?>, Map<String, ?>> offsets = pipeline.takeCommittable();
@@ -356,23 +285,6 @@ public final class SourceTaskVerticle extends VerticleBase implements TaskVertic
         } catch (Exception e) {
             LOG.warn("commitRecord of task {} failed: {}", id, e.toString());
         }
-    }
-
-    /** Makes the task's plugin loader the thread's context class loader until closed. */
-    private LoaderSwap swap() {
-        return services.plugins().swap(taskClass);
-    }
-
-    private void fail(Throwable err) {
-        if (failed) {
-            return;
-        }
-        failed = true;
-        if (pipeline != null) {
-            pipeline.pause();
-        }
-        LOG.error("Task {} failed: {}", id, err.toString());
-        services.report(id, State.FAILED, err);
     }
 
     static boolean overridesCommitRecord(Class<?> type) {
