@@ -16,7 +16,7 @@ import io.connectreactive.kafka.SharedProducer;
 import io.connectreactive.kafka.embedded.EmbeddedKafka;
 import io.connectreactive.plugin.PluginRegistry;
 import io.connectreactive.rest.RestServer;
-import io.connectreactive.runtime.TargetState;
+import io.connectreactive.model.TargetState;
 import io.connectreactive.runtime.PluginMetricsRegistry;
 import io.connectreactive.runtime.TaskServices;
 import io.connectreactive.runtime.Worker;

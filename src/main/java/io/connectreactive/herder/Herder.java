@@ -3,8 +3,8 @@ package io.connectreactive.herder;
 import java.util.List;
 import java.util.Map;
 
-import io.connectreactive.runtime.TargetState;
-import io.connectreactive.runtime.TaskId;
+import io.connectreactive.model.TargetState;
+import io.connectreactive.model.TaskId;
 import io.vertx.core.Future;
 
 /**

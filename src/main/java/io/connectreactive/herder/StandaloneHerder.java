@@ -7,9 +7,9 @@ import java.util.TreeMap;
 import java.util.function.Supplier;
 
 import io.connectreactive.config.WorkerConfig;
-import io.connectreactive.runtime.State;
-import io.connectreactive.runtime.TargetState;
-import io.connectreactive.runtime.TaskId;
+import io.connectreactive.model.State;
+import io.connectreactive.model.TargetState;
+import io.connectreactive.model.TaskId;
 import io.connectreactive.runtime.Worker;
 import io.connectreactive.storage.ConfigStore;
 import io.connectreactive.storage.StatusStore;

@@ -8,8 +8,8 @@ import java.util.Map;
 
 import io.connectreactive.herder.BadRequestException;
 import io.connectreactive.herder.Herder;
-import io.connectreactive.runtime.TargetState;
-import io.connectreactive.runtime.TaskId;
+import io.connectreactive.model.TargetState;
+import io.connectreactive.model.TaskId;
 import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;

@@ -7,7 +7,7 @@ import java.util.Map;
 import io.connectreactive.herder.BadRequestException;
 import io.connectreactive.herder.ConnectorStateInfo;
 import io.connectreactive.herder.Herder;
-import io.connectreactive.runtime.TaskId;
+import io.connectreactive.model.TaskId;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 

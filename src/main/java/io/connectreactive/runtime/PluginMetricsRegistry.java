@@ -1,5 +1,6 @@
 package io.connectreactive.runtime;
 
+import io.connectreactive.model.TaskId;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;

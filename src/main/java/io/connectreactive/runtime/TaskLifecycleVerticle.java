@@ -1,5 +1,7 @@
 package io.connectreactive.runtime;
 
+import io.connectreactive.model.State;
+import io.connectreactive.model.TaskId;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;

@@ -1,5 +1,7 @@
 package io.connectreactive.runtime;
 
+import io.connectreactive.model.State;
+import io.connectreactive.model.TaskId;
 import io.connectreactive.config.WorkerConfig;
 import io.connectreactive.kafka.SharedProducer;
 import io.connectreactive.plugin.PluginRegistry;

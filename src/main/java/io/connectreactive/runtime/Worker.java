@@ -1,5 +1,8 @@
 package io.connectreactive.runtime;
 
+import io.connectreactive.model.TargetState;
+import io.connectreactive.model.State;
+import io.connectreactive.model.TaskId;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

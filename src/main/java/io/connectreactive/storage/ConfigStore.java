@@ -3,7 +3,7 @@ package io.connectreactive.storage;
 import java.util.List;
 import java.util.Map;
 
-import io.connectreactive.runtime.TargetState;
+import io.connectreactive.model.TargetState;
 import io.vertx.core.Future;
 
 /**

@@ -3,8 +3,8 @@ package io.connectreactive.storage;
 import java.util.List;
 import java.util.Set;
 
-import io.connectreactive.runtime.State;
-import io.connectreactive.runtime.TaskId;
+import io.connectreactive.model.State;
+import io.connectreactive.model.TaskId;
 
 /**
  * The last reported state of every connector and task. Standalone keeps it in memory (as Kafka

@@ -7,7 +7,7 @@ import java.util.function.Supplier;
 
 import io.connectreactive.api.ReactiveSinkTask;
 import io.connectreactive.plugin.LoaderSwap;
-import io.connectreactive.runtime.TaskId;
+import io.connectreactive.model.TaskId;
 import io.connectreactive.runtime.exec.TaskThread;
 import io.connectreactive.runtime.glue.ConverterChain;
 import io.connectreactive.runtime.glue.TransformChain;

@@ -15,7 +15,7 @@ import io.connectreactive.api.ReactiveSinkTask;
 import io.connectreactive.api.ReactiveTaskContext;
 import io.connectreactive.config.WorkerConfig;
 import io.connectreactive.plugin.LoaderSwap;
-import io.connectreactive.runtime.TaskId;
+import io.connectreactive.model.TaskId;
 import io.connectreactive.runtime.TaskServices;
 import io.connectreactive.runtime.TaskLifecycleVerticle;
 import io.vertx.core.Future;

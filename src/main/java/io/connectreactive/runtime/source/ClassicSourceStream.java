@@ -2,7 +2,7 @@ package io.connectreactive.runtime.source;
 
 import java.util.List;
 
-import io.connectreactive.runtime.TaskId;
+import io.connectreactive.model.TaskId;
 import io.connectreactive.runtime.exec.TaskThread;
 import io.connectreactive.runtime.glue.ConverterChain;
 import io.connectreactive.runtime.glue.TransformChain;

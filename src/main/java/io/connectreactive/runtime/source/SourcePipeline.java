@@ -9,7 +9,7 @@ import java.util.Map;
 
 import io.connectreactive.kafka.SharedProducer;
 import io.connectreactive.kafka.TopicCreation;
-import io.connectreactive.runtime.TaskId;
+import io.connectreactive.model.TaskId;
 import io.connectreactive.runtime.glue.ConverterChain;
 import io.connectreactive.runtime.glue.TransformChain;
 import io.vertx.core.Context;

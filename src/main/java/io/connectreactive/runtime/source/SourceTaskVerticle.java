@@ -10,7 +10,7 @@ import io.connectreactive.kafka.ClientConfigOverridePolicy;
 import io.connectreactive.kafka.SharedProducer;
 import io.connectreactive.kafka.TopicCreation;
 import io.connectreactive.plugin.LoaderSwap;
-import io.connectreactive.runtime.TaskId;
+import io.connectreactive.model.TaskId;
 import io.connectreactive.runtime.TaskServices;
 import io.connectreactive.runtime.TaskLifecycleVerticle;
 import io.vertx.core.Future;

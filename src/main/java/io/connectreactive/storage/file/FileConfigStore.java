@@ -13,7 +13,7 @@ import java.util.Map;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.connectreactive.runtime.TargetState;
+import io.connectreactive.model.TargetState;
 import io.connectreactive.storage.ConfigStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

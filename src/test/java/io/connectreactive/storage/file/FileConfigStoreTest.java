@@ -8,7 +8,7 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.connectreactive.runtime.TargetState;
+import io.connectreactive.model.TargetState;
 import io.connectreactive.storage.ConfigStore.ConnectorEntry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

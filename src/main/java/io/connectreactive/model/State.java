@@ -1,4 +1,4 @@
-package io.connectreactive.runtime;
+package io.connectreactive.model;
 
 /** The state a connector or task reports in its status (Kafka Connect's {@code AbstractStatus.State}). */
 public enum State {

@@ -1,4 +1,4 @@
-package io.connectreactive.runtime;
+package io.connectreactive.model;
 
 /** What the operator asked a connector to be: Kafka Connect's target states. */
 public enum TargetState {

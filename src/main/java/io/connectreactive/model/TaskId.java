@@ -1,4 +1,4 @@
-package io.connectreactive.runtime;
+package io.connectreactive.model;
 
 /** A task of a connector: Kafka Connect's {@code ConnectorTaskId}, printed as {@code <connector>-<task>}. */
 public record TaskId(String connector, int task) {
