@@ -19,7 +19,7 @@ public enum PluginType {
     HEADER_CONVERTER("header_converter", HeaderConverter.class),
     TRANSFORMATION("transformation", Transformation.class),
     PREDICATE("predicate", Predicate.class),
-    CONFIG_PROVIDER("config_provider", ConfigProvider.class);
+    CONFIG_PROVIDER("configprovider", ConfigProvider.class);
 
     private final String restName;
     private final Class<?> superType;

@@ -30,7 +30,7 @@ final class PluginRoutes {
     private static final String CONNECTOR_SUFFIX = "Connector";
     /**
      * The order of {@code GET /connector-plugins?connectorsOnly=false}: connectors, then the other
-     * kinds. Config providers are listed too (type {@code config_provider}), which Kafka Connect's
+     * kinds. Config providers are listed too (type {@code configprovider}, as Kafka Connect names that kind), which Kafka Connect's
      * listing leaves out: an operator sees every plugin the worker can use.
      */
     private static final List<PluginType> LISTED = List.of(PluginType.SOURCE, PluginType.SINK, PluginType.CONVERTER,

@@ -76,7 +76,7 @@ class PluginRoutesTest {
         assertThat(r.status()).isEqualTo(200);
         List<JsonObject> plugins = objects(r);
         assertThat(plugins).extracting(p -> p.getString("type"))
-                .contains("source", "sink", "converter", "header_converter", "transformation", "predicate", "config_provider");
+                .contains("source", "sink", "converter", "header_converter", "transformation", "predicate", "configprovider");
         assertThat(plugins).anySatisfy(p -> assertThat(p.getString("class"))
                 .isEqualTo("org.apache.kafka.common.config.provider.FileConfigProvider"));
         assertThat(plugins).contains(
