@@ -97,6 +97,7 @@ class DebeziumPostgresSourceTest {
                         .containsEntry("id", 3).containsEntry("city", "Nuenen");
                 assertThat(live.get(2).getJsonObject("before").getInteger("id")).isEqualTo(2);
                 assertThat(live.get(2).getValue("after")).isNull();
+                assertThat(all.get(6)).as("the tombstone that follows a delete").isNull();
 
                 // the connector's replication slot is in use on the server
                 assertThat(pg.sql("SELECT active FROM pg_replication_slots WHERE slot_name = '" + prefix + "'")).isEqualTo("t");
