@@ -90,7 +90,9 @@ public final class PluginClassLoader extends URLClassLoader {
                 }
             }
             if (loaded == null) {
-                loaded = getParent().loadClass(name);
+                // parent first, then the plugin's own jars, as Kafka Connect's loader does: a shared class
+                // the worker lacks (connect-runtime's, which MirrorMaker 2 uses) comes from the plugin
+                loaded = super.loadClass(name, false);
             }
             if (resolve) {
                 resolveClass(loaded);
