@@ -190,15 +190,7 @@ final class LineBuffer {
 
     private String take(int lineEnd, int next) {
         String line = new String(bytes, start, lineEnd - start, StandardCharsets.UTF_8);
-        position += next - start;
-        if (next == end) {
-            start = 0;
-            end = 0;
-            scanned = 0;
-        } else {
-            start = next;
-            scanned = next;
-        }
+        drop(next);
         return line;
     }
 

@@ -14,11 +14,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import io.connectreactive.testing.TestConnectors;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.connect.connector.Task;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.errors.RetriableException;
-import org.apache.kafka.connect.sink.SinkConnector;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.apache.kafka.connect.sink.SinkTask;
 
@@ -37,7 +35,7 @@ import org.apache.kafka.connect.sink.SinkTask;
  * </ul>
  * State is static, keyed by connector name (each test uses its own).
  */
-public class ProbeSink extends SinkConnector {
+public class ProbeSink extends TestConnectors.Sink {
 
     static final long SKIP = 50;
     /** Durable store: connector → partition → offsets flushed. */
@@ -55,7 +53,6 @@ public class ProbeSink extends SinkConnector {
     /** Offsets each preCommit returned, in order: connector → list. */
     static final Map<String, List<Map<TopicPartition, OffsetAndMetadata>>> PRE_COMMITS = new ConcurrentHashMap<>();
 
-    private Map<String, String> props = Map.of();
 
     static Map<TopicPartition, Set<Long>> store(String name) {
         return STORE.computeIfAbsent(name, n -> new ConcurrentHashMap<>());
@@ -74,11 +71,6 @@ public class ProbeSink extends SinkConnector {
     }
 
     @Override
-    public void start(Map<String, String> props) {
-        this.props = new HashMap<>(props);
-    }
-
-    @Override
     public Class<? extends Task> taskClass() {
         return ProbeTask.class;
     }
@@ -94,19 +86,6 @@ public class ProbeSink extends SinkConnector {
         return configs;
     }
 
-    @Override
-    public void stop() {
-    }
-
-    @Override
-    public ConfigDef config() {
-        return new ConfigDef();
-    }
-
-    @Override
-    public String version() {
-        return TestConnectors.VERSION;
-    }
 
     /** The task. */
     public static class ProbeTask extends SinkTask {
