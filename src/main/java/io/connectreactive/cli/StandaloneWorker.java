@@ -94,7 +94,7 @@ public final class StandaloneWorker implements AutoCloseable {
             configProviders = ConfigProviders.create(config, plugins);
             String clusterId = clusterId(clusterIdLookup, config.bootstrapServers());
             TaskServices services = new TaskServices(config, plugins, offsets, new MemoryStatusStore(), producer, workerId, metrics,
-                    configProviders, admin);
+                    configProviders, admin, new io.connectreactive.runtime.exec.PluginExecutor(vertx));
             Worker worker = new Worker(vertx, services);
             ConnectorValidator validator = new ConnectorValidator(plugins, config.clientOverridePolicy());
             herder = new StandaloneHerder(vertx, worker, new FileConfigStore(vertx, config.configFile()),

@@ -101,8 +101,8 @@ final class ConnectorOffsetManager {
         } catch (RuntimeException e) {
             return Future.failedFuture(e);
         }
-        return vertx.executeBlocking(() -> callAlterOffsets(name, reset,
-                        () -> ((SourceConnector) PluginRegistry.newInstance(type)).alterOffsets(config, toWrite)), false)
+        return services.pluginCalls().call(() -> callAlterOffsets(name, reset,
+                        () -> ((SourceConnector) PluginRegistry.newInstance(type)).alterOffsets(config, toWrite)))
                 .compose(altered -> {
                     if (toWrite.isEmpty()) {
                         LOG.info("No offsets found for source connector {}: it has none yet or they were reset before", name);
@@ -174,8 +174,8 @@ final class ConnectorOffsetManager {
                             .recover(err -> Future.failedFuture(new ConnectException(
                                     "Failed to list offsets prior to resetting offsets for sink connector " + name, err)))
                     : Future.succeededFuture(parsed);
-            return toWrite.compose(writes -> vertx.executeBlocking(() -> callAlterOffsets(name, reset,
-                            () -> ((SinkConnector) PluginRegistry.newInstance(type)).alterOffsets(config, writes)), false)
+            return toWrite.compose(writes -> services.pluginCalls().call(() -> callAlterOffsets(name, reset,
+                            () -> ((SinkConnector) PluginRegistry.newInstance(type)).alterOffsets(config, writes)))
                     .compose(altered -> (reset ? deleteGroup(name, admin) : alterGroup(name, admin, writes))
                             .map(v -> {
                                 LOG.info("Offsets of sink connector {} {}", name, reset ? "reset" : "altered: " + writes);

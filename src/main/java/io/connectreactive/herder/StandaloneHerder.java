@@ -113,7 +113,7 @@ public final class StandaloneHerder implements Herder {
     @Override
     public Future<Created<ConnectorInfo>> putConnectorConfig(String name, Map<String, String> config, boolean allowReplace,
                                                              TargetState initialState) {
-        return vertx.executeBlocking(() -> validator.validate(worker.services().configProviders().resolve(config)), false)
+        return worker.services().pluginCalls().call(() -> validator.validate(worker.services().configProviders().resolve(config)))
                 .compose(valid -> onContext(() -> change(name, () -> {
                     ConfigStore.ConnectorEntry existing = configs.connectors().get(name);
                     if (existing != null && !allowReplace) {

@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * <p>Plugin code never runs on the event loop unless it is known not to block: a classic task is
  * created, initialised and started on its own thread ({@code cr-task-<connector>-<n>}), where its
  * constructor, static initialiser, {@code version()}, converters and transforms are created too; a
- * reactive task ({@code io.connectreactive.api}) is created on Vert.x's worker pool and runs on its
+ * reactive task ({@code io.connectreactive.api}) is created on a plugin thread and runs on its
  * context.
  *
  * <p>Deploying never waits for plugin code: {@link #start()} returns at once and the task reports
@@ -94,7 +94,7 @@ public abstract class TaskLifecycleVerticle<T extends Task, R extends ConnectRec
     /** Starts the lifecycle and returns at once: nobody waits for plugin code. */
     @Override
     public final Future<?> start() {
-        lifecycle = services.resolve(vertx, connectorConfig, taskConfig)
+        lifecycle = services.resolve(connectorConfig, taskConfig)
                 .compose(resolved -> {
                     connectorConfig = resolved.connector();
                     taskConfig = resolved.task();
@@ -129,7 +129,7 @@ public abstract class TaskLifecycleVerticle<T extends Task, R extends ConnectRec
             return null;
         };
         if (!classic) {
-            return vertx.executeBlocking(create, false);
+            return services.pluginCalls().call(create);
         }
         thread = new TaskThread("cr-task-" + id, services.plugins().loaderFor(taskClass));
         return thread.call(context, create);

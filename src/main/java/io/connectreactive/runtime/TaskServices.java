@@ -20,11 +20,12 @@ import io.connectreactive.storage.StatusStore;
  * @param pluginMetrics the metrics plugins register themselves (KIP-877)
  * @param configProviders resolve {@code ${provider:path:key}} placeholders before plugins see a config
  * @param admin the worker's Kafka admin client (topic creation, consumer group offsets)
+ * @param pluginCalls the named threads for plugin calls that belong to no task or connector thread
  */
 public record TaskServices(WorkerConfig config, PluginRegistry plugins, OffsetStore offsets, StatusStore statuses,
                            SharedProducer producer, String workerId, PluginMetricsRegistry pluginMetrics,
                            io.connectreactive.config.ConfigProviders configProviders,
-                           org.apache.kafka.clients.admin.Admin admin) {
+                           org.apache.kafka.clients.admin.Admin admin, io.connectreactive.runtime.exec.PluginExecutor pluginCalls) {
 
     /**
      * What a task calls with each topic it produces to or consumes from (KIP-558 active topics):
@@ -45,12 +46,12 @@ public record TaskServices(WorkerConfig config, PluginRegistry plugins, OffsetSt
 
     /**
      * A task's connector and task configs with config-provider placeholders resolved. Providers may
-     * read files, so this runs on Vert.x's worker pool; the result comes back on the caller's context.
+     * read files or call out, so this runs on a plugin thread; the result comes back on the caller's context.
      */
-    public io.vertx.core.Future<ResolvedConfigs> resolve(io.vertx.core.Vertx vertx, java.util.Map<String, String> connectorConfig,
+    public io.vertx.core.Future<ResolvedConfigs> resolve(java.util.Map<String, String> connectorConfig,
                                                           java.util.Map<String, String> taskConfig) {
-        return vertx.executeBlocking(() -> new ResolvedConfigs(configProviders.resolve(connectorConfig),
-                configProviders.resolve(taskConfig)), false);
+        return pluginCalls.call(() -> new ResolvedConfigs(configProviders.resolve(connectorConfig),
+                configProviders.resolve(taskConfig)));
     }
 
     /** Configs as plugins see them: placeholders resolved. */

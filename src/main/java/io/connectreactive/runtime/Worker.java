@@ -197,7 +197,7 @@ public final class Worker {
 
     /**
      * Deploys a task verticle; the task reports its own state. The task class is loaded (its static
-     * initialiser may block) on Vert.x's worker pool, not on the caller's event loop. The future
+     * initialiser may block) on a plugin thread, not on the caller's event loop. The future
      * completes once the task is deployed, without waiting for the task's own {@code start()}.
      */
     public Future<Void> startTask(TaskId id, Map<String, String> connectorConfig, Map<String, String> taskConfig, TargetState target) {
@@ -208,7 +208,7 @@ public final class Worker {
         services.report(id, State.UNASSIGNED, null);
         RunningTask running = new RunningTask();
         tasks.put(id, running);
-        Future<Class<?>> loaded = vertx.executeBlocking(() -> {
+        Future<Class<?>> loaded = services.pluginCalls().call(() -> {
             ClassLoader loader = services.plugins().loaderFor(services.plugins().connectorClass(connectorConfig.get("connector.class"),
                     connectorConfig.get(CONNECTOR_PLUGIN_VERSION)));
             try (LoaderSwap s = LoaderSwap.to(loader)) {
@@ -216,7 +216,7 @@ public final class Worker {
             } catch (ClassNotFoundException | LinkageError e) {
                 throw new ConnectException("Could not load task class " + taskConfig.get(TASK_CLASS) + ": " + e, e);
             }
-        }, false);
+        });
         Promise<Void> created = Promise.promise();
         running.deployment = loaded.compose(taskClass -> {
             if (tasks.get(id) != running) {

@@ -185,6 +185,80 @@ class HungPluginTest {
         } // close() fails the test on any blocked event loop
     }
 
+    /** Where each call into a plugin ran: call name to thread name. */
+    static final Map<String, String> THREADS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    static void ranHere(String call) {
+        THREADS.put(call, Thread.currentThread().getName());
+    }
+
+    /** Records the thread of each of its calls, and of its task's. */
+    public static class ThreadRecordingConnector extends TestConnectors.Source {
+        @Override
+        public org.apache.kafka.common.config.Config validate(Map<String, String> props) {
+            ranHere("validate");
+            return super.validate(props);
+        }
+
+        @Override
+        public void start(Map<String, String> props) {
+            ranHere("connector.start");
+            super.start(props);
+        }
+
+        @Override
+        public List<Map<String, String>> taskConfigs(int maxTasks) {
+            ranHere("taskConfigs");
+            return super.taskConfigs(maxTasks);
+        }
+
+        @Override
+        public void stop() {
+            ranHere("connector.stop");
+        }
+
+        @Override
+        public Class<? extends Task> taskClass() {
+            return ThreadRecordingTask.class;
+        }
+    }
+
+    public static class ThreadRecordingTask extends IdleSourceConnector.IdleTask {
+        public ThreadRecordingTask() {
+            ranHere("task.constructor");
+        }
+
+        @Override
+        public void start(Map<String, String> props) {
+            ranHere("task.start");
+        }
+
+        @Override
+        public void stop() {
+            ranHere("task.stop");
+            super.stop();
+        }
+    }
+
+    @Test
+    void pluginCallsRunOnNamedPluginThreadsNeverOnAnEventLoop(KafkaBroker kafka, @TempDir Path dir) {
+        THREADS.clear();
+        try (TestWorker worker = TestWorker.start(kafka, dir, Map.of())) {
+            worker.create("threads", Map.of("connector.class", ThreadRecordingConnector.class.getName(), "tasks.max", "1"));
+            awaitTasksRunning(worker, "threads", 1);
+            assertThat(worker.send("DELETE", "/connectors/threads", null).status()).isEqualTo(204);
+            await().atMost(Duration.ofSeconds(20)).until(() -> THREADS.containsKey("task.stop") && THREADS.containsKey("connector.stop"));
+        }
+        assertThat(THREADS.get("validate")).startsWith("cr-plugin-");
+        assertThat(THREADS.get("connector.start")).isEqualTo("cr-connector-threads");
+        assertThat(THREADS.get("taskConfigs")).isEqualTo("cr-connector-threads");
+        assertThat(THREADS.get("connector.stop")).isEqualTo("cr-connector-threads");
+        assertThat(THREADS.get("task.constructor")).isEqualTo("cr-task-threads-0");
+        assertThat(THREADS.get("task.start")).isEqualTo("cr-task-threads-0");
+        // called while poll() may be waiting on the task's thread, as Kafka Connect does
+        assertThat(THREADS.get("task.stop")).startsWith("cr-plugin-");
+    }
+
     @Test
     void aConnectorHangingInStartHoldsUpOnlyItself(KafkaBroker kafka, @TempDir Path dir) {
         TestWorker worker = TestWorker.start(kafka, dir, SHORT_DEADLINES);

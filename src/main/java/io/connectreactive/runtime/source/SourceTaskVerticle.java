@@ -200,12 +200,12 @@ public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, 
             classicStream.close();
         }
         // Kafka Connect calls stop() from another thread while poll() may be waiting, to wake it.
-        return vertx.<Void>executeBlocking(() -> {
+        return services.pluginCalls().<Void>call(() -> {
             try (LoaderSwap s = swap()) {
                 task.stop();
             }
             return null;
-        }, false).recover(err -> {
+        }).recover(err -> {
             LOG.warn("Task {} failed to stop: {}", id, err.toString());
             return Future.succeededFuture();
         });
