@@ -23,6 +23,11 @@ public interface Herder {
     /** True once {@link #start()} completed: stored connectors were started ({@code GET /health}). */
     boolean started();
 
+    /** What the worker cannot reach in its Kafka cluster, and since when; null while it answers. */
+    default io.connectreactive.kafka.ClusterMonitor.Outage kafkaOutage() {
+        return null;
+    }
+
     /** The Kafka cluster's id, for {@code GET /}. */
     String kafkaClusterId();
 

@@ -7,6 +7,7 @@ import java.util.TreeMap;
 import java.util.function.Supplier;
 
 import io.connectreactive.config.WorkerConfig;
+import io.connectreactive.kafka.ClusterMonitor;
 import io.connectreactive.model.State;
 import io.connectreactive.model.TargetState;
 import io.connectreactive.model.TaskId;
@@ -45,6 +46,7 @@ public final class StandaloneHerder implements Herder {
     private final ConnectorValidator validator;
     private final String kafkaClusterId;
     private final ConnectorOffsetManager offsets;
+    private final ClusterMonitor cluster;
     /** The tail of each connector's chain of changes: changes to one connector run one after another. */
     private final Map<String, Future<Void>> changes = new java.util.HashMap<>();
     private volatile boolean started;
@@ -60,11 +62,13 @@ public final class StandaloneHerder implements Herder {
         this.validator = validator;
         this.kafkaClusterId = kafkaClusterId;
         this.offsets = new ConnectorOffsetManager(vertx, worker.services());
+        this.cluster = new ClusterMonitor(vertx, worker.services().admin(), worker.services().config().bootstrapServers());
     }
 
     @Override
     public Future<Void> start() {
         return onContext(() -> configs.start().compose(v -> {
+            cluster.start();
             List<Future<Void>> starts = new ArrayList<>();
             for (String name : configs.connectors().keySet()) {
                 starts.add(change(name, () -> startConnector(name)));
@@ -79,9 +83,15 @@ public final class StandaloneHerder implements Herder {
     }
 
     @Override
+    public ClusterMonitor.Outage kafkaOutage() {
+        return cluster.outage();
+    }
+
+    @Override
     public Future<Void> stop() {
         return onContext(() -> {
             stopping = true;
+            cluster.stop();
             // changes under way get the tasks' stop deadline to finish; a hung one does not hold up the rest
             long deadline = worker.stopDeadlineMs();
             return Future.join(new ArrayList<>(changes.values()))

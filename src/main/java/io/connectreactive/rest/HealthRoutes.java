@@ -11,6 +11,9 @@ import io.vertx.ext.web.RoutingContext;
  * {@code GET /health} (KIP-1017): 200 {@code healthy} once the herder finished starting and answers
  * a request within 10 s; 503 {@code starting} before that (the REST server binds before the herder
  * has started the stored connectors); 500 {@code unhealthy} when the herder does not answer in time.
+ * While the worker cannot reach its Kafka cluster it answers 503 {@code unhealthy} saying so (our
+ * addition: REST keeps answering, tasks wait and retry); a liveness probe should not restart a worker
+ * for that, a readiness probe may take it out of rotation.
  * The body is Kafka Connect's WorkerStatus, {@code {"status": ..., "message": ...}}, in every case.
  * Runs on the REST server's event loop and never blocks it.
  */
@@ -37,7 +40,11 @@ final class HealthRoutes {
             return;
         }
         herder.connectors().timeout(TIMEOUT_MS, TimeUnit.MILLISECONDS).onComplete(ar -> {
-            if (ar.succeeded()) {
+            io.connectreactive.kafka.ClusterMonitor.Outage outage = herder.kafkaOutage();
+            if (ar.succeeded() && outage != null) {
+                send(ctx, 503, "unhealthy", "Worker cannot reach its Kafka cluster since " + outage.since() + ": "
+                        + outage.reason() + ". Tasks wait and retry; REST keeps answering.");
+            } else if (ar.succeeded()) {
                 send(ctx, 200, "healthy", HEALTHY);
             } else {
                 send(ctx, 500, "unhealthy", UNHEALTHY);

@@ -20,7 +20,8 @@ import org.apache.kafka.connect.source.SourceTask;
  * A classic test source of {@code tasks.max} tasks: task {@code i} of connector {@code c} emits
  * {@code count} records to {@code topic}, key {@code "c-i"} (so each task's records share one Kafka
  * partition), value {@code "i:n"}, source partition {@code {"seq": "c-i"}} and offset {@code {"n": n}},
- * resuming after its stored offset, {@code batch} records per poll. Its {@code commitRecord} records,
+ * resuming after its stored offset, {@code batch} records per poll (each poll waiting {@code poll.delay.ms}
+ * first, 0 by default). Its {@code commitRecord} records,
  * per task, the thread it ran on and the offset it was told of.
  */
 public class SequenceSource extends SourceConnector {
@@ -78,6 +79,7 @@ public class SequenceSource extends SourceConnector {
         private int index;
         private int count;
         private int batch;
+        private long pollDelayMs;
         private long next;
         private Map<String, String> partition;
         private volatile boolean stopped;
@@ -94,6 +96,7 @@ public class SequenceSource extends SourceConnector {
             name = props.get("name") + "-" + index;
             count = Integer.parseInt(props.get("count"));
             batch = Integer.parseInt(props.getOrDefault("batch", "100"));
+            pollDelayMs = Long.parseLong(props.getOrDefault("poll.delay.ms", "0"));
             partition = Map.of("seq", name);
             Map<String, Object> offset = context.offsetStorageReader().offset(partition);
             next = offset == null ? 0 : ((Number) offset.get("n")).longValue() + 1;
@@ -109,6 +112,13 @@ public class SequenceSource extends SourceConnector {
                     }
                 }
                 return null;
+            }
+            if (pollDelayMs > 0) {
+                synchronized (this) {
+                    if (!stopped) {
+                        wait(pollDelayMs); // a source that produces at a steady pace
+                    }
+                }
             }
             List<SourceRecord> out = new ArrayList<>();
             for (int i = 0; i < batch && next < count; i++, next++) {
