@@ -30,8 +30,9 @@ import static org.awaitility.Awaitility.await;
 /**
  * A broker stopped for 30 s in the middle of a stream (a real broker process, killed and started
  * again on the same port and data): REST keeps answering and {@code /health} reports the outage; when
- * the broker is back, every record of every task arrives (duplicates only within what was not yet
- * committed) and {@code /health} is healthy again.
+ * the broker is back, every record of every source task arrives (duplicates only within what was not
+ * yet committed), a sink reading the topic all along writes every one of them, and {@code /health} is
+ * healthy again.
  */
 class BrokerOutageTest {
 
@@ -54,6 +55,9 @@ class BrokerOutageTest {
                 worker.create("outage", Map.of("connector.class", SequenceSource.class.getName(), "tasks.max", "2",
                         "topic", topic, "count", String.valueOf(RECORDS_PER_TASK), "batch", "50", "poll.delay.ms", "20",
                         "value.converter", "org.apache.kafka.connect.storage.StringConverter"));
+                Path sinkFile = dir.resolve("sink.txt");
+                worker.create("outage-sink", Map.of("connector.class", "FileStreamSink", "tasks.max", "1", "topics", topic,
+                        "file", sinkFile.toString(), "value.converter", "org.apache.kafka.connect.storage.StringConverter"));
                 await().atMost(Duration.ofSeconds(60)).until(() -> count(broker, topic) > 500);
 
                 broker.kill9();
@@ -79,6 +83,9 @@ class BrokerOutageTest {
                                 .hasSize(RECORDS_PER_TASK);
                     }
                 });
+                // the sink consumed through the outage too: every record in its file
+                await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> assertThat(new TreeSet<>(
+                        java.nio.file.Files.readAllLines(sinkFile))).hasSize(2 * RECORDS_PER_TASK));
                 JsonObject status = worker.status("outage");
                 assertThat(status.getJsonArray("tasks").getJsonObject(0).getString("state")).isEqualTo("RUNNING");
             }
