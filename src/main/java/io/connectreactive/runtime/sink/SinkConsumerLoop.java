@@ -100,6 +100,8 @@ final class SinkConsumerLoop implements ConsumerRebalanceListener {
     private final CompletableFuture<Void> started = new CompletableFuture<>();
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private volatile boolean closeRequested;
+    /** The thread is blocked in {@code poll()} itself, where a wakeup is harmless (not in a rebalance callback). */
+    private volatile boolean polling;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
 
     // consumer-thread state
@@ -227,9 +229,15 @@ final class SinkConsumerLoop implements ConsumerRebalanceListener {
         return true;
     }
 
+    /**
+     * Cuts a poll short, so that queued commands run now. Only while the thread is in {@code poll()}
+     * itself (not in a rebalance callback): a wakeup elsewhere makes the next blocking call (a
+     * position lookup, a synchronous commit) throw instead, and during a broker outage a steady
+     * stream of them would keep such a call from ever completing.
+     */
     private void wakeup() {
         KafkaConsumer<byte[], byte[]> c = consumer;
-        if (c != null) {
+        if (c != null && (polling || closeRequested)) {
             c.wakeup();
         }
     }
@@ -267,10 +275,16 @@ final class SinkConsumerLoop implements ConsumerRebalanceListener {
                 }
                 applyPauses(c);
                 ConsumerRecords<byte[], byte[]> records;
+                polling = true;
                 try {
+                    if (!commands.isEmpty()) {
+                        continue; // queued after the drain above: run them first
+                    }
                     records = c.poll(pollTimeout);
                 } catch (WakeupException e) {
                     continue;
+                } finally {
+                    polling = false;
                 }
                 if (closeRequested) {
                     break;
@@ -339,13 +353,20 @@ final class SinkConsumerLoop implements ConsumerRebalanceListener {
         }
     }
 
-    private static void commitSync(KafkaConsumer<byte[], byte[]> c, Map<TopicPartition, OffsetAndMetadata> offsets) {
-        for (int attempt = 0; ; attempt++) {
+    private void commitSync(KafkaConsumer<byte[], byte[]> c, Map<TopicPartition, OffsetAndMetadata> offsets) {
+        untilDone(() -> {
+            c.commitSync(offsets);
+            return null;
+        });
+    }
+
+    /** A blocking consumer call, done again when a stray wakeup cut it short, until it completes or the loop closes. */
+    private <T> T untilDone(java.util.function.Supplier<T> call) {
+        while (true) {
             try {
-                c.commitSync(offsets);
-                return;
+                return call.get();
             } catch (WakeupException e) {
-                if (attempt >= 3) {
+                if (closeRequested) {
                     throw e;
                 }
             }
@@ -356,6 +377,15 @@ final class SinkConsumerLoop implements ConsumerRebalanceListener {
 
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+        polling = false; // the callback's blocking calls must not be woken
+        try {
+            onPartitionsRevokedInPoll(partitions);
+        } finally {
+            polling = true;
+        }
+    }
+
+    private void onPartitionsRevokedInPoll(Collection<TopicPartition> partitions) {
         if (partitions.isEmpty()) {
             return;
         }
@@ -380,6 +410,15 @@ final class SinkConsumerLoop implements ConsumerRebalanceListener {
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
+        polling = false; // the callback's blocking calls must not be woken
+        try {
+            onPartitionsLostInPoll(partitions);
+        } finally {
+            polling = true;
+        }
+    }
+
+    private void onPartitionsLostInPoll(Collection<TopicPartition> partitions) {
         if (partitions.isEmpty()) {
             return;
         }
@@ -393,6 +432,15 @@ final class SinkConsumerLoop implements ConsumerRebalanceListener {
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+        polling = false; // the callback's blocking calls must not be woken
+        try {
+            onPartitionsAssignedInPoll(partitions);
+        } finally {
+            polling = true;
+        }
+    }
+
+    private void onPartitionsAssignedInPoll(Collection<TopicPartition> partitions) {
         if (partitions.isEmpty()) {
             return;
         }
@@ -402,16 +450,7 @@ final class SinkConsumerLoop implements ConsumerRebalanceListener {
         }
         Map<TopicPartition, Long> positions = new HashMap<>();
         for (TopicPartition tp : partitions) {
-            for (int attempt = 0; ; attempt++) {
-                try {
-                    positions.put(tp, consumer.position(tp));
-                    break;
-                } catch (WakeupException e) {
-                    if (attempt >= 3) {
-                        throw e;
-                    }
-                }
-            }
+            positions.put(tp, untilDone(() -> consumer.position(tp)));
         }
         Map<TopicPartition, Seek> seeks = await(handler.assigned(positions, generation), "open of assigned partitions");
         if (seeks != null) {

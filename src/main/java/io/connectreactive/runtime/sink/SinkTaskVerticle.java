@@ -76,6 +76,7 @@ public final class SinkTaskVerticle extends TaskLifecycleVerticle<SinkTask, Sink
     private long retryBackoffMs = DEFAULT_RETRY_BACKOFF_MS;
     private long commitTimer = -1;
     private boolean commitRequested;
+    private boolean commitsFailing;
     private boolean started;
 
     public SinkTaskVerticle(TaskServices services, TaskId id, Class<? extends SinkTask> taskClass,
@@ -281,7 +282,16 @@ public final class SinkTaskVerticle extends TaskLifecycleVerticle<SinkTask, Sink
                     if (!tracker.endCommit(seq)) {
                         LOG.debug("Task {}: answer of overtaken commit {} ignored", id, seq);
                     } else if (ar.failed()) {
-                        LOG.warn("Offset commit of task {} failed, retried at the next interval: {}", id, ar.cause().toString());
+                        // one line when commits start failing (a broker outage fails every one), one when they work again
+                        if (!commitsFailing) {
+                            commitsFailing = true;
+                            LOG.warn("Offset commit of task {} failed, retried at each interval: {}", id, ar.cause().toString());
+                        } else {
+                            LOG.debug("Offset commit of task {} failed again: {}", id, ar.cause().toString());
+                        }
+                    } else if (commitsFailing) {
+                        commitsFailing = false;
+                        LOG.info("Offset commits of task {} succeed again", id);
                     }
                     return Future.succeededFuture();
                 });
