@@ -202,7 +202,13 @@ public final class StandaloneWorker implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while connecting to Kafka at " + bootstrapServers, e);
-        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof org.apache.kafka.common.errors.AuthenticationException auth) {
+                throw new IllegalStateException("Kafka at " + bootstrapServers + " refused the worker's credentials "
+                        + "(security.protocol, sasl.*, ssl.*): " + auth.getMessage(), e);
+            }
+            throw new IllegalStateException("Could not reach Kafka at " + bootstrapServers + ": " + e.getMessage(), e);
+        } catch (java.util.concurrent.TimeoutException e) {
             throw new IllegalStateException("Could not reach Kafka at " + bootstrapServers + ": " + e.getMessage(), e);
         }
     }

@@ -35,8 +35,13 @@ public final class TestWorker implements AutoCloseable {
 
     /** Starts a worker; {@code extra} overrides the defaults (flush interval 200 ms). */
     public static TestWorker start(KafkaBroker broker, Path dir, Map<String, String> extra) {
+        return start(broker.bootstrapServers(), dir, extra);
+    }
+
+    /** Starts a worker against another cluster (a test's own broker). */
+    public static TestWorker start(String bootstrapServers, Path dir, Map<String, String> extra) {
         Map<String, String> props = new HashMap<>();
-        props.put(WorkerConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers());
+        props.put(WorkerConfig.BOOTSTRAP_SERVERS, bootstrapServers);
         props.put(WorkerConfig.DATA_DIR, dir.toString());
         props.put(WorkerConfig.LISTENERS, "http://127.0.0.1:0");
         props.put(WorkerConfig.OFFSET_FLUSH_INTERVAL_MS, "200");
