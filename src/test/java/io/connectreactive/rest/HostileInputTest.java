@@ -97,6 +97,9 @@ class HostileInputTest {
             // a request line longer than the HTTP decoder takes: 414, still with the error body
             assertThat(raw(worker, "GET /connectors/<10000 characters>", "GET", utf8("/connectors/" + "n".repeat(10_000)), null,
                     new byte[0])).isEqualTo(414);
+            // headers larger than the decoder takes: 431, with the error body
+            assertThat(raw(worker, "GET /connectors with a 16 KiB header", "GET", utf8("/connectors"),
+                    "application/json\r\nX-Big: " + "b".repeat(16 * 1024), new byte[0])).isEqualTo(431);
             assertThat(sent).isGreaterThanOrEqualTo(1000);
             assertThat(failures).as("bad answers").isEmpty();
 
