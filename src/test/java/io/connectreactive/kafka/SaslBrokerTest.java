@@ -63,6 +63,14 @@ class SaslBrokerTest {
         Path in = dir.resolve("in.txt");
         Path out = dir.resolve("out.txt");
         Files.write(in, List.of("one", "two", "three"));
+        ch.qos.logback.classic.Logger clients = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                org.apache.kafka.common.config.AbstractConfig.class);
+        ch.qos.logback.classic.Level level = clients.getLevel();
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs = new ch.qos.logback.core.read.ListAppender<>();
+        logs.start();
+        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+        root.addAppender(logs);
+        clients.setLevel(ch.qos.logback.classic.Level.INFO); // the clients' settings, logged at INFO
         try (TestWorker worker = TestWorker.start(broker.bootstrapServers(), dir.resolve("w"), sasl("connect-secret"))) {
             Map<String, String> source = new HashMap<>(Map.of("connector.class", "FileStreamSource", "file", in.toString(),
                     "topic", "sasl-lines"));
@@ -84,7 +92,17 @@ class SaslBrokerTest {
             JsonObject status = worker.status("sasl-source");
             assertThat(status.getJsonObject("connector").getString("state")).isEqualTo("RUNNING");
             assertThat(status.getJsonArray("tasks").getJsonObject(0).getString("state")).isEqualTo("RUNNING");
+        } finally {
+            root.detachAppender(logs);
+            clients.setLevel(level);
         }
+        // every client got the SASL settings, and the password-typed one was never logged in clear
+        List<String> messages = logs.list.stream().map(e -> e.getFormattedMessage()
+                + (e.getThrowableProxy() == null ? "" : e.getThrowableProxy().getMessage())).toList();
+        assertThat(messages).anyMatch(m -> m.contains("ProducerConfig values") && m.contains("sasl.jaas.config = [hidden]"))
+                .anyMatch(m -> m.contains("ConsumerConfig values") && m.contains("security.protocol = SASL_PLAINTEXT"))
+                .anyMatch(m -> m.contains("AdminClientConfig values") && m.contains("sasl.mechanism = PLAIN"))
+                .noneMatch(m -> m.contains("connect-secret"));
     }
 
     @Test
