@@ -165,6 +165,13 @@ class WorkerConfigTest {
     }
 
     @Test
+    void restBindsLoopbackOnlyUnlessConfigured() {
+        assertThat(config().listeners()).containsExactly(new WorkerConfig.Listener("http", "127.0.0.1", 8083));
+        assertThat(WorkerConfig.CONFIG_DEF.configKeys().get(WorkerConfig.LISTENERS).defaultValue)
+                .isEqualTo(java.util.List.of("http://127.0.0.1:8083"));
+    }
+
+    @Test
     void listenersMayMixHttpAndHttps() {
         assertThat(config(WorkerConfig.LISTENERS, "https://127.0.0.1:8443, http://localhost:0,HTTP://[::1]:8085").listeners())
                 .containsExactly(new WorkerConfig.Listener("https", "127.0.0.1", 8443), new WorkerConfig.Listener("http", "localhost", 0),
