@@ -38,7 +38,13 @@ final class ConfigFiles {
         if (!file.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".json")) {
             return properties(file);
         }
-        JsonNode root = JSON.readTree(file.toFile());
+        JsonNode root;
+        try {
+            root = JSON.readTree(file.toFile());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IOException("Connector file " + file + " is not valid JSON: " + e.getOriginalMessage()
+                    + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")"));
+        }
         if (root == null || !root.isObject()) {
             throw new IOException("Connector file " + file + " must hold a JSON object");
         }

@@ -68,8 +68,9 @@ public final class StandaloneWorker implements AutoCloseable {
         }
         try {
             // the slow parts run side by side: the cluster-id round trip, the plugin scan, client set-up
-            admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers(),
-                    AdminClientConfig.CLIENT_ID_CONFIG, "connect-reactive-admin"));
+            Map<String, Object> adminSettings = config.clientConfig("admin.", AdminClientConfig.configNames());
+            adminSettings.putIfAbsent(AdminClientConfig.CLIENT_ID_CONFIG, "connect-reactive-admin");
+            admin = Admin.create(adminSettings);
             org.apache.kafka.common.KafkaFuture<String> clusterIdLookup = admin.describeCluster().clusterId();
             java.util.concurrent.CompletableFuture<PluginRegistry> scan = java.util.concurrent.CompletableFuture.supplyAsync(
                     () -> new PluginRegistry(config.getList(WorkerConfig.PLUGIN_PATH),
@@ -80,8 +81,9 @@ public final class StandaloneWorker implements AutoCloseable {
 
             vertx = Vertx.vertx(vertxOptions);
             offsets = new FileOffsetStore(vertx, config.offsetFile());
-            Map<String, String> producerSettings = new java.util.HashMap<>(config.withPrefix("producer."));
-            producerSettings.put("bootstrap.servers", config.bootstrapServers());
+            Map<String, String> producerSettings = new java.util.HashMap<>();
+            config.clientConfig("producer.", org.apache.kafka.clients.producer.ProducerConfig.configNames())
+                    .forEach((k, v) -> producerSettings.put(k, String.valueOf(v)));
             producer = new SharedProducer(vertx, producerSettings,
                     new SharedProducer.QueueBound(config.getInt(WorkerConfig.SOURCE_MAX_QUEUED)));
             metrics = new PluginMetricsRegistry();
@@ -99,7 +101,9 @@ public final class StandaloneWorker implements AutoCloseable {
             ConnectorValidator validator = new ConnectorValidator(plugins, config.clientOverridePolicy());
             herder = new StandaloneHerder(vertx, worker, new FileConfigStore(vertx, config.configFile()),
                     services.statuses(), validator, clusterId);
-            rest = new RestServer(vertx, new WorkerConfig.Listener(listener.host(), restPort), herder, plugins, validator);
+            java.util.List<WorkerConfig.Listener> listeners = new java.util.ArrayList<>(config.listeners());
+            listeners.set(0, listener.withPort(restPort));
+            rest = new RestServer(vertx, config, listeners, herder, plugins, validator);
             await(offsets.start());
             await(rest.start());
             await(herder.start());
@@ -128,6 +132,15 @@ public final class StandaloneWorker implements AutoCloseable {
 
     public int restPort() {
         return restPort;
+    }
+
+    /** The port bound for one of the configured listeners or admin listeners (port 0 resolved), null if none. */
+    public Integer restPort(WorkerConfig.Listener listener) {
+        if (rest == null) {
+            return null;
+        }
+        Integer port = rest.port(listener);
+        return port != null ? port : listener.equals(config.listener()) ? Integer.valueOf(restPort) : null;
     }
 
     public String bootstrapServers() {
@@ -189,7 +202,13 @@ public final class StandaloneWorker implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while connecting to Kafka at " + bootstrapServers, e);
-        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof org.apache.kafka.common.errors.AuthenticationException auth) {
+                throw new IllegalStateException("Kafka at " + bootstrapServers + " refused the worker's credentials "
+                        + "(security.protocol, sasl.*, ssl.*): " + auth.getMessage(), e);
+            }
+            throw new IllegalStateException("Could not reach Kafka at " + bootstrapServers + ": " + e.getMessage(), e);
+        } catch (java.util.concurrent.TimeoutException e) {
             throw new IllegalStateException("Could not reach Kafka at " + bootstrapServers + ": " + e.getMessage(), e);
         }
     }

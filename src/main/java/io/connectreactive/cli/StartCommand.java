@@ -53,7 +53,8 @@ final class StartCommand implements Callable<Integer> {
             System.err.println("Invalid worker configuration: " + e.getMessage());
             return 1;
         } catch (java.io.IOException e) {
-            System.err.println("Cannot read configuration: " + e);
+            System.err.println("Cannot read configuration: " + (e instanceof java.nio.file.NoSuchFileException
+                    ? "no such file " + e.getMessage() : e.getMessage() != null ? e.getMessage() : e.toString()));
             return 1;
         }
 

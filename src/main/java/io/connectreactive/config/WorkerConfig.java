@@ -31,6 +31,15 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String OFFSET_STORAGE_FILE = "offset.storage.file.filename";
     public static final String TASK_SHUTDOWN_TIMEOUT_MS = "task.shutdown.graceful.timeout.ms";
     public static final String LISTENERS = "listeners";
+    public static final String ADMIN_LISTENERS = "admin.listeners";
+    public static final String REST_EXTENSION_CLASSES = "rest.extension.classes";
+    public static final String REST_MAX_BODY_BYTES = "rest.max.body.bytes";
+    public static final String REST_BASIC_AUTH_JAAS_FILE = "rest.basic.auth.jaas.file";
+    /** The prefix of the HTTPS listeners' own {@code ssl.*} settings, as in Kafka Connect. */
+    public static final String HTTPS_PREFIX = "listeners.https.";
+    public static final String SSL_CLIENT_AUTH = "ssl.client.auth";
+    /** Kafka Connect's basic authentication extension, whose JAAS login module this worker implements. */
+    public static final String BASIC_AUTH_EXTENSION = "org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension";
     public static final String PLUGIN_PATH = "plugin.path";
     public static final String PLUGIN_DISCOVERY = "plugin.discovery";
     public static final String TOPIC_CREATION_ENABLE = "topic.creation.enable";
@@ -66,7 +75,22 @@ public final class WorkerConfig extends AbstractConfig {
             .define(TASK_SHUTDOWN_TIMEOUT_MS, Type.LONG, 5_000L, ConfigDef.Range.atLeast(0), Importance.LOW,
                     "How long to wait for tasks to stop and their last records to be acknowledged.")
             .define(LISTENERS, Type.LIST, "http://127.0.0.1:8083", Importance.LOW,
-                    "REST listener, as http://host:port (an empty host means every interface).")
+                    "REST listeners, comma-separated, each http://host:port or https://host:port (an empty host means every "
+                            + "interface). HTTPS listeners take listeners.https.ssl.* settings, or the ssl.* ones when no "
+                            + "listeners.https.* key is set, as in Kafka Connect.")
+            .define(ADMIN_LISTENERS, Type.LIST, null, Importance.LOW,
+                    "Listeners for the /admin endpoints (loggers), as listeners. Unset: /admin is served on the main "
+                            + "listeners. Empty: /admin is disabled (404). Set: /admin is served only on these.")
+            .define(REST_EXTENSION_CLASSES, Type.LIST, "", Importance.LOW,
+                    "REST extensions, as in Kafka Connect. Only " + BASIC_AUTH_EXTENSION + " is supported: HTTP basic "
+                            + "authentication against the JAAS section KafkaConnect (PropertyFileLoginModule).")
+            .define(REST_BASIC_AUTH_JAAS_FILE, Type.STRING, null, Importance.LOW,
+                    "JAAS configuration file for basic authentication. Unset: the JVM's JAAS configuration "
+                            + "(-Djava.security.auth.login.config), as Kafka Connect reads it.")
+            .define(REST_MAX_BODY_BYTES, Type.LONG, 10L * 1024 * 1024, ConfigDef.Range.atLeast(1), Importance.LOW,
+                    "Largest REST request body accepted; a larger one is answered 413.")
+            .define(SSL_CLIENT_AUTH, Type.STRING, "none", ConfigDef.CaseInsensitiveValidString.in("none", "requested", "required"),
+                    Importance.LOW, "Whether HTTPS listeners ask REST clients for a certificate: none, requested or required.")
             .define(PLUGIN_PATH, Type.LIST, null, Importance.LOW,
                     "Directories of plugins (or plugin jars); each child directory or jar of a listed directory is one plugin with its own class loader.")
             .define(PLUGIN_DISCOVERY, Type.STRING, io.connectreactive.plugin.PluginDiscovery.DEFAULT.value(),
@@ -101,12 +125,35 @@ public final class WorkerConfig extends AbstractConfig {
             .define(SINK_POLL_TIMEOUT_MS, Type.LONG, 200L, ConfigDef.Range.atLeast(1), Importance.LOW,
                     "Longest wait of one sink consumer poll when no records are ready.");
 
+    static {
+        // the client security settings, as Kafka Connect's worker declares them: passed to every Kafka client
+        // the worker creates (producer., consumer., admin. prefixed ones override), and the HTTPS listeners' fallback
+        CONFIG_DEF.define(org.apache.kafka.clients.CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, Type.STRING,
+                org.apache.kafka.clients.CommonClientConfigs.DEFAULT_SECURITY_PROTOCOL,
+                ConfigDef.CaseInsensitiveValidString.in(org.apache.kafka.common.utils.Utils.enumOptions(
+                        org.apache.kafka.common.security.auth.SecurityProtocol.class)),
+                Importance.MEDIUM, org.apache.kafka.clients.CommonClientConfigs.SECURITY_PROTOCOL_DOC);
+        org.apache.kafka.common.config.SslConfigs.addClientSslSupport(CONFIG_DEF);
+        org.apache.kafka.common.config.SaslConfigs.addClientSaslSupport(CONFIG_DEF);
+    }
+
     private final Map<String, String> originals;
 
     public WorkerConfig(Map<String, String> props) {
         super(CONFIG_DEF, props, false);
         this.originals = Map.copyOf(props);
-        listener();
+        listeners();
+        adminListeners();
+        for (String extension : getList(REST_EXTENSION_CLASSES)) {
+            if (!extension.equals(BASIC_AUTH_EXTENSION)) {
+                throw new ConfigException(REST_EXTENSION_CLASSES, extension, "only " + BASIC_AUTH_EXTENSION + " is supported");
+            }
+        }
+    }
+
+    /** Whether Kafka Connect's basic authentication extension is configured. */
+    public boolean basicAuth() {
+        return getList(REST_EXTENSION_CLASSES).contains(BASIC_AUTH_EXTENSION);
     }
 
     /** Whether the worker must start an embedded broker. */
@@ -129,23 +176,73 @@ public final class WorkerConfig extends AbstractConfig {
         return file == null || file.isBlank() ? dataDir().resolve("connect-configs.json") : Path.of(file);
     }
 
-    /** The REST listener as host and port; the first of {@code listeners}. */
+    /** The first REST listener (its port names the worker). */
     public Listener listener() {
-        List<String> listeners = getList(LISTENERS);
-        if (listeners.isEmpty()) {
-            throw new ConfigException(LISTENERS, listeners, "at least one listener is needed");
+        return listeners().get(0);
+    }
+
+    /** The REST listeners ({@code listeners}), at least one. */
+    public List<Listener> listeners() {
+        List<Listener> out = parseListeners(LISTENERS, getList(LISTENERS));
+        if (out.isEmpty()) {
+            throw new ConfigException(LISTENERS, getList(LISTENERS), "at least one listener is needed");
         }
-        String l = listeners.get(0).trim();
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?i)http://(\\[[^\\]]*\\]|[^:/]*):(\\d{1,5})/?").matcher(l);
-        if (!m.matches()) {
-            throw new ConfigException(LISTENERS, l, "expected http://host:port (https listeners are not supported yet)");
+        return out;
+    }
+
+    /**
+     * The listeners of the {@code /admin} endpoints: null when {@code admin.listeners} is unset (they
+     * are served on the main listeners), empty when they are disabled.
+     */
+    public List<Listener> adminListeners() {
+        List<String> admin = getList(ADMIN_LISTENERS);
+        return admin == null ? null : parseListeners(ADMIN_LISTENERS, admin);
+    }
+
+    private static List<Listener> parseListeners(String key, List<String> values) {
+        List<Listener> out = new java.util.ArrayList<>();
+        java.util.regex.Pattern pattern = java.util.regex.Pattern.compile("(?i)(https?)://(\\[[^\\]]*\\]|[^:/\\[\\]]*):(\\d{1,5})/?");
+        for (String value : values) {
+            String l = value.trim();
+            if (l.isEmpty()) {
+                continue;
+            }
+            java.util.regex.Matcher m = pattern.matcher(l);
+            if (!m.matches()) {
+                throw new ConfigException(key, l, "expected http://host:port or https://host:port");
+            }
+            int port = Integer.parseInt(m.group(3));
+            if (port > 65535) {
+                throw new ConfigException(key, l, "port out of range");
+            }
+            String host = m.group(2).isEmpty() ? "0.0.0.0" : m.group(2);
+            if (host.startsWith("[")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            out.add(new Listener(m.group(1).toLowerCase(java.util.Locale.ROOT), host, port));
         }
-        int port = Integer.parseInt(m.group(2));
-        if (port > 65535) {
-            throw new ConfigException(LISTENERS, l, "port out of range");
-        }
-        String host = m.group(1).isEmpty() ? "0.0.0.0" : m.group(1);
-        return new Listener(host, port);
+        return out;
+    }
+
+    /**
+     * The settings of a Kafka client the worker creates: {@code bootstrap.servers}, the worker's
+     * top-level client settings that {@code names} knows ({@code security.protocol}, {@code ssl.*},
+     * {@code sasl.*}, ...), then the ones under {@code prefix} ({@code producer.}, {@code consumer.},
+     * {@code admin.}) over them.
+     *
+     * @param names the client's config names (ProducerConfig.configNames(), ...)
+     */
+    public Map<String, Object> clientConfig(String prefix, java.util.Set<String> names) {
+        Map<String, Object> out = new HashMap<>();
+        originals.forEach((k, v) -> {
+            if (names.contains(k) && (k.startsWith("ssl.") || k.startsWith("sasl.") || k.equals("security.protocol")
+                    || k.equals("security.providers"))) {
+                out.put(k, v);
+            }
+        });
+        out.put("bootstrap.servers", bootstrapServers());
+        out.putAll(withPrefix(prefix));
+        return out;
     }
 
     /** Every key as given, for prefixed settings ({@code producer.}, {@code value.converter.}, ...). */
@@ -182,11 +279,25 @@ public final class WorkerConfig extends AbstractConfig {
     }
 
     /**
-     * The REST listener.
+     * A REST listener.
      *
+     * @param scheme {@code http} or {@code https}
      * @param host the address to bind
      * @param port the port, 0 for any free port
      */
-    public record Listener(String host, int port) {
+    public record Listener(String scheme, String host, int port) {
+        /** An HTTP listener. */
+        public Listener(String host, int port) {
+            this("http", host, port);
+        }
+
+        public boolean https() {
+            return "https".equals(scheme);
+        }
+
+        /** The listener with another port. */
+        public Listener withPort(int port) {
+            return new Listener(scheme, host, port);
+        }
     }
 }

@@ -344,8 +344,7 @@ final class ConnectorOffsetManager {
 
     /** Creates an Admin client off the event loop, runs {@code use}, and closes it off the event loop. */
     private <T> Future<T> withAdmin(String name, Map<String, String> connectorConfig, Function<Admin, Future<T>> use) {
-        Map<String, Object> props = new HashMap<>(services.config().withPrefix("admin."));
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, services.config().bootstrapServers());
+        Map<String, Object> props = services.config().clientConfig("admin.", AdminClientConfig.configNames());
         connectorConfig.forEach((k, v) -> {
             if (k.startsWith("admin.override.")) {
                 props.put(k.substring("admin.override.".length()), v);

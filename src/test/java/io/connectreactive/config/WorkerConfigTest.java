@@ -163,4 +163,57 @@ class WorkerConfigTest {
 
         assertThat(c.rawConfig()).containsEntry("some.client.setting", "x");
     }
+
+    @Test
+    void restBindsLoopbackOnlyUnlessConfigured() {
+        assertThat(config().listeners()).containsExactly(new WorkerConfig.Listener("http", "127.0.0.1", 8083));
+        assertThat(WorkerConfig.CONFIG_DEF.configKeys().get(WorkerConfig.LISTENERS).defaultValue)
+                .isEqualTo(java.util.List.of("http://127.0.0.1:8083"));
+    }
+
+    @Test
+    void listenersMayMixHttpAndHttps() {
+        assertThat(config(WorkerConfig.LISTENERS, "https://127.0.0.1:8443, http://localhost:0,HTTP://[::1]:8085").listeners())
+                .containsExactly(new WorkerConfig.Listener("https", "127.0.0.1", 8443), new WorkerConfig.Listener("http", "localhost", 0),
+                        new WorkerConfig.Listener("http", "::1", 8085));
+    }
+
+    @Test
+    void adminListenersAreUnsetEmptyOrAList() {
+        assertThat(config().adminListeners()).isNull();
+        assertThat(config(WorkerConfig.ADMIN_LISTENERS, "").adminListeners()).isEmpty();
+        assertThat(config(WorkerConfig.ADMIN_LISTENERS, "https://127.0.0.1:9443").adminListeners())
+                .containsExactly(new WorkerConfig.Listener("https", "127.0.0.1", 9443));
+        assertThatThrownBy(() -> config(WorkerConfig.ADMIN_LISTENERS, "127.0.0.1:9443"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining(WorkerConfig.ADMIN_LISTENERS);
+    }
+
+    @Test
+    void theRestMaxBodyDefaultsTo10MiB() {
+        assertThat(config().getLong(WorkerConfig.REST_MAX_BODY_BYTES)).isEqualTo(10L * 1024 * 1024);
+    }
+
+    @Test
+    void clientsGetTheTopLevelSecuritySettingsAndTheirPrefixedOnesOverThem() {
+        WorkerConfig c = config(WorkerConfig.BOOTSTRAP_SERVERS, "b:9092",
+                "security.protocol", "SASL_SSL", "sasl.mechanism", "PLAIN", "sasl.jaas.config", "x required;",
+                "ssl.truststore.location", "/t.jks", "ssl.client.auth", "required",
+                "consumer.sasl.mechanism", "SCRAM-SHA-512", "producer.linger.ms", "5", "offset.flush.interval.ms", "100");
+        Map<String, Object> consumer = c.clientConfig("consumer.", org.apache.kafka.clients.consumer.ConsumerConfig.configNames());
+        assertThat(consumer).containsEntry("bootstrap.servers", "b:9092").containsEntry("security.protocol", "SASL_SSL")
+                .containsEntry("sasl.mechanism", "SCRAM-SHA-512").containsEntry("sasl.jaas.config", "x required;")
+                .containsEntry("ssl.truststore.location", "/t.jks")
+                .doesNotContainKeys("ssl.client.auth", "offset.flush.interval.ms", "linger.ms");
+        Map<String, Object> producer = c.clientConfig("producer.", org.apache.kafka.clients.producer.ProducerConfig.configNames());
+        assertThat(producer).containsEntry("sasl.mechanism", "PLAIN").containsEntry("linger.ms", "5");
+        Map<String, Object> admin = c.clientConfig("admin.", org.apache.kafka.clients.admin.AdminClientConfig.configNames());
+        assertThat(admin).containsEntry("security.protocol", "SASL_SSL").containsEntry("sasl.mechanism", "PLAIN");
+    }
+
+    @Test
+    void passwordTypedSecuritySettingsAreHiddenInConfigErrors() {
+        assertThat(WorkerConfig.CONFIG_DEF.configKeys().get("sasl.jaas.config").type).isEqualTo(org.apache.kafka.common.config.ConfigDef.Type.PASSWORD);
+        assertThat(WorkerConfig.CONFIG_DEF.configKeys().get("ssl.keystore.password").type).isEqualTo(org.apache.kafka.common.config.ConfigDef.Type.PASSWORD);
+        assertThat(config("ssl.key.password", "p4ss").getPassword("ssl.key.password").toString()).isEqualTo("[hidden]");
+    }
 }

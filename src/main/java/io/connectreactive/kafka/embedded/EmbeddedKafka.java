@@ -35,6 +35,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final Path logDir;
     private final int requestedPort;
     private final java.util.Map<String, String> overrides;
+    private final String protocol;
     private KafkaRaftServer server;
     private String bootstrapServers;
 
@@ -52,9 +53,21 @@ public final class EmbeddedKafka implements AutoCloseable {
      * @param overrides broker settings applied over the defaults
      */
     public EmbeddedKafka(Path logDir, int port, java.util.Map<String, String> overrides) {
+        this(logDir, port, overrides, "PLAINTEXT");
+    }
+
+    /**
+     * A broker whose client (and inter-broker) listener speaks {@code protocol}, for tests of the
+     * worker's client security: {@code SASL_PLAINTEXT} with the SASL settings in {@code overrides}
+     * ({@code sasl.enabled.mechanisms}, {@code listener.name.sasl_plaintext.plain.sasl.jaas.config}, ...).
+     *
+     * @param protocol a Kafka security protocol: PLAINTEXT, SASL_PLAINTEXT, SSL or SASL_SSL
+     */
+    public EmbeddedKafka(Path logDir, int port, java.util.Map<String, String> overrides, String protocol) {
         this.logDir = logDir.toAbsolutePath();
         this.requestedPort = port;
         this.overrides = java.util.Map.copyOf(overrides);
+        this.protocol = protocol;
     }
 
     /** Formats the log directory if it is new, then starts the broker and waits until it serves. */
@@ -121,10 +134,10 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.put("node.id", "1");
         p.put("controller.quorum.voters", "1@" + HOST + ":" + controllerPort);
         p.put("controller.listener.names", "CONTROLLER");
-        p.put("listeners", "PLAINTEXT://" + HOST + ":" + port + ",CONTROLLER://" + HOST + ":" + controllerPort);
-        p.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + port);
-        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
-        p.put("inter.broker.listener.name", "PLAINTEXT");
+        p.put("listeners", protocol + "://" + HOST + ":" + port + ",CONTROLLER://" + HOST + ":" + controllerPort);
+        p.put("advertised.listeners", protocol + "://" + HOST + ":" + port);
+        p.put("listener.security.protocol.map", protocol + ":" + protocol + ",CONTROLLER:PLAINTEXT");
+        p.put("inter.broker.listener.name", protocol);
         p.put("log.dirs", logDir.toString());
         p.put("metadata.log.dir", logDir.toString());
         p.put("num.partitions", "1");

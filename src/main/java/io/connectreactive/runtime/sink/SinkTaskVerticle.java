@@ -124,10 +124,9 @@ public final class SinkTaskVerticle extends TaskLifecycleVerticle<SinkTask, Sink
     /** Starts the consumer loop; it subscribes and polls on its own thread. */
     private Future<Void> subscribe() {
         Map<String, Object> props = new HashMap<>();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, services.config().bootstrapServers());
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        props.putAll(services.config().withPrefix("consumer."));
+        props.putAll(services.config().clientConfig("consumer.", ConsumerConfig.configNames()));
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "connect-" + id.connector());
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "connector-consumer-" + id);
         connectorConfig.forEach((k, v) -> {
