@@ -437,7 +437,7 @@ final class SourcePipeline {
                 // a full buffer frees as Kafka acknowledges: retry it soon; a missing topic, ever more slowly
                 retryDelay = Math.min(retryDelay * 2, MAX_RETRY_MS);
             }
-            context.owner().setTimer(delay, t -> retryRecord());
+            context.owner().setTimer(delay, t -> retry());
         }
     }
 
