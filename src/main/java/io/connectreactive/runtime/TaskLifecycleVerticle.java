@@ -77,6 +77,8 @@ public abstract class TaskLifecycleVerticle<T extends Task, R extends ConnectRec
     /** Completes when the task started and runs (or failed to), never failed itself. */
     private Future<Void> lifecycle = Future.succeededFuture();
     private boolean running;
+    /** Completes with the error when the task fails (never for a stop or a cancellation). */
+    private final io.vertx.core.Promise<Throwable> failure = io.vertx.core.Promise.promise();
 
     protected TaskLifecycleVerticle(TaskServices services, TaskId id, Class<? extends T> taskClass, Class<?> reactiveType,
                                     Map<String, String> connectorConfig, Map<String, String> taskConfig, boolean paused) {
@@ -276,7 +278,13 @@ public abstract class TaskLifecycleVerticle<T extends Task, R extends ConnectRec
         failed = true;
         LOG.error("Task {} failed: {}", id, err.toString());
         services.report(id, State.FAILED, err);
+        failure.tryComplete(err);
         onFailure();
+    }
+
+    /** Completes with the error once the task reported FAILED; any thread may listen. */
+    public final Future<Throwable> failure() {
+        return failure.future();
     }
 
     /** Makes the task's plugin loader the thread's context class loader until closed. */

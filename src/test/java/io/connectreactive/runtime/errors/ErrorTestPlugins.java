@@ -212,4 +212,40 @@ public final class ErrorTestPlugins {
         public void stop() {
         }
     }
+
+    /** Starts of {@link FlakyStartTask} per connector. */
+    public static final Map<String, AtomicInteger> STARTS = new ConcurrentHashMap<>();
+
+    /** A source whose task throws in start() the first {@code fail.starts} times, then idles. */
+    public static class FlakyStartSource extends TestConnectors.Source {
+        @Override
+        public Class<? extends Task> taskClass() {
+            return FlakyStartTask.class;
+        }
+    }
+
+    public static class FlakyStartTask extends SourceTask {
+        @Override
+        public String version() {
+            return "1.0";
+        }
+
+        @Override
+        public void start(Map<String, String> props) {
+            int n = STARTS.computeIfAbsent(props.get("name"), k -> new AtomicInteger()).incrementAndGet();
+            if (n <= Integer.parseInt(props.get("fail.starts"))) {
+                throw new IllegalStateException("start attempt " + n + " fails");
+            }
+        }
+
+        @Override
+        public List<SourceRecord> poll() throws InterruptedException {
+            Thread.sleep(50);
+            return null;
+        }
+
+        @Override
+        public void stop() {
+        }
+    }
 }
