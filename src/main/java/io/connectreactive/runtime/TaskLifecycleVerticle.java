@@ -129,7 +129,9 @@ public abstract class TaskLifecycleVerticle<T extends Task, R extends ConnectRec
     private Future<Void> create() {
         Callable<Void> create = () -> {
             T created = services.plugins().newPlugin(taskClass);
-            version = PluginRegistry.reportedVersion(created::version);
+            // a task whose version() throws fails, as in Kafka Connect
+            String reported = created.version();
+            version = PluginRegistry.reportedVersion(() -> reported);
             converters = ConverterChain.create(services.plugins(), services.config(), connectorConfig);
             transforms = TransformChain.create(services.plugins(), connectorConfig);
             try (LoaderSwap s = swap()) {

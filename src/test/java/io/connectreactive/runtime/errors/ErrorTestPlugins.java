@@ -248,4 +248,100 @@ public final class ErrorTestPlugins {
         public void stop() {
         }
     }
+
+    /** Starts of the throwing tasks per connector. */
+    public static final Map<String, AtomicInteger> THROWING_STARTS = new ConcurrentHashMap<>();
+
+    /** A sink whose task throws in the method named by {@code throw.in} (start, put, version, stop). */
+    public static class ThrowingSink extends TestConnectors.Sink {
+        @Override
+        public Class<? extends Task> taskClass() {
+            return ThrowingSinkTask.class;
+        }
+    }
+
+    public static class ThrowingSinkTask extends SinkTask {
+        private String in = "";
+
+        @Override
+        public String version() {
+            return "1.0";
+        }
+
+        @Override
+        public void start(Map<String, String> props) {
+            in = props.get("throw.in");
+            THROWING_STARTS.computeIfAbsent(props.get("name"), k -> new AtomicInteger()).incrementAndGet();
+            if ("start".equals(in)) {
+                throw new IllegalStateException("boom in start");
+            }
+        }
+
+        @Override
+        public void put(Collection<SinkRecord> records) {
+            if ("put".equals(in) && !records.isEmpty()) {
+                throw new IllegalStateException("boom in put");
+            }
+        }
+
+        @Override
+        public void stop() {
+            if ("stop".equals(in)) {
+                throw new IllegalStateException("boom in stop");
+            }
+        }
+    }
+
+    /** A source whose task throws in the method named by {@code throw.in} (start, poll). */
+    public static class ThrowingSource extends TestConnectors.Source {
+        @Override
+        public Class<? extends Task> taskClass() {
+            return ThrowingSourceTask.class;
+        }
+    }
+
+    public static class ThrowingSourceTask extends SourceTask {
+        private String in = "";
+
+        @Override
+        public String version() {
+            return "1.0";
+        }
+
+        @Override
+        public void start(Map<String, String> props) {
+            in = props.get("throw.in");
+            if ("start".equals(in)) {
+                throw new IllegalStateException("boom in start");
+            }
+        }
+
+        @Override
+        public List<SourceRecord> poll() throws InterruptedException {
+            if ("poll".equals(in)) {
+                throw new IllegalStateException("boom in poll");
+            }
+            Thread.sleep(50);
+            return null;
+        }
+
+        @Override
+        public void stop() {
+        }
+    }
+
+    /** A sink task whose version() throws. */
+    public static class VersionlessSink extends TestConnectors.Sink {
+        @Override
+        public Class<? extends Task> taskClass() {
+            return VersionlessTask.class;
+        }
+    }
+
+    public static class VersionlessTask extends ThrowingSinkTask {
+        @Override
+        public String version() {
+            throw new IllegalStateException("boom in version");
+        }
+    }
 }
