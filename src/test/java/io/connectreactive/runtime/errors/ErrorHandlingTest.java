@@ -220,6 +220,38 @@ class ErrorHandlingTest {
         }
     }
 
+    /** A reactive sink (FileStreamSink): a poison record goes to the DLQ and a retriable transform is retried on a timer. */
+    @Test
+    void reactiveSinkSkipsPoisonToTheDeadLetterQueueAndRetriesOnTimers(KafkaBroker kafka, @TempDir Path dir) throws Exception {
+        String topic = KafkaBroker.uniqueTopic("reactive-sink");
+        String dlq = topic + "-dlq";
+        String flaky = "flaky-" + topic;
+        try (KafkaProducer<byte[], byte[]> producer = producer(kafka)) {
+            producer.send(new ProducerRecord<>(topic, 0, null, bytes("\"a\""))).get();
+            producer.send(new ProducerRecord<>(topic, 0, null, POISON)).get();
+            producer.send(new ProducerRecord<>(topic, 0, null, bytes("\"" + flaky + "\""))).get();
+            producer.send(new ProducerRecord<>(topic, 0, null, bytes("\"d\""))).get();
+        }
+        Path out = dir.resolve("out.txt");
+        Map<String, String> config = new HashMap<>(Map.of("connector.class", "FileStreamSink", "file", out.toString(), "topics", topic,
+                "value.converter", "org.apache.kafka.connect.json.JsonConverter", "value.converter.schemas.enable", "false",
+                "transforms", "flaky", "transforms.flaky.type", ErrorTestPlugins.FlakyTransform.class.getName(),
+                "errors.retry.timeout", "30000", "errors.retry.delay.max.ms", "50", "errors.tolerance", "all"));
+        config.put("errors.deadletterqueue.topic.name", dlq);
+        config.put("errors.deadletterqueue.topic.replication.factor", "1");
+        try (TestWorker worker = TestWorker.start(kafka, dir, Map.of())) {
+            worker.create("reactive-sink", config);
+            await().atMost(WAIT).until(() -> Files.exists(out) && Files.readAllLines(out).size() >= 3);
+            assertThat(Files.readAllLines(out)).containsExactly("a", flaky, "d");
+            assertThat(ErrorTestPlugins.FLAKY_CALLS.get(flaky).get()).isEqualTo(3);
+            List<ConsumerRecord<byte[], byte[]>> dead = kafka.consume(dlq, 1, WAIT);
+            assertThat(dead).hasSize(1);
+            assertThat(dead.get(0).value()).isEqualTo(POISON);
+            assertThat(dead.get(0).headers().lastHeader("__connect.errors.stage")).isNull(); // context headers are off by default
+            assertThat(taskStates(worker, "reactive-sink")).containsOnly("RUNNING");
+        }
+    }
+
     /** KIP-610: reported records reach the DLQ, their futures complete, and no commit passes one before its write is acknowledged. */
     @Test
     void errantRecordReporterWritesToTheDeadLetterQueueBeforeOffsetsPassTheRecord(KafkaBroker kafka, @TempDir Path dir) throws Exception {
