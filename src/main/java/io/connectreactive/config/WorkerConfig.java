@@ -52,6 +52,10 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String SOURCE_MAX_QUEUED = "runtime.source.max.queued.records";
     public static final String SINK_POLL_TIMEOUT_MS = "runtime.sink.poll.timeout.ms";
     public static final String CLIENT_CONFIG_OVERRIDE_POLICY = "connector.client.config.override.policy";
+    public static final String TASK_RESTART_ENABLE = "runtime.task.restart.enable";
+    public static final String TASK_RESTART_INITIAL_BACKOFF_MS = "runtime.task.restart.initial.backoff.ms";
+    public static final String TASK_RESTART_MAX_BACKOFF_MS = "runtime.task.restart.max.backoff.ms";
+    public static final String TASK_RESTART_MAX_ATTEMPTS = "runtime.task.restart.max.attempts";
 
     public static final String JSON_CONVERTER = "org.apache.kafka.connect.json.JsonConverter";
 
@@ -123,7 +127,17 @@ public final class WorkerConfig extends AbstractConfig {
                             + "admin.override.*: All (default), None, or Principal (only sasl.jaas.config, sasl.mechanism and "
                             + "security.protocol), as in Kafka Connect; Kafka Connect's policy class names work too.")
             .define(SINK_POLL_TIMEOUT_MS, Type.LONG, 200L, ConfigDef.Range.atLeast(1), Importance.LOW,
-                    "Longest wait of one sink consumer poll when no records are ready.");
+                    "Longest wait of one sink consumer poll when no records are ready.")
+            .define(TASK_RESTART_ENABLE, Type.BOOLEAN, false, Importance.MEDIUM,
+                    "Whether a FAILED task is restarted by the worker itself, with exponential backoff (Kafka Connect "
+                            + "leaves it FAILED until POST /connectors/{name}/tasks/{id}/restart).")
+            .define(TASK_RESTART_INITIAL_BACKOFF_MS, Type.LONG, 1_000L, ConfigDef.Range.atLeast(0), Importance.LOW,
+                    "Wait before the first automatic restart of a failed task; doubled after each further failure.")
+            .define(TASK_RESTART_MAX_BACKOFF_MS, Type.LONG, 60_000L, ConfigDef.Range.atLeast(0), Importance.LOW,
+                    "Longest wait before an automatic restart. A task that fails later than this after its last "
+                            + "automatic restart counts its attempts afresh.")
+            .define(TASK_RESTART_MAX_ATTEMPTS, Type.INT, 10, ConfigDef.Range.atLeast(-1), Importance.LOW,
+                    "Automatic restarts of a task in a row before it is left FAILED; -1 for no limit.");
 
     static {
         // the client security settings, as Kafka Connect's worker declares them: passed to every Kafka client

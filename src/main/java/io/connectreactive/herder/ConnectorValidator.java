@@ -57,8 +57,11 @@ public final class ConnectorValidator {
 
     private static final String COMMON_GROUP = "Common";
 
-    /** The keys common to every connector (Kafka Connect's ConnectorConfig, the part implemented). */
-    public static final ConfigDef COMMON = new ConfigDef()
+    /**
+     * The keys common to every connector (Kafka Connect's ConnectorConfig, the part implemented),
+     * with the {@code errors.*} keys (the dead-letter-queue ones for sources too: our extension).
+     */
+    public static final ConfigDef COMMON = io.connectreactive.runtime.errors.ErrorHandlingConfig.define(new ConfigDef()
             .define(NAME, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyStringWithoutControlChars(),
                     Importance.HIGH, "Globally unique name to use for this connector.",
                     COMMON_GROUP, 1, Width.MEDIUM, "Connector name")
@@ -94,7 +97,7 @@ public final class ConnectorValidator {
             .define(TRANSFORMS, Type.LIST, "", Importance.LOW,
                     "Aliases for the transformations to be applied to records, in order.", "Transforms", 1, Width.LONG, "Transforms")
             .define(PREDICATES, Type.LIST, "", Importance.LOW,
-                    "Aliases for the predicates used by transformations.", "Predicates", 1, Width.LONG, "Predicates");
+                    "Aliases for the predicates used by transformations.", "Predicates", 1, Width.LONG, "Predicates"));
 
     /** The common keys of a sink connector: {@link #COMMON} and its topics. */
     public static final ConfigDef COMMON_SINK = new ConfigDef(COMMON)

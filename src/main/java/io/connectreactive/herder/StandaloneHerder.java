@@ -47,6 +47,7 @@ public final class StandaloneHerder implements Herder {
     private final String kafkaClusterId;
     private final ConnectorOffsetManager offsets;
     private final ClusterMonitor cluster;
+    private final TaskRestarts autoRestart;
     /** The tail of each connector's chain of changes: changes to one connector run one after another. */
     private final Map<String, Future<Void>> changes = new java.util.HashMap<>();
     private volatile boolean started;
@@ -63,6 +64,28 @@ public final class StandaloneHerder implements Herder {
         this.kafkaClusterId = kafkaClusterId;
         this.offsets = new ConnectorOffsetManager(vertx, worker.services());
         this.cluster = new ClusterMonitor(vertx, worker.services().admin(), worker.services().config().bootstrapServers());
+        this.autoRestart = new TaskRestarts(worker.services().config());
+        worker.onTaskFailed(id -> context.runOnContext(v -> taskFailed(id)));
+    }
+
+    /**
+     * A task failed: with {@code runtime.task.restart.enable}, restart it after the backoff, through
+     * {@link #restartTask} (so it is chained with the connector's other changes), if it is still
+     * FAILED then. On the herder's context.
+     */
+    private void taskFailed(TaskId id) {
+        long delay = autoRestart.nextDelay(id);
+        if (delay < 0 || stopping) {
+            return;
+        }
+        LOG.info("Task {} failed; automatic restart {} in {} ms", id, autoRestart.attempts(id), delay);
+        vertx.setTimer(Math.max(1, delay), t -> {
+            StatusStore.Status status = statuses.task(id);
+            if (stopping || status == null || status.state() != State.FAILED || !configs.connectors().containsKey(id.connector())) {
+                return;
+            }
+            restartTask(id).onFailure(err -> LOG.warn("Automatic restart of task {} failed: {}", id, err.toString()));
+        });
     }
 
     @Override

@@ -10,6 +10,9 @@ import java.util.concurrent.TimeoutException;
 import io.connectreactive.config.WorkerConfig;
 import io.connectreactive.plugin.LoaderSwap;
 import io.connectreactive.plugin.PluginRegistry;
+import io.connectreactive.runtime.errors.DeadLetterQueue;
+import io.connectreactive.runtime.errors.ErrorHandler;
+import io.connectreactive.runtime.errors.ErrorHandlingConfig;
 import io.connectreactive.runtime.exec.TaskThread;
 import io.connectreactive.runtime.glue.ConverterChain;
 import io.connectreactive.runtime.glue.TransformChain;
@@ -59,6 +62,10 @@ public abstract class TaskLifecycleVerticle<T extends Task, R extends ConnectRec
     protected TaskThread thread;
     protected ConverterChain converters;
     protected TransformChain<R> transforms = TransformChain.empty();
+    /** The task's error handling ({@code errors.*}); set before {@link #begin}. */
+    protected ErrorHandler errors = new ErrorHandler(null, ErrorHandlingConfig.NONE, null);
+    /** The task's dead-letter queue, or null. */
+    private DeadLetterQueue deadLetterQueue;
     /** The task failed (FAILED was reported); nothing more is read or committed. */
     protected boolean failed;
     /** Stop was asked for. */
@@ -70,6 +77,8 @@ public abstract class TaskLifecycleVerticle<T extends Task, R extends ConnectRec
     /** Completes when the task started and runs (or failed to), never failed itself. */
     private Future<Void> lifecycle = Future.succeededFuture();
     private boolean running;
+    /** Completes with the error when the task fails (never for a stop or a cancellation). */
+    private final io.vertx.core.Promise<Throwable> failure = io.vertx.core.Promise.promise();
 
     protected TaskLifecycleVerticle(TaskServices services, TaskId id, Class<? extends T> taskClass, Class<?> reactiveType,
                                     Map<String, String> connectorConfig, Map<String, String> taskConfig, boolean paused) {
@@ -100,6 +109,7 @@ public abstract class TaskLifecycleVerticle<T extends Task, R extends ConnectRec
                     taskConfig = resolved.task();
                     return create();
                 })
+                .compose(v -> stopping ? Future.<Void>succeededFuture() : openErrorHandling())
                 .compose(v -> stopping ? Future.<Void>succeededFuture() : begin())
                 .map(v -> {
                     if (!stopping && !failed) {
@@ -119,7 +129,9 @@ public abstract class TaskLifecycleVerticle<T extends Task, R extends ConnectRec
     private Future<Void> create() {
         Callable<Void> create = () -> {
             T created = services.plugins().newPlugin(taskClass);
-            version = PluginRegistry.reportedVersion(created::version);
+            // a task whose version() throws fails, as in Kafka Connect
+            String reported = created.version();
+            version = PluginRegistry.reportedVersion(() -> reported);
             converters = ConverterChain.create(services.plugins(), services.config(), connectorConfig);
             transforms = TransformChain.create(services.plugins(), connectorConfig);
             try (LoaderSwap s = swap()) {
@@ -133,6 +145,33 @@ public abstract class TaskLifecycleVerticle<T extends Task, R extends ConnectRec
         }
         thread = new TaskThread("cr-task-" + id, services.plugins().loaderFor(taskClass));
         return thread.call(context, create);
+    }
+
+    /** Parses {@code errors.*} and opens the dead-letter queue when one is configured. On the context. */
+    private Future<Void> openErrorHandling() {
+        ErrorHandlingConfig config;
+        try {
+            config = ErrorHandlingConfig.of(connectorConfig);
+        } catch (RuntimeException e) {
+            return Future.failedFuture(e);
+        }
+        if (config.dlqTopic() == null) {
+            errors = new ErrorHandler(id, config, null);
+            return Future.succeededFuture();
+        }
+        Map<String, Object> producer = new java.util.HashMap<>();
+        producer.put("bootstrap.servers", services.config().bootstrapServers());
+        producer.putAll(services.config().withPrefix("producer."));
+        connectorConfig.forEach((k, v) -> {
+            if (k.startsWith("producer.override.")) {
+                producer.put(k.substring("producer.override.".length()), v);
+            }
+        });
+        return DeadLetterQueue.open(context, id, config, services.admin(), producer).map(dlq -> {
+            deadLetterQueue = dlq;
+            errors = new ErrorHandler(id, config, dlq);
+            return null;
+        });
     }
 
     /** Gives the new task its context ({@code task.initialize(...)}); on the thread that created it, under its loader. */
@@ -186,6 +225,8 @@ public abstract class TaskLifecycleVerticle<T extends Task, R extends ConnectRec
                     return Future.succeededFuture();
                 })
                 .eventually(this::release)
+                .eventually(() -> deadLetterQueue == null ? Future.succeededFuture()
+                        : deadLetterQueue.close(services.config().getLong(WorkerConfig.OFFSET_FLUSH_TIMEOUT_MS)))
                 .eventually(() -> {
                     TransformChain<R> t = transforms;
                     if (thread != null) {
@@ -239,7 +280,13 @@ public abstract class TaskLifecycleVerticle<T extends Task, R extends ConnectRec
         failed = true;
         LOG.error("Task {} failed: {}", id, err.toString());
         services.report(id, State.FAILED, err);
+        failure.tryComplete(err);
         onFailure();
+    }
+
+    /** Completes with the error once the task reported FAILED; any thread may listen. */
+    public final Future<Throwable> failure() {
+        return failure.future();
     }
 
     /** Makes the task's plugin loader the thread's context class loader until closed. */

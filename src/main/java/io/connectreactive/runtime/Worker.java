@@ -56,6 +56,14 @@ public final class Worker {
         this.services = services;
     }
 
+    /** Told of every task that ends FAILED (in start or later); the herder's automatic restarts. */
+    private volatile java.util.function.Consumer<TaskId> taskFailed = id -> { };
+
+    /** Sets who is told when a task fails (once, by the herder). */
+    public void onTaskFailed(java.util.function.Consumer<TaskId> listener) {
+        this.taskFailed = listener;
+    }
+
     public TaskServices services() {
         return services;
     }
@@ -230,6 +238,7 @@ public final class Worker {
                 return Future.failedFuture(new ConnectException("Task class " + taskClass.getName() + " is neither a SourceTask nor a SinkTask"));
             }
             created.complete();
+            running.verticle.failure().onSuccess(err -> taskFailed.accept(id));
             // the task reports its own state; nobody waits for its start(), which may hang
             return vertx.deployVerticle((io.vertx.core.Deployable) running.verticle);
         });
@@ -238,6 +247,7 @@ public final class Worker {
             tasks.remove(id, running);
             LOG.error("Task {} failed to start: {}", id, e.toString());
             services.report(id, State.FAILED, e);
+            taskFailed.accept(id);
         });
     }
 

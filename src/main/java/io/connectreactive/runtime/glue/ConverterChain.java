@@ -8,6 +8,9 @@ import java.util.Map;
 import io.connectreactive.config.WorkerConfig;
 import io.connectreactive.plugin.LoaderSwap;
 import io.connectreactive.plugin.PluginRegistry;
+import io.connectreactive.runtime.errors.ErrantSinkRecord;
+import io.connectreactive.runtime.errors.ErrorHandler;
+import io.connectreactive.runtime.errors.Stage;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.InvalidRecordException;
@@ -123,28 +126,69 @@ public final class ConverterChain {
         return out;
     }
 
-    /** Converts a source record into the bytes Kafka stores. */
+    /** Converts a source record into the bytes Kafka stores; errors propagate as they are. */
     public ProducerRecord<byte[], byte[]> toProducerRecord(SourceRecord record) {
+        return toProducerRecord(record, ErrorHandler.DIRECT);
+    }
+
+    /** Converts a source record into the bytes Kafka stores, each converter as one stage of {@code guard}. */
+    public ProducerRecord<byte[], byte[]> toProducerRecord(SourceRecord record, ErrorHandler.Guard guard) {
         RecordHeaders headers = new RecordHeaders();
         String topic = record.topic();
+        if (record.headers().size() > 0) {
+            guard.run(Stage.HEADER_CONVERTER, headerConverter.getClass(), () -> {
+                for (Header h : record.headers()) {
+                    try (LoaderSwap s = LoaderSwap.to(headerLoader)) {
+                        headers.add(new RecordHeader(h.key(), headerConverter.fromConnectHeader(topic, h.key(), h.schema(), h.value())));
+                    }
+                }
+                return null;
+            });
+        }
+        byte[] key = guard.run(Stage.KEY_CONVERTER, keyConverter.getClass(), () -> {
+            byte[] k = keyEnvelope == null ? null : keyEnvelope.encode(record.keySchema(), record.key());
+            if (k == null) {
+                try (LoaderSwap s = LoaderSwap.to(keyLoader)) {
+                    k = keyConverter.fromConnectData(topic, headers, record.keySchema(), record.key());
+                }
+            }
+            return k;
+        });
+        byte[] value = guard.run(Stage.VALUE_CONVERTER, valueConverter.getClass(), () -> {
+            byte[] v = valueEnvelope == null ? null : valueEnvelope.encode(record.valueSchema(), record.value());
+            if (v == null) {
+                try (LoaderSwap s = LoaderSwap.to(valueLoader)) {
+                    v = valueConverter.fromConnectData(topic, headers, record.valueSchema(), record.value());
+                }
+            }
+            return v;
+        });
+        return new ProducerRecord<>(topic, record.kafkaPartition(), timestamp(record.timestamp()), key, value, headers);
+    }
+
+    /**
+     * The bytes of a sink record (one the task reports that did not come from our converters):
+     * the converters run backwards, as Kafka Connect's {@code WorkerErrantRecordReporter} does.
+     */
+    public ConsumerRecord<byte[], byte[]> toConsumerRecord(SinkRecord record) {
+        String topic = record.originalTopic();
+        RecordHeaders headers = new RecordHeaders();
         for (Header h : record.headers()) {
             try (LoaderSwap s = LoaderSwap.to(headerLoader)) {
                 headers.add(new RecordHeader(h.key(), headerConverter.fromConnectHeader(topic, h.key(), h.schema(), h.value())));
             }
         }
-        byte[] key = keyEnvelope == null ? null : keyEnvelope.encode(record.keySchema(), record.key());
-        if (key == null) {
-            try (LoaderSwap s = LoaderSwap.to(keyLoader)) {
-                key = keyConverter.fromConnectData(topic, headers, record.keySchema(), record.key());
-            }
+        byte[] key;
+        try (LoaderSwap s = LoaderSwap.to(keyLoader)) {
+            key = keyConverter.fromConnectData(topic, headers, record.keySchema(), record.key());
         }
-        byte[] value = valueEnvelope == null ? null : valueEnvelope.encode(record.valueSchema(), record.value());
-        if (value == null) {
-            try (LoaderSwap s = LoaderSwap.to(valueLoader)) {
-                value = valueConverter.fromConnectData(topic, headers, record.valueSchema(), record.value());
-            }
+        byte[] value;
+        try (LoaderSwap s = LoaderSwap.to(valueLoader)) {
+            value = valueConverter.fromConnectData(topic, headers, record.valueSchema(), record.value());
         }
-        return new ProducerRecord<>(topic, record.kafkaPartition(), timestamp(record.timestamp()), key, value, headers);
+        long ts = record.timestamp() == null ? NO_TIMESTAMP : record.timestamp();
+        return new ConsumerRecord<>(topic, record.originalKafkaPartition(), record.originalKafkaOffset(), ts,
+                record.timestampType(), -1, -1, key, value, headers, java.util.Optional.empty());
     }
 
     /**
@@ -161,32 +205,51 @@ public final class ConverterChain {
         throw new InvalidRecordException("Invalid record timestamp " + timestamp);
     }
 
-    /** Converts a consumed record into the record a sink task is given. */
+    /** Converts a consumed record into the record a sink task is given; errors propagate as they are. */
     public SinkRecord toSinkRecord(ConsumerRecord<byte[], byte[]> record) {
+        return toSinkRecord(record, ErrorHandler.DIRECT);
+    }
+
+    /**
+     * Converts a consumed record into the record a sink task is given, each converter as one stage
+     * of {@code guard}. The record remembers the consumed one ({@link ErrantSinkRecord}).
+     */
+    public SinkRecord toSinkRecord(ConsumerRecord<byte[], byte[]> record, ErrorHandler.Guard guard) {
         String topic = record.topic();
-        SchemaAndValue key = keyEnvelope == null ? null : keyEnvelope.decode(record.key());
-        if (key == null) {
-            try (LoaderSwap s = LoaderSwap.to(keyLoader)) {
-                key = keyConverter.toConnectData(topic, record.headers(), record.key());
+        SchemaAndValue key = guard.run(Stage.KEY_CONVERTER, keyConverter.getClass(), () -> {
+            SchemaAndValue k = keyEnvelope == null ? null : keyEnvelope.decode(record.key());
+            if (k == null) {
+                try (LoaderSwap s = LoaderSwap.to(keyLoader)) {
+                    k = keyConverter.toConnectData(topic, record.headers(), record.key());
+                }
             }
-        }
-        SchemaAndValue value = valueEnvelope == null ? null : valueEnvelope.decode(record.value());
-        if (value == null) {
-            try (LoaderSwap s = LoaderSwap.to(valueLoader)) {
-                value = valueConverter.toConnectData(topic, record.headers(), record.value());
+            return k;
+        });
+        SchemaAndValue value = guard.run(Stage.VALUE_CONVERTER, valueConverter.getClass(), () -> {
+            SchemaAndValue v = valueEnvelope == null ? null : valueEnvelope.decode(record.value());
+            if (v == null) {
+                try (LoaderSwap s = LoaderSwap.to(valueLoader)) {
+                    v = valueConverter.toConnectData(topic, record.headers(), record.value());
+                }
             }
-        }
+            return v;
+        });
         ConnectHeaders headers = new ConnectHeaders();
-        for (org.apache.kafka.common.header.Header h : record.headers()) {
-            SchemaAndValue hv;
-            try (LoaderSwap s = LoaderSwap.to(headerLoader)) {
-                hv = headerConverter.toConnectHeader(topic, h.key(), h.value());
-            }
-            headers.add(h.key(), hv);
+        if (record.headers().iterator().hasNext()) {
+            guard.run(Stage.HEADER_CONVERTER, headerConverter.getClass(), () -> {
+                for (org.apache.kafka.common.header.Header h : record.headers()) {
+                    SchemaAndValue hv;
+                    try (LoaderSwap s = LoaderSwap.to(headerLoader)) {
+                        hv = headerConverter.toConnectHeader(topic, h.key(), h.value());
+                    }
+                    headers.add(h.key(), hv);
+                }
+                return null;
+            });
         }
         Long timestamp = record.timestamp() < 0 ? null : record.timestamp();
-        return new SinkRecord(topic, record.partition(), key.schema(), key.value(), value.schema(), value.value(),
-                record.offset(), timestamp, record.timestampType(), headers);
+        return new ErrantSinkRecord(record, topic, record.partition(), key.schema(), key.value(), value.schema(), value.value(),
+                record.offset(), timestamp, record.timestampType(), headers, topic, record.partition(), record.offset());
     }
 
     /** Converts a batch of consumed records. */

@@ -9,6 +9,7 @@ import java.util.Set;
 
 import io.connectreactive.plugin.LoaderSwap;
 import io.connectreactive.plugin.PluginRegistry;
+import io.connectreactive.runtime.errors.ErrorHandler;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigValue;
 import org.apache.kafka.connect.connector.ConnectRecord;
@@ -148,16 +149,25 @@ public final class TransformChain<R extends ConnectRecord<R>> implements AutoClo
         }
     }
 
-    /** Applies every stage in order; null when a stage dropped the record. */
+    /** Applies every stage in order; null when a stage dropped the record. Errors propagate as they are. */
     public R apply(R record) {
+        return apply(record, ErrorHandler.DIRECT);
+    }
+
+    /**
+     * Applies every stage in order, each transformation with its predicate as one TRANSFORMATION
+     * stage of {@code guard}; null when a stage dropped the record.
+     */
+    public R apply(R record, ErrorHandler.Guard guard) {
         R current = record;
         for (int i = 0; i < stages.size() && current != null; i++) {
             Stage<R> s = stages.get(i);
-            try (LoaderSwap swap = LoaderSwap.to(s.loader)) {
-                if (s.predicate == null || s.predicate.test(current) != s.negate) {
-                    current = s.transform.apply(current);
+            R in = current;
+            current = guard.run(io.connectreactive.runtime.errors.Stage.TRANSFORMATION, s.transform.getClass(), () -> {
+                try (LoaderSwap swap = LoaderSwap.to(s.loader)) {
+                    return s.predicate == null || s.predicate.test(in) != s.negate ? s.transform.apply(in) : in;
                 }
-            }
+            });
         }
         return current;
     }

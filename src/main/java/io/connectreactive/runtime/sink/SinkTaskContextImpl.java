@@ -28,6 +28,9 @@ final class SinkTaskContextImpl implements SinkTaskContext {
         Set<TopicPartition> assignment();
 
         PluginMetrics pluginMetrics();
+
+        /** The task's reporter, or null when neither a dead-letter queue nor the error log is configured. */
+        org.apache.kafka.connect.sink.ErrantRecordReporter errantRecordReporter();
     }
 
     private final Context context;
@@ -81,6 +84,15 @@ final class SinkTaskContextImpl implements SinkTaskContext {
     @Override
     public void requestCommit() {
         context.runOnContext(v -> requests.requestCommit());
+    }
+
+    /**
+     * As in Kafka Connect: a reporter when {@code errors.deadletterqueue.topic.name} or
+     * {@code errors.log.enable} is set, else null. Available from the task's {@code start()} on.
+     */
+    @Override
+    public org.apache.kafka.connect.sink.ErrantRecordReporter errantRecordReporter() {
+        return requests.errantRecordReporter();
     }
 
     @Override

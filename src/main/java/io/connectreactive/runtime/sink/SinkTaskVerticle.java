@@ -18,6 +18,8 @@ import io.connectreactive.plugin.LoaderSwap;
 import io.connectreactive.model.TaskId;
 import io.connectreactive.runtime.TaskServices;
 import io.connectreactive.runtime.TaskLifecycleVerticle;
+import io.connectreactive.runtime.errors.PendingReports;
+import io.connectreactive.runtime.errors.SinkErrantReporter;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -65,6 +67,10 @@ public final class SinkTaskVerticle extends TaskLifecycleVerticle<SinkTask, Sink
     private SinkTaskCalls calls;
     private SinkConsumerLoop loop;
     private final SinkOffsetTracker tracker = new SinkOffsetTracker();
+    /** Dead-letter-queue writes not yet acknowledged: commits of their partitions wait for them. */
+    private final PendingReports reports = new PendingReports();
+    /** The task's ErrantRecordReporter, or null (KIP-610: only with a dead-letter queue or the error log). */
+    private volatile SinkErrantReporter errantReporter;
     private final Set<TopicPartition> taskPaused = new HashSet<>();
     /** Batches handed by the loop and not yet delivered; bounded by {@link SinkConsumerLoop#MAX_OUTSTANDING}. */
     private final ArrayDeque<SinkConsumerLoop.Batch> ahead = new ArrayDeque<>();
@@ -99,6 +105,9 @@ public final class SinkTaskVerticle extends TaskLifecycleVerticle<SinkTask, Sink
         if (!forbidden.isEmpty()) {
             return Future.failedFuture(new org.apache.kafka.connect.errors.ConnectException(String.join(" ", forbidden.values())));
         }
+        if (errors.config().dlqTopic() != null || errors.config().logEnable()) {
+            errantReporter = new SinkErrantReporter(errors, reports, converters::toConsumerRecord);
+        }
         Future<Void> start;
         if (task instanceof ReactiveSinkTask reactive) {
             try (LoaderSwap s = swap()) {
@@ -110,7 +119,7 @@ public final class SinkTaskVerticle extends TaskLifecycleVerticle<SinkTask, Sink
                 return null;
             });
         }
-        calls = new SinkTaskCalls(id, task, thread, context, converters, transforms, this::swap);
+        calls = new SinkTaskCalls(id, task, thread, context, converters, transforms, this::swap, errors, reports);
         return start.compose(v -> subscribe()).map(v -> {
             started = true;
             long interval = services.config().getLong(WorkerConfig.OFFSET_FLUSH_INTERVAL_MS);
@@ -268,7 +277,9 @@ public final class SinkTaskVerticle extends TaskLifecycleVerticle<SinkTask, Sink
         commitRequested = false;
         long seq = tracker.beginCommit();
         long generation = tracker.generation();
-        return calls.preCommit(tracker.offsets())
+        Map<TopicPartition, OffsetAndMetadata> processed = tracker.offsets();
+        return awaitReports(processed.keySet())
+                .compose(v -> calls.preCommit(processed))
                 .compose(toCommit -> {
                     if (!tracker.isCurrent(seq)) {
                         return Future.<Void>succeededFuture(); // a rebalance committed meanwhile
@@ -321,7 +332,7 @@ public final class SinkTaskVerticle extends TaskLifecycleVerticle<SinkTask, Sink
         // the batch in the task's hand finishes first: its offsets count
         putInFlight.onComplete(v -> {
             Map<TopicPartition, OffsetAndMetadata> offsets = tracker.offsetsOf(partitions);
-            calls.preCommit(offsets).onComplete(ar -> {
+            awaitReports(partitions).compose(x -> calls.preCommit(offsets)).onComplete(ar -> {
                 if (ar.failed()) {
                     LOG.warn("Task {} failed preCommit of revoked partitions {}: nothing committed for them: {}",
                             id, partitions, ar.cause().toString());
@@ -414,7 +425,9 @@ public final class SinkTaskVerticle extends TaskLifecycleVerticle<SinkTask, Sink
             return Future.succeededFuture();
         }
         tracker.abandonCommit();
-        return calls.preCommit(tracker.offsets())
+        Map<TopicPartition, OffsetAndMetadata> processed = tracker.offsets();
+        return awaitReports(processed.keySet())
+                .compose(v -> calls.preCommit(processed))
                 .compose(toCommit -> {
                     Map<TopicPartition, OffsetAndMetadata> mine = tracker.ownedOnly(toCommit);
                     return mine.isEmpty() ? Future.<Void>succeededFuture()
@@ -435,6 +448,18 @@ public final class SinkTaskVerticle extends TaskLifecycleVerticle<SinkTask, Sink
         return calls.stop().recover(err -> {
             LOG.warn("Task {} failed to stop: {}", id, err.toString());
             return Future.succeededFuture();
+        });
+    }
+
+    /**
+     * Completes once the dead-letter-queue writes of records of {@code partitions} were
+     * acknowledged; a failed write fails the task (its offsets are then never committed).
+     */
+    private Future<Void> awaitReports(java.util.Collection<TopicPartition> partitions) {
+        return reports.await(partitions, context).onFailure(err -> {
+            if (!stopping) {
+                fail(err);
+            }
         });
     }
 
@@ -537,6 +562,11 @@ public final class SinkTaskVerticle extends TaskLifecycleVerticle<SinkTask, Sink
         @Override
         public Set<TopicPartition> assignment() {
             return tracker.assignmentView();
+        }
+
+        @Override
+        public org.apache.kafka.connect.sink.ErrantRecordReporter errantRecordReporter() {
+            return errantReporter;
         }
 
         @Override

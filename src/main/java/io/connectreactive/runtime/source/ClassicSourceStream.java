@@ -1,8 +1,10 @@
 package io.connectreactive.runtime.source;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 import io.connectreactive.model.TaskId;
+import io.connectreactive.runtime.errors.ErrorHandler;
 import io.connectreactive.runtime.exec.TaskThread;
 import io.connectreactive.runtime.glue.ConverterChain;
 import io.connectreactive.runtime.glue.TransformChain;
@@ -10,7 +12,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.streams.ReadStream;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.connect.errors.DataException;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.apache.kafka.connect.source.SourceTask;
 import org.slf4j.Logger;
@@ -34,9 +35,13 @@ final class ClassicSourceStream implements ReadStream<SourceRecord> {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClassicSourceStream.class);
 
-    /** Receives a polled record and its transformed, converted form (null when a transform dropped it). */
+    /**
+     * Receives a polled record and its transformed, converted form (null when a transform dropped
+     * it, or when it failed and the failure is tolerated: then {@code reported} is the write to the
+     * dead-letter queue, else null).
+     */
     interface PreparedHandler {
-        void accept(SourceRecord original, ProducerRecord<byte[], byte[]> converted);
+        void accept(SourceRecord original, ProducerRecord<byte[], byte[]> converted, CompletableFuture<Void> reported);
     }
 
     private final TaskId id;
@@ -46,9 +51,12 @@ final class ClassicSourceStream implements ReadStream<SourceRecord> {
     private final TransformChain<SourceRecord> transforms;
     private final ConverterChain converters;
     private final boolean commitDropped;
+    private final ErrorHandler errors;
     /** The last poll's records and their converted forms, emitted from {@link #next}. */
     private List<SourceRecord> polled = List.of();
     private ProducerRecord<byte[], byte[]>[] converted;
+    /** Per polled record, the report of a tolerated failure, or null; null when none failed. */
+    private CompletableFuture<Void>[] reported;
     private int next;
     private PreparedHandler handler;
     private Handler<Throwable> exceptionHandler;
@@ -62,7 +70,8 @@ final class ClassicSourceStream implements ReadStream<SourceRecord> {
      *        drops (the task overrides {@code commitRecord})
      */
     ClassicSourceStream(TaskId id, SourceTask task, TaskThread thread, Context context, TransformChain<SourceRecord> transforms,
-                        ConverterChain converters, boolean commitDropped) {
+                        ConverterChain converters, boolean commitDropped, ErrorHandler errors) {
+        this.errors = errors;
         this.id = id;
         this.task = task;
         this.thread = thread;
@@ -78,12 +87,6 @@ final class ClassicSourceStream implements ReadStream<SourceRecord> {
         if (handler != null) {
             drain();
         }
-    }
-
-    /** The error that fails a task whose record could not be transformed or converted. */
-    static DataException conversionFailure(TaskId id, SourceRecord record, RuntimeException e) {
-        return new DataException("Could not transform or convert a record of task " + id + " for topic "
-                + record.topic() + ": " + e.getMessage(), e);
     }
 
     @Override
@@ -139,7 +142,7 @@ final class ClassicSourceStream implements ReadStream<SourceRecord> {
                     demand--;
                 }
                 int i = next++;
-                handler.accept(polled.get(i), converted[i]);
+                handler.accept(polled.get(i), converted[i], reported == null ? null : reported[i]);
             }
         } finally {
             emitting = false;
@@ -172,7 +175,10 @@ final class ClassicSourceStream implements ReadStream<SourceRecord> {
         });
     }
 
-    /** On the task's thread: poll(), then transforms and converters for each record. */
+    /**
+     * On the task's thread: poll(), then transforms and converters for each record, each a stage of
+     * the error handler (a retry waits here, on the task's own thread).
+     */
     @SuppressWarnings("unchecked")
     private List<SourceRecord> pollAndPrepare() throws InterruptedException {
         List<SourceRecord> records = task.poll();
@@ -180,23 +186,30 @@ final class ClassicSourceStream implements ReadStream<SourceRecord> {
             return null;
         }
         ProducerRecord<byte[], byte[]>[] out = new ProducerRecord[records.size()];
+        CompletableFuture<Void>[] reports = null;
         for (int i = 0; i < out.length; i++) {
             SourceRecord record = records.get(i);
-            try {
-                SourceRecord transformed = transforms.isEmpty() ? record : transforms.apply(record);
-                if (transformed == null) {
-                    if (commitDropped) {
-                        commitDropped(record);
+            errors.startRecord();
+            out[i] = errors.run(true, record, g -> {
+                SourceRecord transformed = transforms.isEmpty() ? record : transforms.apply(record, g);
+                return transformed == null ? null : converters.toProducerRecord(transformed, g);
+            });
+            if (out[i] == null) {
+                CompletableFuture<Void> report = errors.takeReport();
+                if (report != null) {
+                    if (reports == null) {
+                        reports = new CompletableFuture[out.length];
                     }
-                    continue;
+                    reports[i] = report;
                 }
-                out[i] = converters.toProducerRecord(transformed);
-            } catch (RuntimeException e) {
-                throw conversionFailure(id, record, e);
+                if (commitDropped) {
+                    commitDropped(record);
+                }
             }
         }
         // written here, read on the context after the hop (which orders them)
         converted = out;
+        reported = reports;
         return records;
     }
 

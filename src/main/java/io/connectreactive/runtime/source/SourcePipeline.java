@@ -4,12 +4,14 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.concurrent.CompletableFuture;
 import java.util.List;
 import java.util.Map;
 
 import io.connectreactive.kafka.SharedProducer;
 import io.connectreactive.kafka.TopicCreation;
 import io.connectreactive.model.TaskId;
+import io.connectreactive.runtime.errors.ErrorHandler;
 import io.connectreactive.runtime.glue.ConverterChain;
 import io.connectreactive.runtime.glue.TransformChain;
 import io.vertx.core.Context;
@@ -73,6 +75,10 @@ final class SourcePipeline {
     private final RecordAcks acks;
     private final boolean classic;
     private final Handler<Throwable> onFailure;
+    private final ErrorHandler errors;
+    /** A reactive task's record whose stage is retried on a timer, then the records read meanwhile (at most {@value #FETCH}). */
+    private final ArrayDeque<SourceRecord> retrying = new ArrayDeque<>();
+    private boolean retryPending;
     private final SubmittedOffsets offsets = new SubmittedOffsets();
     private final Runnable roomHandler = this::onRoom;
 
@@ -112,7 +118,8 @@ final class SourcePipeline {
      */
     SourcePipeline(TaskId id, Context context, ReadStream<SourceRecord> stream, TransformChain<SourceRecord> transforms,
                    TopicCreation topicCreation, ConverterChain converters, SharedProducer producer, int maxInFlight, RecordAcks acks,
-                   boolean classic, Handler<Throwable> onFailure) {
+                   boolean classic, Handler<Throwable> onFailure, ErrorHandler errors) {
+        this.errors = errors;
         this.id = id;
         this.context = context;
         this.stream = stream;
@@ -163,7 +170,7 @@ final class SourcePipeline {
     }
 
     private boolean mayRead() {
-        return !userPaused && !fullPaused && !stopped && !failed && waitingForRoom == 0 && !stalled;
+        return !userPaused && !fullPaused && !stopped && !failed && waitingForRoom == 0 && !stalled && !retryPending;
     }
 
     /** Asks the stream for the next {@value #FETCH} records, on a later turn of the event loop. */
@@ -219,27 +226,72 @@ final class SourcePipeline {
         if (stopped || failed) {
             return;
         }
-        ProducerRecord<byte[], byte[]> converted;
-        try {
-            SourceRecord transformed = transforms.isEmpty() ? record : transforms.apply(record);
-            converted = transformed == null ? null : converters.toProducerRecord(transformed);
-        } catch (RuntimeException e) {
-            fail(ClassicSourceStream.conversionFailure(id, record, e));
+        if (retryPending) {
+            retrying.add(record);
             return;
         }
-        accept(record, converted);
+        errors.startRecord();
+        prepare(record);
+    }
+
+    /**
+     * Transforms and converts a reactive task's record, each stage through the error handler; a
+     * stage to retry stops reading and tries the record again on a timer (never waiting here).
+     */
+    private void prepare(SourceRecord record) {
+        ProducerRecord<byte[], byte[]> converted;
+        try {
+            converted = errors.run(false, record, g -> {
+                SourceRecord transformed = transforms.isEmpty() ? record : transforms.apply(record, g);
+                return transformed == null ? null : converters.toProducerRecord(transformed, g);
+            });
+        } catch (ErrorHandler.RetryLater later) {
+            retryPending = true;
+            retrying.addFirst(record);
+            stopReading();
+            context.owner().setTimer(Math.max(1, later.delayMs()), t -> retryRecord());
+            return;
+        } catch (RuntimeException e) {
+            fail(e);
+            return;
+        }
+        accept(record, converted, converted == null ? errors.takeReport() : null);
+    }
+
+    /** The retry timer: the record again, then those read meanwhile, in order. */
+    private void retryRecord() {
+        retryPending = false;
+        if (stopped || failed) {
+            retrying.clear();
+            return;
+        }
+        prepare(retrying.pollFirst());
+        while (!retryPending && !retrying.isEmpty() && !failed) {
+            errors.startRecord();
+            prepare(retrying.pollFirst());
+        }
+        if (!retryPending) {
+            requestMore();
+        }
     }
 
     /**
      * A record read from the task, with what it became after transforms and conversion; null when
      * a transform dropped it.
      */
-    private void accept(SourceRecord record, ProducerRecord<byte[], byte[]> converted) {
+    private void accept(SourceRecord record, ProducerRecord<byte[], byte[]> converted, CompletableFuture<Void> reported) {
         if (stopped || failed) {
             return;
         }
         if (requested > 0 && --requested == 0) {
             requestMore();
+        }
+        if (converted == null && reported != null) {
+            // failed, tolerated, written to the dead-letter queue: done for its offset once that write is acknowledged
+            SubmittedOffsets.Entry entry = offsets.submit(record.sourcePartition(), record.sourceOffset());
+            lastEntry = null;
+            reported.whenComplete((v, err) -> context.runOnContext(x -> reportDone(record, entry, err)));
+            return;
         }
         if (converted == null) {
             // dropped by a transform: it counts as done for its partition's offset, as in Kafka Connect
@@ -268,6 +320,28 @@ final class SourcePipeline {
         if (!sendScheduled) {
             sendScheduled = true;
             context.runOnContext(v -> sendBatch());
+        }
+    }
+
+    /** A record's dead-letter-queue write completed: its offset may commit, or the task fails. */
+    private void reportDone(SourceRecord record, SubmittedOffsets.Entry entry, Throwable err) {
+        if (err != null) {
+            fail(err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err);
+            return;
+        }
+        offsets.ack(entry);
+        if (acks != null && !classic) {
+            acks.acked(List.of(record), Collections.singletonList(null));
+        }
+        if (drained != null) {
+            if (offsets.inFlight() == 0 || failed) {
+                drained.tryComplete();
+            }
+            return;
+        }
+        if (fullPaused && offsets.inFlight() <= maxInFlight / 2) {
+            fullPaused = false;
+            requestMore();
         }
     }
 

@@ -73,7 +73,7 @@ public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, 
                     converters, producer,
                     services.config().getInt(WorkerConfig.SOURCE_MAX_IN_FLIGHT),
                     commitRecord ? (classic ? this::commitRecordsOnTaskThread : this::commitRecords) : null,
-                    classic, this::fail);
+                    classic, this::fail, errors);
             pipeline.trackTopics(services.activeTopicRecorder(id.connector()));
             pipeline.start();
             if (paused) {
@@ -113,7 +113,7 @@ public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, 
             task.start(taskConfig);
             return null;
         }).map(v -> {
-            classicStream = new ClassicSourceStream(id, task, thread, context, transforms, converters, commitRecord);
+            classicStream = new ClassicSourceStream(id, task, thread, context, transforms, converters, commitRecord, errors);
             return classicStream;
         });
     }
