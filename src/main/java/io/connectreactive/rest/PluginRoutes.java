@@ -23,7 +23,7 @@ import org.apache.kafka.connect.errors.NotFoundException;
 /**
  * {@code /connector-plugins}: Kafka Connect's plugin resource (KIP-769). The list comes from the
  * registry built at worker start; a plugin's config keys and a validation instantiate plugin code,
- * so they run on Vert.x's worker pool and the handlers answer when that completes.
+ * so they run on the worker's plugin threads ({@code cr-plugin-<n>}) and the handlers answer when that completes.
  */
 final class PluginRoutes {
 
@@ -42,12 +42,13 @@ final class PluginRoutes {
             "org.apache.kafka.connect.tools.MockConnector", "org.apache.kafka.connect.tools.MockSourceConnector",
             "org.apache.kafka.connect.tools.MockSinkConnector", "org.apache.kafka.connect.tools.SchemaSourceConnector");
 
-    private final Vertx vertx;
+    private final io.connectreactive.runtime.exec.PluginExecutor pluginCalls;
     private final PluginRegistry plugins;
     private final ConnectorValidator validator;
 
     PluginRoutes(Vertx vertx, PluginRegistry plugins, ConnectorValidator validator) {
-        this.vertx = vertx;
+        // the worker's plugin threads: a shared executor of that name is one pool
+        this.pluginCalls = new io.connectreactive.runtime.exec.PluginExecutor(vertx);
         this.plugins = plugins;
         this.validator = validator;
     }
@@ -99,10 +100,10 @@ final class PluginRoutes {
         String name = ctx.pathParam("plugin");
         String version = ctx.queryParam("version").stream().findFirst().orElse(null);
         // resolving a name may load classes: off the event loop
-        ConnectorRoutes.reply(ctx, 200, vertx.executeBlocking(() -> {
+        ConnectorRoutes.reply(ctx, 200, pluginCalls.call(() -> {
             PluginDesc plugin = plugins.find(name, version).orElseThrow(() -> new NotFoundException("Unknown plugin " + name + "."));
             return validator.pluginConfig(plugin);
-        }, false).map(keys -> {
+        }).map(keys -> {
             JsonArray out = new JsonArray();
             keys.forEach(k -> out.add(keyInfo(k)));
             return out;
@@ -130,14 +131,14 @@ final class PluginRoutes {
             return;
         }
         // resolving a name may load classes, validating runs plugin code: off the event loop
-        ConnectorRoutes.reply(ctx, 200, vertx.executeBlocking(() -> {
+        ConnectorRoutes.reply(ctx, 200, pluginCalls.call(() -> {
             try {
                 plugins.connectorClass(name);
             } catch (PluginRegistry.PluginNotFoundException e) {
                 throw new NotFoundException("Unknown connector plugin " + name + ": " + e.getMessage());
             }
             return validator.validateConfig(config);
-        }, false).map(PluginRoutes::configInfos));
+        }).map(PluginRoutes::configInfos));
     }
 
     /** The body as a flat map of strings; numbers and booleans are taken as their text, nulls dropped. */
