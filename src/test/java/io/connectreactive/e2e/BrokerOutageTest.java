@@ -94,6 +94,54 @@ class BrokerOutageTest {
         }
     }
 
+    @Test
+    void anOutageLongerThanTheDeliveryTimeoutFailsTheTasksCleanlyAndARestartLosesNothing(@TempDir Path dir) throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Path data = dir.resolve("broker");
+        Path log = dir.resolve("broker.log");
+        BrokerProcess[] running = {BrokerProcess.start(data, port, log)};
+        String topic = KafkaBroker.uniqueTopic("expired");
+        try {
+            BrokerProcess broker = running[0];
+            // records not delivered within 6 s fail: the task cannot send them, and says so
+            Map<String, String> props = Map.of("producer.delivery.timeout.ms", "6000", "producer.request.timeout.ms", "3000");
+            try (TestWorker worker = TestWorker.start(broker.bootstrapServers(), dir.resolve("worker"), props)) {
+                worker.create("expired", Map.of("connector.class", SequenceSource.class.getName(), "tasks.max", "2",
+                        "topic", topic, "count", String.valueOf(RECORDS_PER_TASK), "batch", "50", "poll.delay.ms", "20",
+                        "value.converter", "org.apache.kafka.connect.storage.StringConverter"));
+                await().atMost(Duration.ofSeconds(60)).until(() -> count(broker, topic) > 500);
+
+                broker.kill9();
+                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                    JsonObject status = worker.status("expired");
+                    for (int task = 0; task < 2; task++) {
+                        JsonObject t = status.getJsonArray("tasks").getJsonObject(task);
+                        assertThat(t.getString("state")).isEqualTo("FAILED");
+                        assertThat(t.getString("trace")).contains("Kafka did not accept records");
+                    }
+                });
+
+                BrokerProcess back = BrokerProcess.start(data, port, log);
+                running[0] = back;
+                await().atMost(Duration.ofSeconds(60)).until(() -> worker.get("/health").status() == 200);
+                assertThat(worker.send("POST", "/connectors/expired/restart?includeTasks=true&onlyFailed=true", null).status())
+                        .isEqualTo(202);
+                await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> {
+                    Map<String, Set<Long>> seen = valuesByTask(back, topic);
+                    for (int task = 0; task < 2; task++) {
+                        assertThat(seen.getOrDefault(String.valueOf(task), Set.of())).as("records of task %d", task)
+                                .hasSize(RECORDS_PER_TASK);
+                    }
+                });
+            }
+        } finally {
+            running[0].close();
+        }
+    }
+
     private static long count(BrokerProcess broker, String topic) {
         return valuesByTask(broker, topic).values().stream().mapToLong(Set::size).sum();
     }
