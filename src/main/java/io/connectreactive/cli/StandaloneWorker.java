@@ -48,6 +48,7 @@ public final class StandaloneWorker implements AutoCloseable {
     private FileOffsetStore offsets;
     private SharedProducer producer;
     private PluginMetricsRegistry metrics;
+    private io.connectreactive.metrics.ConnectMetrics connectMetrics;
     private ConfigProviders configProviders;
     private Admin admin;
     private Herder herder;
@@ -85,6 +86,9 @@ public final class StandaloneWorker implements AutoCloseable {
             producer = new SharedProducer(vertx, producerSettings,
                     new SharedProducer.QueueBound(config.getInt(WorkerConfig.SOURCE_MAX_QUEUED)));
             metrics = new PluginMetricsRegistry();
+            connectMetrics = new io.connectreactive.metrics.ConnectMetrics(config.getBoolean(WorkerConfig.METRICS_JMX_ENABLE)).attach(vertx);
+            connectMetrics.queuedRecords(producer.bound()::queued, producer.bound().max());
+            connectMetrics.bindWorkerClient(producer.client());
             PluginRegistry plugins;
             try {
                 plugins = scan.join();
@@ -93,13 +97,14 @@ public final class StandaloneWorker implements AutoCloseable {
             }
             configProviders = ConfigProviders.create(config, plugins);
             String clusterId = clusterId(clusterIdLookup, config.bootstrapServers());
-            TaskServices services = new TaskServices(config, plugins, offsets, new MemoryStatusStore(), producer, workerId, metrics,
-                    configProviders, admin);
+            TaskServices services = new TaskServices(config, plugins, offsets, new io.connectreactive.metrics.MeteredStatusStore(new MemoryStatusStore(), connectMetrics),
+                    producer, workerId, metrics, configProviders, admin, connectMetrics);
             Worker worker = new Worker(vertx, services);
             ConnectorValidator validator = new ConnectorValidator(plugins, config.clientOverridePolicy());
             herder = new StandaloneHerder(vertx, worker, new FileConfigStore(vertx, config.configFile()),
                     services.statuses(), validator, clusterId);
             rest = new RestServer(vertx, new WorkerConfig.Listener(listener.host(), restPort), herder, plugins, validator);
+            await(connectMetrics.watchEventLoops(vertx, vertxOptions.getEventLoopPoolSize()));
             await(offsets.start());
             await(rest.start());
             await(herder.start());
@@ -124,6 +129,11 @@ public final class StandaloneWorker implements AutoCloseable {
     /** The worker's shared source producer (its queue bound, for tests and metrics). */
     public SharedProducer producer() {
         return producer;
+    }
+
+    /** The worker's metrics (Micrometer registry, GET /metrics). */
+    public io.connectreactive.metrics.ConnectMetrics metrics() {
+        return connectMetrics;
     }
 
     public int restPort() {
@@ -157,6 +167,9 @@ public final class StandaloneWorker implements AutoCloseable {
             if (metrics != null) {
                 metrics.close();
             }
+            if (connectMetrics != null) {
+                connectMetrics.close();
+            }
             if (configProviders != null) {
                 configProviders.close();
             }
@@ -172,6 +185,7 @@ public final class StandaloneWorker implements AutoCloseable {
             offsets = null;
             producer = null;
             metrics = null;
+            connectMetrics = null;
             configProviders = null;
             admin = null;
             vertx = null;

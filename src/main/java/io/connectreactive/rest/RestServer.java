@@ -54,6 +54,7 @@ public final class RestServer {
         new PluginRoutes(vertx, plugins, validator).mount(router);
         new HealthRoutes(herder).mount(router);
         new LoggerRoutes().mount(router);
+        new MetricsRoutes(vertx).mount(router);
         router.errorHandler(404, ctx -> ErrorMapper.send(ctx, 404, "HTTP 404 Not Found"));
         router.errorHandler(405, ctx -> ErrorMapper.send(ctx, 405, "HTTP 405 Method Not Allowed"));
         router.errorHandler(413, ctx -> ErrorMapper.send(ctx, 413, "Request body larger than " + MAX_BODY + " bytes"));

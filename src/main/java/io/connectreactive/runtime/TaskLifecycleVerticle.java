@@ -70,6 +70,8 @@ public abstract class TaskLifecycleVerticle<T extends Task, R extends ConnectRec
     /** Completes when the task started and runs (or failed to), never failed itself. */
     private Future<Void> lifecycle = Future.succeededFuture();
     private boolean running;
+    /** The task's meters (Kafka Connect's task groups), removed when it stops. Thread-safe. */
+    protected final io.connectreactive.metrics.TaskMetrics metrics;
 
     protected TaskLifecycleVerticle(TaskServices services, TaskId id, Class<? extends T> taskClass, Class<?> reactiveType,
                                     Map<String, String> connectorConfig, Map<String, String> taskConfig, boolean paused) {
@@ -80,6 +82,7 @@ public abstract class TaskLifecycleVerticle<T extends Task, R extends ConnectRec
         this.connectorConfig = connectorConfig;
         this.taskConfig = taskConfig;
         this.paused = paused;
+        this.metrics = services.metrics().task(id, org.apache.kafka.connect.source.SourceTask.class.isAssignableFrom(taskClass));
     }
 
     public final TaskId id() {
@@ -94,6 +97,7 @@ public abstract class TaskLifecycleVerticle<T extends Task, R extends ConnectRec
     /** Starts the lifecycle and returns at once: nobody waits for plugin code. */
     @Override
     public final Future<?> start() {
+        io.connectreactive.runtime.exec.LogContext.attach(context, io.connectreactive.runtime.exec.LogContext.of(id));
         lifecycle = services.resolve(vertx, connectorConfig, taskConfig)
                 .compose(resolved -> {
                     connectorConfig = resolved.connector();
@@ -131,7 +135,7 @@ public abstract class TaskLifecycleVerticle<T extends Task, R extends ConnectRec
         if (!classic) {
             return vertx.executeBlocking(create, false);
         }
-        thread = new TaskThread("cr-task-" + id, services.plugins().loaderFor(taskClass));
+        thread = new TaskThread("cr-task-" + id, services.plugins().loaderFor(taskClass), io.connectreactive.runtime.exec.LogContext.of(id));
         return thread.call(context, create);
     }
 
@@ -199,6 +203,7 @@ public abstract class TaskLifecycleVerticle<T extends Task, R extends ConnectRec
                         t.close();
                     }
                     services.pluginMetrics().release(id);
+                    metrics.close();
                     LOG.info("Task {} stopped", id);
                     return Future.succeededFuture();
                 });

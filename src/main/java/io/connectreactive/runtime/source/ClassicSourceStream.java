@@ -46,6 +46,8 @@ final class ClassicSourceStream implements ReadStream<SourceRecord> {
     private final TransformChain<SourceRecord> transforms;
     private final ConverterChain converters;
     private final boolean commitDropped;
+    /** The task's meters (poll time), set before the first poll; read on the task's thread. */
+    volatile io.connectreactive.metrics.TaskMetrics metrics;
     /** The last poll's records and their converted forms, emitted from {@link #next}. */
     private List<SourceRecord> polled = List.of();
     private ProducerRecord<byte[], byte[]>[] converted;
@@ -175,7 +177,12 @@ final class ClassicSourceStream implements ReadStream<SourceRecord> {
     /** On the task's thread: poll(), then transforms and converters for each record. */
     @SuppressWarnings("unchecked")
     private List<SourceRecord> pollAndPrepare() throws InterruptedException {
+        long t0 = System.nanoTime();
         List<SourceRecord> records = task.poll();
+        io.connectreactive.metrics.TaskMetrics m = metrics;
+        if (m != null) {
+            m.pollTime(System.nanoTime() - t0);
+        }
         if (records == null || records.isEmpty()) {
             return null;
         }
