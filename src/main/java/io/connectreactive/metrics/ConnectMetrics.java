@@ -130,15 +130,15 @@ public final class ConnectMetrics implements AutoCloseable {
 
     /** connector-count and task-count of connect-worker-metrics, read at scrape time. The worker calls it once. */
     public void workerCounts(IntSupplier connectorCount, IntSupplier taskCount) {
-        worker(Gauge.builder(MetricNames.WORKER + "connector.count", connectorCount, IntSupplier::getAsInt)
+        worker(Gauge.builder(MetricNames.WORKER + "connector.count", connectorCount, IntSupplier::getAsInt).strongReference(true)
                 .description("Connectors run by this worker").register(registry));
-        worker(Gauge.builder(MetricNames.WORKER + "task.count", taskCount, IntSupplier::getAsInt)
+        worker(Gauge.builder(MetricNames.WORKER + "task.count", taskCount, IntSupplier::getAsInt).strongReference(true)
                 .description("Tasks run by this worker").register(registry));
     }
 
     /** Queued records worker-wide and their bound ({@code runtime.source.max.queued.records}). */
     public void queuedRecords(IntSupplier queued, int max) {
-        worker(Gauge.builder(MetricNames.OWN + "source.queued.records", queued, IntSupplier::getAsInt)
+        worker(Gauge.builder(MetricNames.OWN + "source.queued.records", queued, IntSupplier::getAsInt).strongReference(true)
                 .description("Records handed to Kafka producers by all source tasks and not yet acknowledged").register(registry));
         worker(Gauge.builder(MetricNames.OWN + "source.queued.records.max", () -> max)
                 .description("runtime.source.max.queued.records").register(registry));

@@ -19,7 +19,7 @@ public final class VertxContextMdc extends TurboFilter {
 
     @Override
     public FilterReply decide(Marker marker, Logger logger, Level level, String format, Object[] params, Throwable t) {
-        if (level != null && !logger.isEnabledFor(level)) {
+        if (level != null && logger != null && !level.isGreaterOrEqual(logger.getEffectiveLevel())) {
             return FilterReply.NEUTRAL;
         }
         if (!(Thread.currentThread() instanceof io.vertx.core.impl.VertxThread)) {

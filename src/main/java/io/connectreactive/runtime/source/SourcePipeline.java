@@ -332,14 +332,12 @@ final class SourcePipeline {
     private void countPolled(int more) {
         if (metrics != null && polledUncounted + more > 0) {
             metrics.polled(polledUncounted + more);
+            metrics.batch(polledUncounted + more);
         }
         polledUncounted = 0;
     }
 
     private void handOver(int n) {
-        if (metrics != null) {
-            metrics.batch(n);
-        }
         Outbox batch;
         if (n == pending.size()) {
             batch = pending;
