@@ -396,18 +396,18 @@ public final class ConnectMetrics implements AutoCloseable {
 
         @Override
         public Future<?> start() {
+            // start() runs on the event loop this probe measures
+            AtomicLong delay = loopDelays.computeIfAbsent(Thread.currentThread().getName(), l -> {
+                AtomicLong v = new AtomicLong();
+                worker(TimeGauge.builder(MetricNames.OWN + "event.loop.delay", v, TimeUnit.NANOSECONDS, AtomicLong::get)
+                        .description("How late the last 1 s timer on this event loop fired").tags("loop", l).register(registry));
+                return v;
+            });
             expected = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PERIOD_MS);
             vertx.setPeriodic(PERIOD_MS, t -> {
                 long now = System.nanoTime();
-                long late = Math.max(0, now - expected);
+                delay.set(Math.max(0, now - expected));
                 expected = now + TimeUnit.MILLISECONDS.toNanos(PERIOD_MS);
-                String loop = Thread.currentThread().getName();
-                loopDelays.computeIfAbsent(loop, l -> {
-                    AtomicLong v = new AtomicLong();
-                    worker(TimeGauge.builder(MetricNames.OWN + "event.loop.delay", v, TimeUnit.NANOSECONDS, AtomicLong::get)
-                            .description("How late the last 1 s timer on this event loop fired").tags("loop", l).register(registry));
-                    return v;
-                }).set(late);
             });
             return Future.succeededFuture();
         }

@@ -178,9 +178,14 @@ public final class TaskMetrics implements AutoCloseable {
         }
     }
 
-    /** Binds a Kafka client of the task's own (its consumer, its producer) through Micrometer's Kafka binder. */
+    /**
+     * Binds a Kafka client of the task's own (its consumer, its producer) through Micrometer's Kafka binder,
+     * unbound when the task stops. A consumer's meters get the task's tags; a producer's do not, as the
+     * worker's shared producer's (Prometheus wants one set of tag keys per name; its client.id names the task).
+     */
     public void bindClient(Object client) {
-        AutoCloseable binder = owner.bindClient(client, tags);
+        AutoCloseable binder = owner.bindClient(client,
+                client instanceof org.apache.kafka.clients.producer.Producer<?, ?> ? Tags.empty() : tags);
         if (binder != null) {
             synchronized (clients) {
                 clients.add(binder);
