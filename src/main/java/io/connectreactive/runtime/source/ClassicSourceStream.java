@@ -179,12 +179,13 @@ final class ClassicSourceStream implements ReadStream<SourceRecord> {
     private List<SourceRecord> pollAndPrepare() throws InterruptedException {
         long t0 = System.nanoTime();
         List<SourceRecord> records = task.poll();
-        io.connectreactive.metrics.TaskMetrics m = metrics;
-        if (m != null) {
-            m.pollTime(System.nanoTime() - t0);
-        }
         if (records == null || records.isEmpty()) {
             return null;
+        }
+        io.connectreactive.metrics.TaskMetrics m = metrics;
+        if (m != null) {
+            // as Kafka Connect's poll-batch-time: polls that returned records
+            m.pollTime(System.nanoTime() - t0);
         }
         ProducerRecord<byte[], byte[]>[] out = new ProducerRecord[records.size()];
         for (int i = 0; i < out.length; i++) {
