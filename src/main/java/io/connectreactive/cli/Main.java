@@ -8,13 +8,39 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "connect-reactive", mixinStandardHelpOptions = true,
         description = "A reactive runtime for Kafka Connect connectors.",
-        subcommands = {StartCommand.class, PluginsCommand.class})
+        subcommands = {StartCommand.class, PluginsCommand.class, ConnectorsCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {
-        int code = new CommandLine(new Main()).execute(args);
+        int code = execute(args);
         if (code != 0) {
             System.exit(code);
+        }
+    }
+
+    /**
+     * Runs a command and returns its exit code: 0, 1 with one line on standard error when a client
+     * command failed (the worker's message, or why it could not be reached), 2 for a usage error.
+     */
+    public static int execute(String... args) {
+        return execute(System.out, System.err, args);
+    }
+
+    /** {@link #execute(String...)} with the client commands' output and errors written to {@code out} and {@code err}. */
+    public static int execute(java.io.PrintStream out, java.io.PrintStream err, String... args) {
+        RestClient.STREAMS.set(new java.io.PrintStream[] {out, err});
+        try {
+            CommandLine cl = new CommandLine(new Main());
+            cl.setExecutionExceptionHandler((e, line, parsed) -> {
+                if (e instanceof RestClient.Failure) {
+                    RestClient.err().println(e.getMessage());
+                    return 1;
+                }
+                throw e;
+            });
+            return cl.execute(args);
+        } finally {
+            RestClient.STREAMS.remove();
         }
     }
 

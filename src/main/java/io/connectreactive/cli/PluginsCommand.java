@@ -13,17 +13,39 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
+ * {@code plugins} (or {@code plugins list}): the plugins a running worker offers, over its REST API
+ * ({@code GET /connector-plugins?connectorsOnly=false}, {@code --url}, {@code --json}).
  * {@code plugins list --plugin-path DIR[,DIR...]}: what a worker would find in those plugin.path
  * elements, and whether each plugin is listed in a {@code META-INF/services} manifest (as Kafka's
- * {@code connect-plugin-path.sh list} tells), without starting a worker.
+ * {@code connect-plugin-path.sh list} tells), without starting a worker. Runs on the calling thread.
  */
-@Command(name = "plugins", mixinStandardHelpOptions = true, description = "Inspect plugins.",
+@Command(name = "plugins", mixinStandardHelpOptions = true,
+        description = "List a worker's plugins over REST, or (list --plugin-path) the plugins in plugin.path elements.",
         subcommands = {PluginsCommand.ListCommand.class})
-final class PluginsCommand implements Runnable {
+final class PluginsCommand implements Callable<Integer> {
+
+    @picocli.CommandLine.Mixin
+    RestClient.Options options;
 
     @Override
-    public void run() {
-        picocli.CommandLine.usage(this, System.out);
+    public Integer call() {
+        return listOverRest(options);
+    }
+
+    static Integer listOverRest(RestClient.Options options) {
+        String body = options.client().get("/connector-plugins?connectorsOnly=false").body();
+        io.vertx.core.json.JsonArray plugins = new io.vertx.core.json.JsonArray(body);
+        if (options.json) {
+            RestClient.out().println(plugins.encodePrettily());
+            return 0;
+        }
+        Table t = new Table("CLASS", "TYPE", "VERSION");
+        plugins.stream().map(o -> (io.vertx.core.json.JsonObject) o)
+                .sorted(Comparator.comparing((io.vertx.core.json.JsonObject o) -> o.getString("type", ""))
+                        .thenComparing(o -> o.getString("class", "")))
+                .forEach(o -> t.row(o.getString("class"), o.getString("type"), o.getString("version")));
+        t.print(RestClient.out());
+        return 0;
     }
 
     /** The listing. */
@@ -31,12 +53,19 @@ final class PluginsCommand implements Runnable {
             description = "List the plugins in plugin.path elements and whether they have service manifests.")
     static final class ListCommand implements Callable<Integer> {
 
-        @Option(names = "--plugin-path", required = true, split = ",", paramLabel = "DIR",
-                description = "A plugin.path element: a directory of plugins, or a plugin jar (repeatable, or comma-separated)")
+        @Option(names = "--plugin-path", split = ",", paramLabel = "DIR",
+                description = "A plugin.path element: a directory of plugins, or a plugin jar (repeatable, or comma-separated); "
+                        + "without it, the running worker's plugins (--url)")
         List<String> pluginPath = new ArrayList<>();
+
+        @picocli.CommandLine.Mixin
+        RestClient.Options options;
 
         @Override
         public Integer call() {
+            if (pluginPath.isEmpty()) {
+                return listOverRest(options);
+            }
             // scan and read manifests, as the default hybrid_warn does, to tell which plugins have one
             List<PluginDesc> found = new PluginScanner(ListCommand.class.getClassLoader(), PluginDiscovery.HYBRID_WARN)
                     .scanPluginPath(pluginPath);

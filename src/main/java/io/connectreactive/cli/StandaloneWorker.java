@@ -48,6 +48,7 @@ public final class StandaloneWorker implements AutoCloseable {
     private FileOffsetStore offsets;
     private SharedProducer producer;
     private PluginMetricsRegistry metrics;
+    private io.connectreactive.metrics.ConnectMetrics connectMetrics;
     private ConfigProviders configProviders;
     private Admin admin;
     private Herder herder;
@@ -87,6 +88,9 @@ public final class StandaloneWorker implements AutoCloseable {
             producer = new SharedProducer(vertx, producerSettings,
                     new SharedProducer.QueueBound(config.getInt(WorkerConfig.SOURCE_MAX_QUEUED)));
             metrics = new PluginMetricsRegistry();
+            connectMetrics = new io.connectreactive.metrics.ConnectMetrics(config.getBoolean(WorkerConfig.METRICS_JMX_ENABLE)).attach(vertx);
+            connectMetrics.queuedRecords(producer.bound()::queued, producer.bound().max());
+            connectMetrics.bindWorkerClient(producer.client());
             PluginRegistry plugins;
             try {
                 plugins = scan.join();
@@ -95,8 +99,10 @@ public final class StandaloneWorker implements AutoCloseable {
             }
             configProviders = ConfigProviders.create(config, plugins);
             String clusterId = clusterId(clusterIdLookup, config.bootstrapServers());
-            TaskServices services = new TaskServices(config, plugins, offsets, new MemoryStatusStore(), producer, workerId, metrics,
-                    configProviders, admin, new io.connectreactive.runtime.exec.PluginExecutor(vertx));
+            TaskServices services = new TaskServices(config, plugins, offsets,
+                    new io.connectreactive.metrics.MeteredStatusStore(new MemoryStatusStore(), connectMetrics),
+                    producer, workerId, metrics, configProviders, admin, new io.connectreactive.runtime.exec.PluginExecutor(vertx),
+                    connectMetrics);
             Worker worker = new Worker(vertx, services);
             ConnectorValidator validator = new ConnectorValidator(plugins, config.clientOverridePolicy());
             herder = new StandaloneHerder(vertx, worker, new FileConfigStore(vertx, config.configFile()),
@@ -104,6 +110,7 @@ public final class StandaloneWorker implements AutoCloseable {
             java.util.List<WorkerConfig.Listener> listeners = new java.util.ArrayList<>(config.listeners());
             listeners.set(0, listener.withPort(restPort));
             rest = new RestServer(vertx, config, listeners, herder, plugins, validator);
+            await(connectMetrics.watchEventLoops(vertx, vertxOptions.getEventLoopPoolSize()));
             await(offsets.start());
             await(rest.start());
             await(herder.start());
@@ -128,6 +135,11 @@ public final class StandaloneWorker implements AutoCloseable {
     /** The worker's shared source producer (its queue bound, for tests and metrics). */
     public SharedProducer producer() {
         return producer;
+    }
+
+    /** The worker's metrics (Micrometer registry, GET /metrics). */
+    public io.connectreactive.metrics.ConnectMetrics metrics() {
+        return connectMetrics;
     }
 
     public int restPort() {
@@ -170,6 +182,9 @@ public final class StandaloneWorker implements AutoCloseable {
             if (metrics != null) {
                 metrics.close();
             }
+            if (connectMetrics != null) {
+                connectMetrics.close();
+            }
             if (configProviders != null) {
                 configProviders.close();
             }
@@ -185,6 +200,7 @@ public final class StandaloneWorker implements AutoCloseable {
             offsets = null;
             producer = null;
             metrics = null;
+            connectMetrics = null;
             configProviders = null;
             admin = null;
             vertx = null;

@@ -51,6 +51,7 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String SOURCE_MAX_IN_FLIGHT = "runtime.source.max.in.flight.records";
     public static final String SOURCE_MAX_QUEUED = "runtime.source.max.queued.records";
     public static final String SINK_POLL_TIMEOUT_MS = "runtime.sink.poll.timeout.ms";
+    public static final String METRICS_JMX_ENABLE = "metrics.jmx.enable";
     public static final String CLIENT_CONFIG_OVERRIDE_POLICY = "connector.client.config.override.policy";
     public static final String TASK_RESTART_ENABLE = "runtime.task.restart.enable";
     public static final String TASK_RESTART_INITIAL_BACKOFF_MS = "runtime.task.restart.initial.backoff.ms";
@@ -120,6 +121,10 @@ public final class WorkerConfig extends AbstractConfig {
                     "Bound, worker-wide, on the records all source tasks have handed to Kafka producers and that are not yet "
                             + "acknowledged (on top of each task's runtime.source.max.in.flight.records). A task that finds no "
                             + "room is not read until room frees; tasks get room in the order they asked.")
+            .define(METRICS_JMX_ENABLE, Type.BOOLEAN, false, Importance.LOW,
+                    "Also expose the worker's metrics as JMX MBeans named as Kafka Connect's "
+                            + "(kafka.connect:type=source-task-metrics,connector=...,task=...,name=<metric>). "
+                            + "GET /metrics serves them in Prometheus' text format either way.")
             .define(CLIENT_CONFIG_OVERRIDE_POLICY, Type.STRING, "All", (name, value) -> {
                         io.connectreactive.kafka.ClientConfigOverridePolicy.of(name, (String) value);
                     }, Importance.MEDIUM,

@@ -119,6 +119,11 @@ public final class SharedProducer {
         return new SharedProducer(vertx, merged, bound, threadName);
     }
 
+    /** The Kafka producer itself, for its metrics (Micrometer's Kafka binder); never send through it. */
+    public Producer<byte[], byte[]> client() {
+        return producer;
+    }
+
     /** The worker-wide bound on queued records. */
     public QueueBound bound() {
         return bound;

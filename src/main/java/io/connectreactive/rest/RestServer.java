@@ -106,6 +106,7 @@ public final class RestServer {
             new ConnectorRoutes(herder).mount(router);
             new PluginRoutes(vertx, plugins, validator).mount(router);
             new HealthRoutes(herder).mount(router);
+            new MetricsRoutes(vertx).mount(router);
         }
         if (admin) {
             new LoggerRoutes().mount(router);

@@ -79,6 +79,8 @@ public abstract class TaskLifecycleVerticle<T extends Task, R extends ConnectRec
     private boolean running;
     /** Completes with the error when the task fails (never for a stop or a cancellation). */
     private final io.vertx.core.Promise<Throwable> failure = io.vertx.core.Promise.promise();
+    /** The task's meters (Kafka Connect's task groups), removed when it stops. Thread-safe. */
+    protected final io.connectreactive.metrics.TaskMetrics metrics;
 
     protected TaskLifecycleVerticle(TaskServices services, TaskId id, Class<? extends T> taskClass, Class<?> reactiveType,
                                     Map<String, String> connectorConfig, Map<String, String> taskConfig, boolean paused) {
@@ -89,6 +91,7 @@ public abstract class TaskLifecycleVerticle<T extends Task, R extends ConnectRec
         this.connectorConfig = connectorConfig;
         this.taskConfig = taskConfig;
         this.paused = paused;
+        this.metrics = services.metrics().task(id, org.apache.kafka.connect.source.SourceTask.class.isAssignableFrom(taskClass));
     }
 
     public final TaskId id() {
@@ -103,6 +106,7 @@ public abstract class TaskLifecycleVerticle<T extends Task, R extends ConnectRec
     /** Starts the lifecycle and returns at once: nobody waits for plugin code. */
     @Override
     public final Future<?> start() {
+        io.connectreactive.runtime.exec.LogContext.attach(context, io.connectreactive.runtime.exec.LogContext.of(id));
         lifecycle = services.resolve(connectorConfig, taskConfig)
                 .compose(resolved -> {
                     connectorConfig = resolved.connector();
@@ -143,7 +147,7 @@ public abstract class TaskLifecycleVerticle<T extends Task, R extends ConnectRec
         if (!classic) {
             return services.pluginCalls().call(create);
         }
-        thread = new TaskThread("cr-task-" + id, services.plugins().loaderFor(taskClass));
+        thread = new TaskThread("cr-task-" + id, services.plugins().loaderFor(taskClass), io.connectreactive.runtime.exec.LogContext.of(id));
         return thread.call(context, create);
     }
 
@@ -240,6 +244,7 @@ public abstract class TaskLifecycleVerticle<T extends Task, R extends ConnectRec
                         t.close();
                     }
                     services.pluginMetrics().release(id);
+                    metrics.close();
                     LOG.info("Task {} stopped", id);
                     return Future.succeededFuture();
                 });

@@ -21,11 +21,13 @@ import io.connectreactive.storage.StatusStore;
  * @param configProviders resolve {@code ${provider:path:key}} placeholders before plugins see a config
  * @param admin the worker's Kafka admin client (topic creation, consumer group offsets)
  * @param pluginCalls the named threads for plugin calls that belong to no task or connector thread
+ * @param metrics the worker's metrics (Micrometer), of which each task takes its {@code TaskMetrics}
  */
 public record TaskServices(WorkerConfig config, PluginRegistry plugins, OffsetStore offsets, StatusStore statuses,
                            SharedProducer producer, String workerId, PluginMetricsRegistry pluginMetrics,
                            io.connectreactive.config.ConfigProviders configProviders,
-                           org.apache.kafka.clients.admin.Admin admin, io.connectreactive.runtime.exec.PluginExecutor pluginCalls) {
+                           org.apache.kafka.clients.admin.Admin admin, io.connectreactive.runtime.exec.PluginExecutor pluginCalls,
+                           io.connectreactive.metrics.ConnectMetrics metrics) {
 
     /**
      * What a task calls with each topic it produces to or consumes from (KIP-558 active topics):

@@ -54,6 +54,7 @@ public final class Worker {
     public Worker(Vertx vertx, TaskServices services) {
         this.vertx = vertx;
         this.services = services;
+        services.metrics().workerCounts(connectors::size, tasks::size);
     }
 
     /** Told of every task that ends FAILED (in start or later); the herder's automatic restarts. */
@@ -79,8 +80,9 @@ public final class Worker {
             LOG.warn("Connector {} is already running; not started again", name);
             return Future.failedFuture(new ConnectException("Connector " + name + " is already running"));
         }
-        TaskThread thread = new TaskThread("cr-connector-" + name);
+        TaskThread thread = new TaskThread("cr-connector-" + name, null, "[" + name + "|worker] ");
         starting.put(name, thread);
+        services.metrics().connectorStarting(name);
         return thread.call(vertx.getOrCreateContext(), () -> {
             Class<? extends Connector> type = services.plugins().connectorClass(config.get("connector.class"),
                     config.get(CONNECTOR_PLUGIN_VERSION));
@@ -101,12 +103,14 @@ public final class Worker {
             connectors.put(name, running);
             services.report(name, target == TargetState.PAUSED ? State.PAUSED : State.RUNNING, null);
             LOG.info("Connector {} started ({})", name, connector.getClass().getName());
+            services.metrics().connectorStarted(name, PluginRegistry.typeOf(connector.getClass()), connector.getClass().getName(), running.version());
             return Future.succeededFuture();
         }).onFailure(err -> {
             if (starting.remove(name, thread)) {
                 thread.shutdown();
             }
             LOG.error("Connector {} failed to start: {}", name, err.toString());
+            services.metrics().connectorFailedToStart(name);
             services.report(name, State.FAILED, err);
         });
     }
@@ -183,6 +187,7 @@ public final class Worker {
         }).timeout(deadline, TimeUnit.MILLISECONDS).onComplete(ar -> {
             running.thread().shutdown();
             services.pluginMetrics().release(name);
+            services.metrics().connectorStopped(name);
             if (ar.failed() && ar.cause() instanceof java.util.concurrent.TimeoutException) {
                 LOG.warn("Connector {} did not stop within {} ms; abandoned (its thread {} is left to finish)",
                         name, deadline, "cr-connector-" + name);

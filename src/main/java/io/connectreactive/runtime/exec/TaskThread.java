@@ -24,8 +24,13 @@ public final class TaskThread {
 
     /** A thread whose context class loader is {@code loader} (the task's plugin's), or the creator's when null. */
     public TaskThread(String name, ClassLoader loader) {
+        this(name, loader, null);
+    }
+
+    /** ... and whose log lines carry {@code logContext} ({@link LogContext}, MDC), when not null. */
+    public TaskThread(String name, ClassLoader loader, String logContext) {
         this.executor = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, name);
+            Thread t = new Thread(LogContext.withMdc(logContext, r), name);
             t.setDaemon(true);
             if (loader != null) {
                 t.setContextClassLoader(loader);

@@ -98,6 +98,7 @@ final class SinkConsumerLoop implements ConsumerRebalanceListener {
     private final BlockingQueue<Consumer<KafkaConsumer<byte[], byte[]>>> commands = new ArrayBlockingQueue<>(MAX_COMMANDS);
     private final AtomicInteger outstanding = new AtomicInteger();
     private final CompletableFuture<Void> started = new CompletableFuture<>();
+    private String logContext;
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private volatile boolean closeRequested;
     /** The thread is blocked in {@code poll()} itself, where a wakeup is harmless (not in a rebalance callback). */
@@ -131,8 +132,24 @@ final class SinkConsumerLoop implements ConsumerRebalanceListener {
     }
 
     /** Starts the thread; completes once the consumer exists and is subscribed. Called once, from any thread. */
+    /** Lines the loop's thread logs carry {@code value} (MDC {@code connector.context}); before {@link #start()}. */
+    void logContext(String value) {
+        this.logContext = value;
+    }
+
+    /** The consumer, once {@link #start()} completed (for its metrics; never call it from another thread but metrics()). */
+    KafkaConsumer<byte[], byte[]> client() {
+        return consumer;
+    }
+
     CompletableFuture<Void> start() {
-        Thread t = new Thread(this::run, "cr-sink-consumer-" + name);
+        String mdc = logContext;
+        Thread t = new Thread(() -> {
+            if (mdc != null) {
+                org.slf4j.MDC.put(io.connectreactive.runtime.exec.LogContext.KEY, mdc);
+            }
+            run();
+        }, "cr-sink-consumer-" + name);
         t.setDaemon(true);
         t.start();
         return started;

@@ -120,8 +120,14 @@ public final class SinkTaskVerticle extends TaskLifecycleVerticle<SinkTask, Sink
             });
         }
         calls = new SinkTaskCalls(id, task, thread, context, converters, transforms, this::swap, errors, reports);
+        metrics.partitions(() -> tracker.owned().size());
+        metrics.activeRecords(() -> {
+            SinkDelivery d = current;
+            return d == null ? 0 : d.size();
+        });
         return start.compose(v -> subscribe()).map(v -> {
             started = true;
+            metrics.bindClient(loop.client());
             long interval = services.config().getLong(WorkerConfig.OFFSET_FLUSH_INTERVAL_MS);
             commitTimer = vertx.setPeriodic(interval, t -> commit());
             LOG.info("Task {} started ({}{}, consumer on thread cr-sink-consumer-{})", id, taskClass.getSimpleName(),
@@ -146,6 +152,7 @@ public final class SinkTaskVerticle extends TaskLifecycleVerticle<SinkTask, Sink
         Duration pollTimeout = Duration.ofMillis(services.config().getLong(WorkerConfig.SINK_POLL_TIMEOUT_MS));
         loop = new SinkConsumerLoop(id.toString(), props, connectorConfig.get("topics"), connectorConfig.get("topics.regex"),
                 pollTimeout, !(task instanceof ReactiveSinkTask), new LoopHandler());
+        loop.logContext(io.connectreactive.runtime.exec.LogContext.of(id));
         if (paused) {
             loop.pauseAll(true);
         }
@@ -160,6 +167,7 @@ public final class SinkTaskVerticle extends TaskLifecycleVerticle<SinkTask, Sink
             loop.release();
             return;
         }
+        metrics.read(batch.records().count());
         ahead.add(batch);
         if (current == null) {
             next();
@@ -213,8 +221,10 @@ public final class SinkTaskVerticle extends TaskLifecycleVerticle<SinkTask, Sink
     private void deliver(SinkDelivery d) {
         Promise<Void> settled = Promise.promise();
         putInFlight = settled.future();
+        long t0 = System.nanoTime();
         calls.put(d).onComplete(ar -> {
             if (ar.succeeded()) {
+                metrics.put(d.size(), System.nanoTime() - t0);
                 tracker.processed(d.consumed(), d.batch.generation(), d.batch.epochs());
                 settled.complete();
                 done(d);
@@ -272,9 +282,13 @@ public final class SinkTaskVerticle extends TaskLifecycleVerticle<SinkTask, Sink
     /** preCommit (flush) then commit exactly what it returned; skipped while a commit is under way. */
     private Future<Void> commit() {
         if (tracker.committing() || loop == null || failed || stopping || !started || cancelled) {
+            if (tracker.committing()) {
+                metrics.commitSkipped();
+            }
             return Future.succeededFuture();
         }
         commitRequested = false;
+        long t0 = System.nanoTime();
         long seq = tracker.beginCommit();
         long generation = tracker.generation();
         Map<TopicPartition, OffsetAndMetadata> processed = tracker.offsets();
@@ -289,6 +303,7 @@ public final class SinkTaskVerticle extends TaskLifecycleVerticle<SinkTask, Sink
                             : Future.fromCompletionStage(loop.commit(mine, generation, false), context);
                 })
                 .transform(ar -> {
+                    metrics.offsetCommit(System.nanoTime() - t0, ar.succeeded());
                     if (!tracker.endCommit(seq)) {
                         LOG.debug("Task {}: answer of overtaken commit {} ignored", id, seq);
                     } else if (ar.failed()) {

@@ -52,6 +52,8 @@ final class ClassicSourceStream implements ReadStream<SourceRecord> {
     private final ConverterChain converters;
     private final boolean commitDropped;
     private final ErrorHandler errors;
+    /** The task's meters (poll time), set before the first poll; read on the task's thread. */
+    volatile io.connectreactive.metrics.TaskMetrics metrics;
     /** The last poll's records and their converted forms, emitted from {@link #next}. */
     private List<SourceRecord> polled = List.of();
     private ProducerRecord<byte[], byte[]>[] converted;
@@ -181,9 +183,15 @@ final class ClassicSourceStream implements ReadStream<SourceRecord> {
      */
     @SuppressWarnings("unchecked")
     private List<SourceRecord> pollAndPrepare() throws InterruptedException {
+        long t0 = System.nanoTime();
         List<SourceRecord> records = task.poll();
         if (records == null || records.isEmpty()) {
             return null;
+        }
+        io.connectreactive.metrics.TaskMetrics m = metrics;
+        if (m != null) {
+            // as Kafka Connect's poll-batch-time: polls that returned records
+            m.pollTime(System.nanoTime() - t0);
         }
         ProducerRecord<byte[], byte[]>[] out = new ProducerRecord[records.size()];
         CompletableFuture<Void>[] reports = null;

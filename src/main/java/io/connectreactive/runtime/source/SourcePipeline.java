@@ -110,6 +110,9 @@ final class SourcePipeline {
     private boolean failed;
     private Promise<Void> drained;
     private java.util.function.Consumer<String> topicUsed = topic -> { };
+    private io.connectreactive.metrics.TaskMetrics metrics;
+    /** Records read and not yet counted in {@code metrics} (counted per batch). */
+    private int polledUncounted;
 
     /**
      * @param acks called per batch of acknowledged records, or null
@@ -139,6 +142,12 @@ final class SourcePipeline {
     /** Tells {@code recorder} the topic of every acknowledged record (KIP-558 active topics). */
     void trackTopics(java.util.function.Consumer<String> recorder) {
         this.topicUsed = recorder;
+    }
+
+    /** Counts the task's records per batch (source-task-metrics); before {@link #start()}. */
+    void metrics(io.connectreactive.metrics.TaskMetrics m) {
+        this.metrics = m;
+        m.activeRecords(offsets::inFlight);
     }
 
     void start() {
@@ -294,6 +303,7 @@ final class SourcePipeline {
             return;
         }
         if (converted == null) {
+            countPolled(1);
             // dropped by a transform: it counts as done for its partition's offset, as in Kafka Connect
             offsets.ack(offsets.submit(record.sourcePartition(), record.sourceOffset()));
             lastEntry = null; // a later record must not move its offset before this one's
@@ -305,6 +315,7 @@ final class SourcePipeline {
         if (topicCreation != null && knownTopics.add(converted.topic())) {
             createTopic(converted.topic());
         }
+        polledUncounted++;
         pending.add(converted, record);
         if (lastEntry != null && lastEntry.samePartition(record.sourcePartition())) {
             offsets.extend(lastEntry, record.sourceOffset());
@@ -362,6 +373,7 @@ final class SourcePipeline {
     /** Hands the pending records to the producer, once there is room for them in the worker-wide bound. */
     private void sendBatch() {
         sendScheduled = false;
+        countPolled(0);
         if (pending.size() == 0 || topicsBeingCreated > 0 || failed || stalled || waitingForRoom > 0) {
             return;
         }
@@ -389,6 +401,14 @@ final class SourcePipeline {
             sendBatch();
         }
         requestMore();
+    }
+
+    private void countPolled(int more) {
+        if (metrics != null && polledUncounted + more > 0) {
+            metrics.polled(polledUncounted + more);
+            metrics.batch(polledUncounted + more);
+        }
+        polledUncounted = 0;
     }
 
     private void handOver(int n) {
@@ -469,6 +489,9 @@ final class SourcePipeline {
         if (failure == null) {
             // a failed batch's offsets never become committable
             batch.ackFirst(offsets, sent);
+            if (metrics != null) {
+                metrics.written(sent, offsets.inFlight());
+            }
             if (sent == b.size() && stalledSince >= 0 && !stalled && batch.seq >= resentFromSeq) {
                 if (warned) {
                     LOG.info("Task {} sends its records again after {} ms", id, System.currentTimeMillis() - stalledSince);

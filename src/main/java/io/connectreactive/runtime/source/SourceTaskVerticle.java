@@ -75,6 +75,7 @@ public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, 
                     commitRecord ? (classic ? this::commitRecordsOnTaskThread : this::commitRecords) : null,
                     classic, this::fail, errors);
             pipeline.trackTopics(services.activeTopicRecorder(id.connector()));
+            pipeline.metrics(metrics);
             pipeline.start();
             if (paused) {
                 pipeline.pause();
@@ -99,7 +100,10 @@ public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, 
             return Future.failedFuture(new org.apache.kafka.connect.errors.ConnectException(String.join(" ", forbidden.values())));
         }
         return vertx.executeBlocking(() -> services.producer().withOverrides(vertx, overrides,
-                "connector-producer-" + id, "cr-producer-" + id), false).onSuccess(p -> ownProducer = p);
+                "connector-producer-" + id, "cr-producer-" + id), false).onSuccess(p -> {
+                    ownProducer = p;
+                    metrics.bindClient(p.client());
+                });
     }
 
     /** Starts the task: a reactive one opens its stream; a classic one starts on its thread and is polled there. */
@@ -114,6 +118,7 @@ public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, 
             return null;
         }).map(v -> {
             classicStream = new ClassicSourceStream(id, task, thread, context, transforms, converters, commitRecord, errors);
+            classicStream.metrics = metrics;
             return classicStream;
         });
     }
@@ -229,9 +234,11 @@ public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, 
             return Future.succeededFuture();
         }
         long timeout = services.config().getLong(WorkerConfig.OFFSET_FLUSH_TIMEOUT_MS);
+        long t0 = System.nanoTime();
         return services.offsets().write(id.connector(), offsets)
                 .timeout(timeout, TimeUnit.MILLISECONDS)
                 .compose(v -> commitTask())
+                .andThen(ar -> metrics.offsetCommit(System.nanoTime() - t0, ar.succeeded()))
                 .recover(err -> {
                     pipeline.restoreCommittable(offsets);
                     LOG.warn("Offset commit of task {} failed, retried at the next interval: {}", id, err.toString());
