@@ -161,11 +161,12 @@ public abstract class TaskLifecycleVerticle<T extends Task, R extends ConnectRec
         }
         if (config.dlqTopic() == null) {
             errors = new ErrorHandler(id, config, null);
+            errors.meter(metrics.errors());
             return Future.succeededFuture();
         }
-        Map<String, Object> producer = new java.util.HashMap<>();
-        producer.put("bootstrap.servers", services.config().bootstrapServers());
-        producer.putAll(services.config().withPrefix("producer."));
+        // the worker's producer settings, its security ones included, then the connector's overrides
+        Map<String, Object> producer = new java.util.HashMap<>(
+                services.config().clientConfig("producer.", org.apache.kafka.clients.producer.ProducerConfig.configNames()));
         connectorConfig.forEach((k, v) -> {
             if (k.startsWith("producer.override.")) {
                 producer.put(k.substring("producer.override.".length()), v);
@@ -174,6 +175,7 @@ public abstract class TaskLifecycleVerticle<T extends Task, R extends ConnectRec
         return DeadLetterQueue.open(context, id, config, services.admin(), producer).map(dlq -> {
             deadLetterQueue = dlq;
             errors = new ErrorHandler(id, config, dlq);
+            errors.meter(metrics.errors());
             return null;
         });
     }

@@ -92,10 +92,18 @@ public final class ErrorHandler {
     /**
      * @param dlq the task's dead-letter queue, or null for none
      */
+    /** The task's task-error-metrics; null until {@link #meter} (and in tests of the handler alone). */
+    private volatile io.connectreactive.metrics.TaskErrorMetrics meters;
+
     public ErrorHandler(TaskId id, ErrorHandlingConfig config, DeadLetterQueue dlq) {
         this.id = id;
         this.config = config;
         this.dlq = dlq;
+    }
+
+    /** Counts into the task's task-error-metrics from now on. Called once, as the task is created. */
+    public void meter(io.connectreactive.metrics.TaskErrorMetrics meters) {
+        this.meters = meters;
     }
 
     public ErrorHandlingConfig config() {
@@ -122,11 +130,20 @@ public final class ErrorHandler {
         try {
             return work.apply(blocking ? blockingGuard : asyncGuard);
         } catch (StageFailed f) {
+            count(m -> m.recordErrors(1));
             if (!config.tolerateAll()) {
                 throw new ConnectException("Tolerance exceeded in error handler", f.failure.error());
             }
+            count(m -> m.recordsSkipped(1));
             lastReport = report(f.failure, original);
             return null;
+        }
+    }
+
+    private void count(java.util.function.Consumer<io.connectreactive.metrics.TaskErrorMetrics> update) {
+        io.connectreactive.metrics.TaskErrorMetrics m = meters;
+        if (m != null) {
+            update.accept(m);
         }
     }
 
@@ -145,6 +162,10 @@ public final class ErrorHandler {
      * @throws ConnectException when failures are not tolerated
      */
     public CompletableFuture<Void> reportFromTask(ConsumerRecord<byte[], byte[]> original, Throwable error) {
+        count(m -> {
+            m.recordFailures(1);
+            m.recordErrors(1);
+        });
         CompletableFuture<Void> reported = report(new Failure(Stage.TASK_PUT, SinkTask.class, error), original);
         if (!config.tolerateAll()) {
             throw new ConnectException("Tolerance exceeded in error handler", error);
@@ -155,6 +176,7 @@ public final class ErrorHandler {
     /** Logs the failure (as configured) and writes the record to the dead-letter queue (if any). Any thread. */
     CompletableFuture<Void> report(Failure failure, Object original) {
         if (config.logEnable()) {
+            count(m -> m.errorsLogged(1));
             LOG.error("Error encountered in task {}. Executing stage '{}' with class '{}'{}: {}", id, failure.stage(),
                     failure.executing().getName(), config.logIncludeMessages() ? describe(original) : "", failure.error().toString());
         }
@@ -164,8 +186,8 @@ public final class ErrorHandler {
         if (original instanceof ConsumerRecord<?, ?> r) {
             @SuppressWarnings("unchecked")
             ConsumerRecord<byte[], byte[]> c = (ConsumerRecord<byte[], byte[]>) r;
-            return dlq.send(c.key(), c.value(), c.timestampType() == TimestampType.NO_TIMESTAMP_TYPE || c.timestamp() < 0 ? null : c.timestamp(),
-                    c.headers(), failure, c.topic(), c.partition(), c.offset(), Map.of());
+            return counted(dlq.send(c.key(), c.value(), c.timestampType() == TimestampType.NO_TIMESTAMP_TYPE || c.timestamp() < 0 ? null : c.timestamp(),
+                    c.headers(), failure, c.topic(), c.partition(), c.offset(), Map.of()));
         }
         SourceRecord s = (SourceRecord) original;
         byte[] key;
@@ -180,8 +202,18 @@ public final class ErrorHandler {
         Map<String, String> extra = new java.util.LinkedHashMap<>();
         extra.put(DeadLetterQueue.ERROR_HEADER_SOURCE_PARTITION, Json.encode(s.sourcePartition()));
         extra.put(DeadLetterQueue.ERROR_HEADER_SOURCE_OFFSET, Json.encode(s.sourceOffset()));
-        return dlq.send(key, value, s.timestamp() == null || s.timestamp() < 0 ? null : s.timestamp(), null, failure, s.topic(),
-                s.kafkaPartition(), null, extra);
+        return counted(dlq.send(key, value, s.timestamp() == null || s.timestamp() < 0 ? null : s.timestamp(), null, failure, s.topic(),
+                s.kafkaPartition(), null, extra));
+    }
+
+    /** Counts a dead-letter queue write, and its failure if it fails. */
+    private CompletableFuture<Void> counted(CompletableFuture<Void> write) {
+        count(m -> m.deadLetterQueueRequests(1));
+        return write.whenComplete((v, err) -> {
+            if (err != null) {
+                count(m -> m.deadLetterQueueFailures(1));
+            }
+        });
     }
 
     /** JSON without schemas: the bytes of a source record that could not be converted (our extension). */
@@ -242,9 +274,11 @@ public final class ErrorHandler {
                 } catch (RetryLater | StageFailed e) {
                     throw e;
                 } catch (RuntimeException e) {
+                    count(m -> m.recordFailures(1));
                     if (e instanceof RetriableException) {
                         long delay = nextDelay();
                         if (delay >= 0) {
+                            count(m -> m.retries(1));
                             LOG.debug("Task {}: stage {} ({}) failed, retried in {} ms: {}", id, stage, executing.getName(), delay,
                                     e.toString());
                             if (!blocking) {

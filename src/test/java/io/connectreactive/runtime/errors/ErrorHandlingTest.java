@@ -118,6 +118,15 @@ class ErrorHandlingTest {
                 assertThat(committed.get(new TopicPartition(topic, 2))).extracting(OffsetAndMetadata::offset).isEqualTo(3L);
             });
             assertThat(taskStates(worker, "poison-all")).containsOnly("RUNNING");
+
+            // Kafka Connect's task-error-metrics count it: one error, skipped, one dead-letter queue write
+            String metrics = worker.get("/metrics").body();
+            for (String counter : List.of("kafka_connect_task_error_total_record_errors_total",
+                    "kafka_connect_task_error_total_records_skipped_total",
+                    "kafka_connect_task_error_deadletterqueue_produce_requests_total")) {
+                assertThat(metrics.lines().filter(l -> l.startsWith(counter + "{") && l.contains("connector=\"poison-all\""))
+                        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum()).as(counter).isEqualTo(1.0);
+            }
         }
     }
 
