@@ -42,9 +42,10 @@ import org.slf4j.LoggerFactory;
  * thread. The sender then stops sending that task's records: the batch's unsent tail, and every later
  * batch of the same {@link Lane} until the task {@linkplain Lane#resume() resumes} it, are handed
  * back to the task ({@link Lane}'s stall handler, on its context, in order), which retries them
- * after a backoff. Other tasks' batches keep flowing. Any other failure, an {@code Error} included,
- * fails that batch (and the lane's later ones) and the sender goes on; if the sender thread ever
- * ends anyway, queued and later batches fail with the reason instead of waiting forever.
+ * after a backoff. Other tasks' batches keep flowing. Any other refusal of a record, an {@code Error}
+ * included, fails that record (and so its batch: the task fails, or with {@code errors.tolerance=all}
+ * skips it) and the sender goes on; if the sender thread ever ends anyway, queued and later batches
+ * fail with the reason instead of waiting forever.
  *
  * <p>Worker-wide, records handed over and not yet acknowledged are bounded by a {@link QueueBound}
  * ({@code runtime.source.max.queued.records}) that all producers of the worker share; tasks take room
@@ -222,13 +223,9 @@ public final class SharedProducer {
         }
     }
 
-    /** Hands one batch's records to Kafka, unless its lane is stalled or failed; runs on the sender thread. */
+    /** Hands one batch's records to Kafka, unless its lane is stalled; runs on the sender thread. */
     private void sendBatch(Batch batch) {
         Lane lane = batch.lane;
-        if (lane.failure != null) {
-            batch.fail(0, lane.failure);
-            return;
-        }
         if (lane.stall != null) {
             batch.stall(0, lane.stall);
             return;
@@ -253,11 +250,11 @@ public final class SharedProducer {
                     // not in metadata yet, or buffer.memory full: this task waits, nobody else does
                     lane.stall = err;
                     batch.stall(i, err);
-                } else {
-                    lane.failure = err;
-                    batch.fail(i, err);
+                    return;
                 }
-                return;
+                // this record is refused (too large, an interceptor's error...); the batch's others still go:
+                // the task decides, failing or, with errors.tolerance=all, skipping it (Kafka Connect's KIP-779)
+                batch.complete(i, null, err);
             }
         }
     }
@@ -399,14 +396,13 @@ public final class SharedProducer {
 
     /**
      * One task's sending state as the sender sees it: stalled (records handed back until the task
-     * resumes it) or failed. Written by the sender thread and, to resume, by the task while none of
+     * resumes it) or not. Written by the sender thread and, to resume, by the task while none of
      * its batches is queued.
      */
     public static final class Lane {
         private final Context context;
         private final Handler<Batch> onStall;
         private volatile Throwable stall;
-        private volatile Throwable failure;
 
         /**
          * @param context the task's context: completions and stalls are delivered there

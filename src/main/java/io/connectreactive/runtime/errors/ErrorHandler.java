@@ -147,6 +147,29 @@ public final class ErrorHandler {
         }
     }
 
+    /**
+     * Records Kafka did not accept (stage KAFKA_PRODUCE, Kafka Connect's KIP-779): with
+     * {@code errors.tolerance=all} they are skipped (counted, logged once per batch when
+     * {@code errors.log.enable}) and true is returned, so their offsets commit and the task goes on;
+     * false when failures are not tolerated. Any thread.
+     */
+    public boolean toleratesSendFailure(TaskId task, int records, Throwable error) {
+        count(m -> {
+            m.recordFailures(records);
+            m.recordErrors(records);
+        });
+        if (!config.tolerateAll()) {
+            return false;
+        }
+        count(m -> m.recordsSkipped(records));
+        if (config.logEnable()) {
+            count(m -> m.errorsLogged(1));
+            LOG.error("Error encountered in task {}. Executing stage '{}': {} records Kafka did not accept were skipped: {}", task,
+                    Stage.KAFKA_PRODUCE, records, error.toString());
+        }
+        return true;
+    }
+
     /** The report of the record {@link #run} last skipped (null if it did not skip one); cleared. */
     public CompletableFuture<Void> takeReport() {
         CompletableFuture<Void> r = lastReport;

@@ -486,6 +486,9 @@ final class SourcePipeline {
         Throwable failure = b.failure();
         int sent = b.sent();
         batch.sent = sent;
+        if (failure != null && errors.toleratesSendFailure(id, failedRecords(b, sent), failure)) {
+            failure = null; // errors.tolerance=all: the records Kafka refused are skipped, their offsets commit (KIP-779)
+        }
         if (failure == null) {
             // a failed batch's offsets never become committable
             batch.ackFirst(offsets, sent);
@@ -530,6 +533,16 @@ final class SourcePipeline {
             fullPaused = false;
             requestMore();
         }
+    }
+
+    private static int failedRecords(SharedProducer.Batch b, int sent) {
+        int failed = 0;
+        for (int i = 0; i < sent; i++) {
+            if (b.metadata(i) == null) {
+                failed++;
+            }
+        }
+        return Math.max(1, failed);
     }
 
     /** Tells the task of acknowledged records, batch by batch in the order sent. */
