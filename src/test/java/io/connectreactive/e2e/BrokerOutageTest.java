@@ -85,7 +85,8 @@ class BrokerOutageTest {
                 });
                 // the sink consumed through the outage too: every record in its file
                 await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> assertThat(new TreeSet<>(
-                        java.nio.file.Files.readAllLines(sinkFile))).hasSize(2 * RECORDS_PER_TASK));
+                        java.nio.file.Files.readAllLines(sinkFile))).as(() -> "sink status " + worker.status("outage-sink").encode())
+                        .hasSize(2 * RECORDS_PER_TASK));
                 JsonObject status = worker.status("outage");
                 assertThat(status.getJsonArray("tasks").getJsonObject(0).getString("state")).isEqualTo("RUNNING");
             }

@@ -283,10 +283,7 @@ final class SinkConsumerLoop implements ConsumerRebalanceListener {
             }
             started.complete(null);
             while (!closeRequested) {
-                Consumer<KafkaConsumer<byte[], byte[]>> command;
-                while (!closeRequested && (command = commands.poll()) != null) {
-                    command.accept(c);
-                }
+                runCommands(c);
                 if (closeRequested) {
                     break;
                 }
@@ -317,6 +314,7 @@ final class SinkConsumerLoop implements ConsumerRebalanceListener {
             }
         } catch (Throwable t) {
             if (!closeRequested) {
+                LOG.debug("The consumer loop of task {} ended", name, t);
                 started.completeExceptionally(t);
                 closeRequested = true;
                 handler.failed(t);
@@ -330,6 +328,18 @@ final class SinkConsumerLoop implements ConsumerRebalanceListener {
             }
             commands.clear();
             closed.complete(null);
+        }
+    }
+
+    /** Runs the queued commands; one whose blocking call a stray wakeup cut short runs again. */
+    private void runCommands(KafkaConsumer<byte[], byte[]> c) {
+        Consumer<KafkaConsumer<byte[], byte[]>> command;
+        while (!closeRequested && (command = commands.poll()) != null) {
+            Consumer<KafkaConsumer<byte[], byte[]>> run = command;
+            untilDone(() -> {
+                run.accept(c);
+                return null;
+            });
         }
     }
 
