@@ -40,12 +40,9 @@ class BrokerOutageTest {
 
     @Test
     void aThirtySecondBrokerOutageLosesNothingAndHealthReportsIt(@TempDir Path dir) throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
         Path data = dir.resolve("broker");
         Path log = dir.resolve("broker.log");
+        int port = freePort();
         BrokerProcess[] running = {BrokerProcess.start(data, port, log)};
         BrokerProcess broker = running[0];
         String topic = KafkaBroker.uniqueTopic("outage");
@@ -97,12 +94,9 @@ class BrokerOutageTest {
 
     @Test
     void anOutageLongerThanTheDeliveryTimeoutFailsTheTasksCleanlyAndARestartLosesNothing(@TempDir Path dir) throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
         Path data = dir.resolve("broker");
         Path log = dir.resolve("broker.log");
+        int port = freePort();
         BrokerProcess[] running = {BrokerProcess.start(data, port, log)};
         String topic = KafkaBroker.uniqueTopic("expired");
         try {
@@ -140,6 +134,12 @@ class BrokerOutageTest {
             }
         } finally {
             running[0].close();
+        }
+    }
+
+    private static int freePort() throws java.io.IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
         }
     }
 

@@ -344,16 +344,7 @@ final class SourcePipeline {
         if (acks != null && !classic) {
             acks.acked(List.of(record), Collections.singletonList(null));
         }
-        if (drained != null) {
-            if (offsets.inFlight() == 0 || failed) {
-                drained.tryComplete();
-            }
-            return;
-        }
-        if (fullPaused && offsets.inFlight() <= maxInFlight / 2) {
-            fullPaused = false;
-            requestMore();
-        }
+        afterAcks();
     }
 
     /** Records wait (in the pending batch, within the in-flight bound) until their new topic exists. */
@@ -523,6 +514,11 @@ final class SourcePipeline {
             fail(new org.apache.kafka.connect.errors.ConnectException(
                     "Kafka did not accept records of task " + id + ": " + failure.getMessage(), failure));
         }
+        afterAcks();
+    }
+
+    /** Records in flight went down: a drain may be over, reading may go on. */
+    private void afterAcks() {
         if (drained != null) {
             if (offsets.inFlight() == 0 || failed) {
                 drained.tryComplete();
