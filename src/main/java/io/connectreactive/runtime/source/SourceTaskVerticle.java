@@ -45,6 +45,8 @@ public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, 
 
     private final boolean commitRecord;
     private SourceTaskContext sourceContext;
+    /** Calls into the task, by its kind; set as the task starts. */
+    private Calls calls;
     private ClassicSourceStream classicStream;
     private SourcePipeline pipeline;
     /** The task's own producer (producer.override.*), else null: it uses the worker's. */
@@ -67,12 +69,13 @@ public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, 
     /** The task's producer, its start, then the pipeline from its records to Kafka and the commit timer. */
     @Override
     protected Future<Void> begin() {
-        return producer().compose(producer -> open().map(stream -> {
+        calls = task instanceof ReactiveSourceTask reactive ? new ReactiveCalls(reactive) : new ClassicCalls();
+        return producer().compose(producer -> calls.open().map(stream -> {
             pipeline = new SourcePipeline(id, context, stream, transforms,
                     TopicCreation.of(services.admin(), services.config().getBoolean(WorkerConfig.TOPIC_CREATION_ENABLE), connectorConfig),
                     converters, producer,
                     services.config().getInt(WorkerConfig.SOURCE_MAX_IN_FLIGHT),
-                    commitRecord ? (classic ? this::commitRecordsOnTaskThread : this::commitRecords) : null,
+                    commitRecord ? calls::commitRecords : null,
                     classic, this::fail, errors);
             pipeline.trackTopics(services.activeTopicRecorder(id.connector()));
             pipeline.metrics(metrics);
@@ -104,23 +107,6 @@ public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, 
                     ownProducer = p;
                     metrics.bindClient(p.client());
                 });
-    }
-
-    /** Starts the task: a reactive one opens its stream; a classic one starts on its thread and is polled there. */
-    private Future<ReadStream<SourceRecord>> open() {
-        if (task instanceof ReactiveSourceTask reactive) {
-            try (LoaderSwap s = swap()) {
-                return reactive.open(new ReactiveTaskContext<>(vertx, context, sourceContext), taskConfig);
-            }
-        }
-        return thread.call(context, () -> {
-            task.start(taskConfig);
-            return null;
-        }).map(v -> {
-            classicStream = new ClassicSourceStream(id, task, thread, context, transforms, converters, commitRecord, errors);
-            classicStream.metrics = metrics;
-            return classicStream;
-        });
     }
 
     @Override
@@ -188,29 +174,10 @@ public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, 
     }
 
     private Future<Void> stopTask() {
-        if (task == null) {
+        if (calls == null) {
             return Future.succeededFuture();
         }
-        if (task instanceof ReactiveSourceTask reactive) {
-            Future<Void> closed;
-            try (LoaderSwap s = swap()) {
-                closed = reactive.close();
-            }
-            return closed.recover(err -> {
-                LOG.warn("Task {} failed to close: {}", id, err.toString());
-                return Future.succeededFuture();
-            });
-        }
-        if (classicStream != null) {
-            classicStream.close();
-        }
-        // Kafka Connect calls stop() from another thread while poll() may be waiting, to wake it.
-        return services.pluginCalls().<Void>call(() -> {
-            try (LoaderSwap s = swap()) {
-                task.stop();
-            }
-            return null;
-        }).recover(err -> {
+        return calls.stop().recover(err -> {
             LOG.warn("Task {} failed to stop: {}", id, err.toString());
             return Future.succeededFuture();
         });
@@ -247,43 +214,7 @@ public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, 
     }
 
     private Future<Void> commitTask() {
-        if (task instanceof ReactiveSourceTask reactive) {
-            try (LoaderSwap s = swap()) {
-                return reactive.commitOffsets();
-            }
-        }
-        if (thread == null || failed) {
-            return Future.succeededFuture();
-        }
-        return thread.call(context, () -> {
-            task.commit();
-            return null;
-        });
-    }
-
-    /** A reactive task's commitRecord calls: on its context, per batch, in order. */
-    private void commitRecords(java.util.List<SourceRecord> records, java.util.List<RecordMetadata> metadata) {
-        try (LoaderSwap s = swap()) {
-            for (int i = 0; i < records.size(); i++) {
-                commitRecord(records.get(i), metadata.get(i));
-            }
-        }
-    }
-
-    /**
-     * A classic task's commitRecord calls: on its own thread (as its other calls), one hop per batch,
-     * in order; never on a producer I/O thread.
-     */
-    private void commitRecordsOnTaskThread(java.util.List<SourceRecord> records, java.util.List<RecordMetadata> metadata) {
-        if (thread == null || failed) {
-            return;
-        }
-        thread.call(context, () -> {
-            for (int i = 0; i < records.size(); i++) {
-                commitRecord(records.get(i), metadata.get(i));
-            }
-            return null;
-        });
+        return calls == null || failed ? Future.succeededFuture() : calls.commit();
     }
 
     private void commitRecord(SourceRecord record, RecordMetadata metadata) {
@@ -291,6 +222,111 @@ public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, 
             task.commitRecord(record, metadata);
         } catch (Exception e) {
             LOG.warn("commitRecord of task {} failed: {}", id, e.toString());
+        }
+    }
+
+    /** The calls into the task that differ by its kind; on the task's context, never throwing. */
+    private interface Calls {
+        /** Starts the task and gives its records as a stream. */
+        Future<ReadStream<SourceRecord>> open();
+
+        /** The task's {@code commit()} after offsets were stored. */
+        Future<Void> commit();
+
+        /** The task's {@code commitRecord} for a batch of acknowledged records, in order. */
+        void commitRecords(java.util.List<SourceRecord> records, java.util.List<RecordMetadata> metadata);
+
+        /** Stops the task. */
+        Future<Void> stop();
+    }
+
+    /** A classic task: its calls on its own thread, its blocking {@code poll()} adapted into a stream. */
+    private final class ClassicCalls implements Calls {
+        @Override
+        public Future<ReadStream<SourceRecord>> open() {
+            return thread.call(context, () -> {
+                task.start(taskConfig);
+                return null;
+            }).map(v -> {
+                classicStream = new ClassicSourceStream(id, task, thread, context, transforms, converters, commitRecord, errors);
+                classicStream.metrics = metrics;
+                return classicStream;
+            });
+        }
+
+        @Override
+        public Future<Void> commit() {
+            return thread.call(context, () -> {
+                task.commit();
+                return null;
+            });
+        }
+
+        /** One hop to the task's thread per batch; never on a producer I/O thread. */
+        @Override
+        public void commitRecords(java.util.List<SourceRecord> records, java.util.List<RecordMetadata> metadata) {
+            if (failed) {
+                return;
+            }
+            thread.call(context, () -> {
+                for (int i = 0; i < records.size(); i++) {
+                    commitRecord(records.get(i), metadata.get(i));
+                }
+                return null;
+            });
+        }
+
+        /** As Kafka Connect does, from another thread than the task's, where {@code poll()} may be waiting, to wake it. */
+        @Override
+        public Future<Void> stop() {
+            if (classicStream != null) {
+                classicStream.close();
+            }
+            return services.pluginCalls().call(() -> {
+                try (LoaderSwap s = swap()) {
+                    task.stop();
+                }
+                return null;
+            });
+        }
+    }
+
+    /** One of our reactive tasks: everything on the task's context. */
+    private final class ReactiveCalls implements Calls {
+        private final ReactiveSourceTask reactive;
+
+        ReactiveCalls(ReactiveSourceTask reactive) {
+            this.reactive = reactive;
+        }
+
+        @Override
+        public Future<ReadStream<SourceRecord>> open() {
+            try (LoaderSwap s = swap()) {
+                return reactive.open(new ReactiveTaskContext<>(vertx, context, sourceContext), taskConfig);
+            }
+        }
+
+        @Override
+        public Future<Void> commit() {
+            try (LoaderSwap s = swap()) {
+                return reactive.commitOffsets();
+            }
+        }
+
+        @Override
+        public void commitRecords(java.util.List<SourceRecord> records, java.util.List<RecordMetadata> metadata) {
+            try (LoaderSwap s = swap()) {
+                for (int i = 0; i < records.size(); i++) {
+                    commitRecord(records.get(i), metadata.get(i));
+                }
+            }
+        }
+
+        @Override
+        public Future<Void> stop() {
+            try (LoaderSwap s = swap()) {
+                return reactive.close();
+            }
         }
     }
 
