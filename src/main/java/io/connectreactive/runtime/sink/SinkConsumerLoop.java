@@ -402,14 +402,19 @@ final class SinkConsumerLoop implements ConsumerRebalanceListener {
 
     // --- the rebalance listener: runs on this thread, inside poll() ---
 
-    @Override
-    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-        polling = false; // the callback's blocking calls must not be woken
+    /** Runs a rebalance callback; wakeups meanwhile are held back: its blocking calls must not be cut short. */
+    private void inCallback(Runnable callback) {
+        polling = false;
         try {
-            onPartitionsRevokedInPoll(partitions);
+            callback.run();
         } finally {
             polling = true;
         }
+    }
+
+    @Override
+    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+        inCallback(() -> onPartitionsRevokedInPoll(partitions));
     }
 
     private void onPartitionsRevokedInPoll(Collection<TopicPartition> partitions) {
@@ -437,12 +442,7 @@ final class SinkConsumerLoop implements ConsumerRebalanceListener {
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
-        polling = false; // the callback's blocking calls must not be woken
-        try {
-            onPartitionsLostInPoll(partitions);
-        } finally {
-            polling = true;
-        }
+        inCallback(() -> onPartitionsLostInPoll(partitions));
     }
 
     private void onPartitionsLostInPoll(Collection<TopicPartition> partitions) {
@@ -459,12 +459,7 @@ final class SinkConsumerLoop implements ConsumerRebalanceListener {
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-        polling = false; // the callback's blocking calls must not be woken
-        try {
-            onPartitionsAssignedInPoll(partitions);
-        } finally {
-            polling = true;
-        }
+        inCallback(() -> onPartitionsAssignedInPoll(partitions));
     }
 
     private void onPartitionsAssignedInPoll(Collection<TopicPartition> partitions) {
