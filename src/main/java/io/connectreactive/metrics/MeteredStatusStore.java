@@ -5,6 +5,7 @@ import java.util.Set;
 
 import io.connectreactive.model.TaskId;
 import io.connectreactive.storage.StatusStore;
+import io.vertx.core.Future;
 
 /**
  * A {@link StatusStore} that tells {@link ConnectMetrics} every state reported (connector and task
@@ -20,6 +21,16 @@ public final class MeteredStatusStore implements StatusStore {
     public MeteredStatusStore(StatusStore delegate, ConnectMetrics metrics) {
         this.delegate = delegate;
         this.metrics = metrics;
+    }
+
+    @Override
+    public Future<Void> start() {
+        return delegate.start();
+    }
+
+    @Override
+    public Future<Void> stop() {
+        return delegate.stop();
     }
 
     @Override

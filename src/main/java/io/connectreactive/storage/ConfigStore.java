@@ -28,6 +28,49 @@ public interface ConfigStore {
     Future<Void> removeConnector(String name);
 
     /**
+     * Kafka Connect's KIP-745 restart request ({@code restart-connector-<name>} in the config topic):
+     * every worker restarts what it runs of the connector. Only a shared (clustered) backend has them.
+     */
+    default Future<Void> putRestartRequest(RestartRequest request) {
+        return Future.failedFuture(new UnsupportedOperationException("restart requests need a shared config store"));
+    }
+
+    /**
+     * Completes once every change written before this call, by any worker, was read and reported to
+     * the listener (Kafka Connect's read-to-end). A local backend is always up to date.
+     */
+    default Future<Void> refresh() {
+        return Future.succeededFuture();
+    }
+
+    /**
+     * Registers the one listener told of changes read from the store, whoever made them (this worker
+     * included), on the context that called {@link #start()}, after {@link #connectors()} shows them.
+     * A local backend has no other writer and never calls it.
+     */
+    default void listen(Listener listener) {
+    }
+
+    /** Told of changes read from a shared store, in the order they were written. */
+    interface Listener {
+
+        /** The connector's config was created, changed or removed (then absent from {@link #connectors()}). */
+        void connectorConfigChanged(String name);
+
+        /** The connector's target state changed. */
+        void targetStateChanged(String name);
+
+        /** A new, complete set of task configs of the connector was committed. */
+        void taskConfigsChanged(String name);
+
+        void restartRequested(RestartRequest request);
+    }
+
+    /** {@code POST /connectors/{name}/restart?onlyFailed=&includeTasks=} as stored for every worker. */
+    record RestartRequest(String connector, boolean onlyFailed, boolean includeTasks) {
+    }
+
+    /**
      * One stored connector.
      *
      * @param config the connector config exactly as submitted

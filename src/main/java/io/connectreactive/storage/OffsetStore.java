@@ -29,6 +29,15 @@ public interface OffsetStore {
      */
     Future<Void> write(String connector, Map<Map<String, ?>, Map<String, ?>> offsets);
 
+    /**
+     * Completes once every offset written before this call, by any worker, is readable here (Kafka
+     * Connect's read-to-end before a task starts where another worker may have run it). A local
+     * backend is always up to date.
+     */
+    default Future<Void> refresh() {
+        return Future.succeededFuture();
+    }
+
     /** Completes once pending writes are durable. */
     Future<Void> stop();
 }

@@ -5,12 +5,23 @@ import java.util.Set;
 
 import io.connectreactive.model.State;
 import io.connectreactive.model.TaskId;
+import io.vertx.core.Future;
 
 /**
  * The last reported state of every connector and task. Standalone keeps it in memory (as Kafka
  * Connect's standalone worker does); a clustered backend will use the status topic. Thread-safe.
  */
 public interface StatusStore {
+
+    /** Loads the stored statuses (a shared backend reads its topic to the end). */
+    default Future<Void> start() {
+        return Future.succeededFuture();
+    }
+
+    /** Completes once written statuses are durable. */
+    default Future<Void> stop() {
+        return Future.succeededFuture();
+    }
 
     void putConnector(String connector, Status status);
 
