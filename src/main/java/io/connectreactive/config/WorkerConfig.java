@@ -57,8 +57,33 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String TASK_RESTART_INITIAL_BACKOFF_MS = "runtime.task.restart.initial.backoff.ms";
     public static final String TASK_RESTART_MAX_BACKOFF_MS = "runtime.task.restart.max.backoff.ms";
     public static final String TASK_RESTART_MAX_ATTEMPTS = "runtime.task.restart.max.attempts";
+    // clustered mode: Kafka Connect's distributed worker keys (DistributedConfig)
+    public static final String GROUP_ID = "group.id";
+    public static final String CONFIG_STORAGE_PREFIX = "config.storage.";
+    public static final String OFFSET_STORAGE_PREFIX = "offset.storage.";
+    public static final String STATUS_STORAGE_PREFIX = "status.storage.";
+    public static final String CONFIG_STORAGE_TOPIC = CONFIG_STORAGE_PREFIX + "topic";
+    public static final String OFFSET_STORAGE_TOPIC = OFFSET_STORAGE_PREFIX + "topic";
+    public static final String STATUS_STORAGE_TOPIC = STATUS_STORAGE_PREFIX + "topic";
+    public static final String CONFIG_STORAGE_REPLICATION_FACTOR = CONFIG_STORAGE_PREFIX + "replication.factor";
+    public static final String OFFSET_STORAGE_REPLICATION_FACTOR = OFFSET_STORAGE_PREFIX + "replication.factor";
+    public static final String STATUS_STORAGE_REPLICATION_FACTOR = STATUS_STORAGE_PREFIX + "replication.factor";
+    public static final String OFFSET_STORAGE_PARTITIONS = OFFSET_STORAGE_PREFIX + "partitions";
+    public static final String STATUS_STORAGE_PARTITIONS = STATUS_STORAGE_PREFIX + "partitions";
 
     public static final String JSON_CONVERTER = "org.apache.kafka.connect.json.JsonConverter";
+
+    /** Kafka Connect's rule for internal topics' replication factors: -1 (the broker's default) or at least 1. */
+    private static final ConfigDef.Validator REPLICATION_FACTOR = (name, value) -> {
+        if (value != null && ((Short) value == 0 || (Short) value < -1)) {
+            throw new ConfigException(name, value, "must be -1 (the broker's default) or at least 1");
+        }
+    };
+    private static final ConfigDef.Validator PARTITIONS = (name, value) -> {
+        if (value != null && ((Integer) value == 0 || (Integer) value < -1)) {
+            throw new ConfigException(name, value, "must be -1 (the broker's default) or at least 1");
+        }
+    };
 
     /** The declared keys; unknown keys are allowed (client and converter settings pass through). */
     public static final ConfigDef CONFIG_DEF = new ConfigDef()
@@ -142,7 +167,33 @@ public final class WorkerConfig extends AbstractConfig {
                     "Longest wait before an automatic restart. A task that fails later than this after its last "
                             + "automatic restart counts its attempts afresh.")
             .define(TASK_RESTART_MAX_ATTEMPTS, Type.INT, 10, ConfigDef.Range.atLeast(-1), Importance.LOW,
-                    "Automatic restarts of a task in a row before it is left FAILED; -1 for no limit.");
+                    "Automatic restarts of a task in a row before it is left FAILED; -1 for no limit.")
+            .define(GROUP_ID, Type.STRING, "connect-cluster", new ConfigDef.NonEmptyString(), Importance.HIGH,
+                    "The cluster this worker belongs to (Kafka Connect's group.id, which has no default; ours is the "
+                            + "value of Kafka's connect-distributed.properties). Also the base of the internal topics' client ids.")
+            .define(CONFIG_STORAGE_TOPIC, Type.STRING, "connect-configs", new ConfigDef.NonEmptyString(), Importance.HIGH,
+                    "The Kafka topic where connector and task configurations are stored (1 partition, compacted). "
+                            + "Kafka Connect has no default; ours is the name in Kafka's connect-distributed.properties.")
+            .define(OFFSET_STORAGE_TOPIC, Type.STRING, "connect-offsets", new ConfigDef.NonEmptyString(), Importance.HIGH,
+                    "The Kafka topic where source connector offsets are stored (compacted). Kafka Connect has no default; "
+                            + "ours is the name in Kafka's connect-distributed.properties.")
+            .define(STATUS_STORAGE_TOPIC, Type.STRING, "connect-status", new ConfigDef.NonEmptyString(), Importance.HIGH,
+                    "The Kafka topic where connector and task statuses are stored (compacted). Kafka Connect has no default; "
+                            + "ours is the name in Kafka's connect-distributed.properties.")
+            .define(CONFIG_STORAGE_REPLICATION_FACTOR, Type.SHORT, (short) -1, REPLICATION_FACTOR, Importance.LOW,
+                    "Replication factor used when creating the config topic; -1 (our default) uses the brokers' "
+                            + "default.replication.factor. Kafka Connect's default is 3, which a single-broker cluster "
+                            + "(such as the embedded broker) cannot satisfy.")
+            .define(OFFSET_STORAGE_REPLICATION_FACTOR, Type.SHORT, (short) -1, REPLICATION_FACTOR, Importance.LOW,
+                    "Replication factor used when creating the offset topic; -1 (our default) uses the brokers' "
+                            + "default.replication.factor. Kafka Connect's default is 3.")
+            .define(STATUS_STORAGE_REPLICATION_FACTOR, Type.SHORT, (short) -1, REPLICATION_FACTOR, Importance.LOW,
+                    "Replication factor used when creating the status topic; -1 (our default) uses the brokers' "
+                            + "default.replication.factor. Kafka Connect's default is 3.")
+            .define(OFFSET_STORAGE_PARTITIONS, Type.INT, 25, PARTITIONS, Importance.LOW,
+                    "The number of partitions used when creating the offset topic; -1 uses the brokers' num.partitions.")
+            .define(STATUS_STORAGE_PARTITIONS, Type.INT, 5, PARTITIONS, Importance.LOW,
+                    "The number of partitions used when creating the status topic; -1 uses the brokers' num.partitions.");
 
     static {
         // the client security settings, as Kafka Connect's worker declares them: passed to every Kafka client
@@ -249,6 +300,8 @@ public final class WorkerConfig extends AbstractConfig {
      * {@code sasl.*}, ...), then the ones under {@code prefix} ({@code producer.}, {@code consumer.},
      * {@code admin.}) over them.
      *
+     * @param prefix the client's own prefix, or null for none: the clients of the internal topics get only the
+     *        top-level settings, as in Kafka Connect
      * @param names the client's config names (ProducerConfig.configNames(), ...)
      */
     public Map<String, Object> clientConfig(String prefix, java.util.Set<String> names) {
@@ -260,7 +313,9 @@ public final class WorkerConfig extends AbstractConfig {
             }
         });
         out.put("bootstrap.servers", bootstrapServers());
-        out.putAll(withPrefix(prefix));
+        if (prefix != null) {
+            out.putAll(withPrefix(prefix));
+        }
         return out;
     }
 
@@ -291,6 +346,38 @@ public final class WorkerConfig extends AbstractConfig {
     public io.connectreactive.kafka.ClientConfigOverridePolicy clientOverridePolicy() {
         return io.connectreactive.kafka.ClientConfigOverridePolicy.of(CLIENT_CONFIG_OVERRIDE_POLICY,
                 getString(CLIENT_CONFIG_OVERRIDE_POLICY));
+    }
+
+    /** {@code group.id}: the cluster this worker belongs to. */
+    public String groupId() {
+        return getString(GROUP_ID);
+    }
+
+    /**
+     * One internal topic's settings: its name, partitions (always 1 for the config topic), replication
+     * factor (-1: the brokers' default), and the other {@code <prefix>*} keys as topic-level settings
+     * (e.g. {@code offset.storage.min.insync.replicas}), without {@code cleanup.policy}: these topics
+     * are always compacted (Kafka Connect's {@code DistributedConfig.topicSettings}).
+     *
+     * @param prefix {@link #CONFIG_STORAGE_PREFIX}, {@link #OFFSET_STORAGE_PREFIX} or {@link #STATUS_STORAGE_PREFIX}
+     */
+    public InternalTopic internalTopic(String prefix) {
+        Map<String, String> settings = new HashMap<>(withPrefix(prefix));
+        for (String own : List.of("topic", "partitions", "replication.factor", "cleanup.policy", "file.filename")) {
+            settings.remove(own);
+        }
+        int partitions = CONFIG_STORAGE_PREFIX.equals(prefix) ? 1 : getInt(prefix + "partitions");
+        return new InternalTopic(getString(prefix + "topic"), partitions, getShort(prefix + "replication.factor"), Map.copyOf(settings));
+    }
+
+    /**
+     * An internal topic of a clustered worker, as {@link #internalTopic} describes it.
+     *
+     * @param partitions -1 for the brokers' default
+     * @param replicationFactor -1 for the brokers' default
+     * @param settings topic-level settings other than {@code cleanup.policy}
+     */
+    public record InternalTopic(String name, int partitions, short replicationFactor, Map<String, String> settings) {
     }
 
     public String bootstrapServers() {

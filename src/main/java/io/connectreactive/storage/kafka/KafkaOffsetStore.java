@@ -1,0 +1,185 @@
+package io.connectreactive.storage.kafka;
+
+import java.nio.ByteBuffer;
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+import io.connectreactive.config.WorkerConfig;
+import io.connectreactive.storage.OffsetCodec;
+import io.connectreactive.storage.OffsetStore;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.connect.errors.DataException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Source offsets in Kafka Connect's offset topic ({@code offset.storage.topic}, 25 partitions by
+ * default, compacted): keys {@code ["<connector>",{partition}]}, values the offset as JSON
+ * ({@link OffsetCodec}), a tombstone for a removed partition; so a Kafka Connect cluster's topic is
+ * read as is, and ours by Kafka Connect.
+ *
+ * <p>Every offset of the topic is kept in memory, fed by the log's reader thread (every worker reads
+ * the whole topic, as Kafka Connect does). A write completes, on the caller's context, once Kafka
+ * acknowledged every record, and is readable here from then on. A partition keeps the exact key
+ * bytes it was first read with (Kafka Connect looks offsets up by those bytes; the order of a
+ * partition's fields may differ), and lookups do not depend on field order. Thread-safe.
+ */
+public final class KafkaOffsetStore implements OffsetStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaOffsetStore.class);
+
+    private final Vertx vertx;
+    private final KafkaTopicLog log;
+    private final OffsetCodec codec = new OffsetCodec();
+    /** connector → canonical key → entry. */
+    private final Map<String, Map<ByteBuffer, Entry>> data = new HashMap<>();
+
+    public KafkaOffsetStore(Vertx vertx, WorkerConfig config) {
+        this.vertx = vertx;
+        this.log = new KafkaTopicLog("offsets", WorkerConfig.OFFSET_STORAGE_TOPIC, config,
+                config.internalTopic(WorkerConfig.OFFSET_STORAGE_PREFIX), Map.of(), this::read);
+    }
+
+    @Override
+    public Future<Void> start() {
+        return onCaller(log.start()).onSuccess(v -> LOG.info("Offset store started on topic {} ({} partitions)",
+                log.topicName(), size()));
+    }
+
+    @Override
+    public Map<String, Object> offset(String connector, Map<String, ?> partition) {
+        ByteBuffer canonical = codec.canonicalKey(connector, partition);
+        synchronized (this) {
+            Map<ByteBuffer, Entry> of = data.get(connector);
+            Entry e = of == null ? null : of.get(canonical);
+            return e == null || e.offset == null ? null : new HashMap<>(e.offset);
+        }
+    }
+
+    @Override
+    public synchronized Map<Map<String, Object>, Map<String, Object>> offsets(String connector) {
+        Map<Map<String, Object>, Map<String, Object>> out = new HashMap<>();
+        Map<ByteBuffer, Entry> of = data.get(connector);
+        if (of != null) {
+            of.values().forEach(e -> {
+                if (e.offset != null) {
+                    out.put(new HashMap<>(e.partition), new HashMap<>(e.offset));
+                }
+            });
+        }
+        return out;
+    }
+
+    @Override
+    public Future<Void> write(String connector, Map<Map<String, ?>, Map<String, ?>> offsets) {
+        List<Map.Entry<byte[], byte[]>> records = new ArrayList<>();
+        List<Pending> written = new ArrayList<>();
+        synchronized (this) {
+            Map<ByteBuffer, Entry> of = data.get(connector);
+            offsets.forEach((partition, offset) -> {
+                ByteBuffer canonical = codec.canonicalKey(connector, partition);
+                Entry existing = of == null ? null : of.get(canonical);
+                // keep the key as first stored (e.g. by Kafka Connect), so that Kafka Connect finds it again
+                ByteBuffer key = existing != null ? existing.key : codec.key(connector, partition);
+                ByteBuffer value = codec.value(offset);
+                records.add(new AbstractMap.SimpleImmutableEntry<>(bytes(key), value == null ? null : bytes(value)));
+                written.add(new Pending(connector, canonical, key, new HashMap<>(partition),
+                        offset == null ? null : new HashMap<>(offset)));
+            });
+        }
+        List<CompletableFuture<RecordMetadata>> acks = log.send(records);
+        for (int i = 0; i < acks.size(); i++) {
+            Pending p = written.get(i);
+            acks.get(i).thenAccept(metadata -> applyAcked(p, metadata));
+        }
+        return onCaller(CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)))
+                .onFailure(err -> LOG.warn("Could not store offsets of connector {} in topic {}: {}", connector,
+                        log.topicName(), err.toString()));
+    }
+
+    @Override
+    public Future<Void> refresh() {
+        return onCaller(log.readToEnd());
+    }
+
+    @Override
+    public Future<Void> stop() {
+        return onCaller(log.stop()).onSuccess(v -> LOG.info("Offset store on topic {} stopped", log.topicName()));
+    }
+
+    /** On the reader thread: apply what the topic holds, unless this worker's acknowledged write is newer. */
+    private void read(ConsumerRecords<byte[], byte[]> records) {
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            OffsetCodec.Key key = r.key() == null ? null : codec.decodeKey(ByteBuffer.wrap(r.key()));
+            if (key == null) {
+                LOG.debug("Ignoring a record of {} whose key is not Kafka Connect's offset key", log.topicName());
+                continue;
+            }
+            Map<String, Object> offset;
+            try {
+                offset = r.value() == null ? null : codec.decodeValue(ByteBuffer.wrap(r.value()));
+            } catch (DataException e) {
+                LOG.warn("Ignoring an offset of connector {} in {} that is not JSON: {}", key.connector(), log.topicName(), e.getMessage());
+                continue;
+            }
+            ByteBuffer canonical = codec.canonicalKey(key.connector(), key.partition());
+            synchronized (this) {
+                Map<ByteBuffer, Entry> of = data.computeIfAbsent(key.connector(), c -> new HashMap<>());
+                Entry e = of.get(canonical);
+                if (e != null && e.kafkaPartition == r.partition() && e.kafkaOffset > r.offset()) {
+                    continue; // older than what this worker wrote and Kafka acknowledged
+                }
+                if (offset == null) {
+                    of.remove(canonical);
+                } else {
+                    of.put(canonical, new Entry(ByteBuffer.wrap(r.key()), key.partition(), offset, r.partition(), r.offset()));
+                }
+            }
+        }
+    }
+
+    private synchronized void applyAcked(Pending p, RecordMetadata metadata) {
+        Map<ByteBuffer, Entry> of = data.computeIfAbsent(p.connector, c -> new HashMap<>());
+        Entry e = of.get(p.canonical);
+        if (e != null && e.kafkaPartition == metadata.partition() && e.kafkaOffset > metadata.offset()) {
+            return; // a newer record was already read
+        }
+        // a tombstone stays as an entry until read back, so that an older record read meanwhile does not revive it
+        of.put(p.canonical, new Entry(p.key, p.partition, p.offset, metadata.partition(), metadata.offset()));
+    }
+
+    private synchronized int size() {
+        return data.values().stream().mapToInt(Map::size).sum();
+    }
+
+    private <T> Future<Void> onCaller(CompletableFuture<T> f) {
+        return Future.fromCompletionStage(f, vertx.getOrCreateContext()).mapEmpty();
+    }
+
+    private static byte[] bytes(ByteBuffer b) {
+        ByteBuffer d = b.duplicate();
+        byte[] out = new byte[d.remaining()];
+        d.get(out);
+        return out;
+    }
+
+    /**
+     * One partition's offset and where it stands in the topic.
+     *
+     * @param key the key bytes as first stored
+     * @param offset null for a tombstone this worker wrote and has not read back yet
+     */
+    private record Entry(ByteBuffer key, Map<String, Object> partition, Map<String, Object> offset, int kafkaPartition, long kafkaOffset) {
+    }
+
+    private record Pending(String connector, ByteBuffer canonical, ByteBuffer key, Map<String, Object> partition, Map<String, Object> offset) {
+    }
+}
