@@ -1,0 +1,408 @@
+package io.connectreactive.storage.kafka;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import io.connectreactive.config.WorkerConfig;
+import io.connectreactive.model.TargetState;
+import io.connectreactive.storage.ConfigStore;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.errors.DataException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Connector configs, target states, task configs and restart requests in Kafka Connect's config
+ * topic ({@code config.storage.topic}, one partition, compacted), in Kafka Connect's records
+ * ({@link ConnectFormat}), read and applied as {@code KafkaConfigBackingStore} applies them: task
+ * configs count only once their {@code commit-<name>} record is read, and a commit whose task
+ * records are incomplete leaves the connector with no tasks until new ones are committed.
+ *
+ * <p>Threads: the topic's reader thread decodes nothing; it hands each batch to the context that
+ * called {@link #start()} (the herder's), which owns every field below, applies the records in
+ * topic order, then tells the listener. Every other method is called on that context. A write
+ * completes there once Kafka acknowledged it and the reader read the topic to its end after that,
+ * so {@link #connectors()} shows it; a write that takes more than 30 s fails (Kafka Connect's
+ * bound), though the record may still land.
+ */
+public final class KafkaConfigStore implements ConfigStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaConfigStore.class);
+    /** Kafka Connect's {@code READ_WRITE_TOTAL_TIMEOUT_MS}. */
+    static final long WRITE_TIMEOUT_MS = 30_000;
+
+    private final Vertx vertx;
+    private final KafkaTopicLog log;
+    private final ConnectFormat format;
+    private Context context;
+    private Listener listener;
+    private boolean started;
+
+    /** Connector configs, in the order the connectors were first read. */
+    private final Map<String, Map<String, String>> connectorConfigs = new LinkedHashMap<>();
+    /** Target states, also of connectors not (yet) known, as Kafka Connect keeps them. */
+    private final Map<String, TargetState> targetStates = new HashMap<>();
+    /** Committed task configs per connector and task number (may hold more than the count). */
+    private final Map<String, Map<Integer, Map<String, String>>> taskConfigs = new HashMap<>();
+    private final Map<String, Integer> taskCounts = new HashMap<>();
+    /** Task configs read and not yet committed. */
+    private final Map<String, Map<Integer, Map<String, String>>> deferred = new HashMap<>();
+    /** Connectors whose last commit named tasks that were not all written: no tasks until the next commit. */
+    private final Set<String> inconsistent = new HashSet<>();
+    private final Set<String> unknownKeysLogged = new HashSet<>();
+    private volatile Map<String, ConnectorEntry> view = Map.of();
+
+    public KafkaConfigStore(Vertx vertx, WorkerConfig config) {
+        this.vertx = vertx;
+        WorkerConfig.InternalTopic topic = config.internalTopic(WorkerConfig.CONFIG_STORAGE_PREFIX);
+        this.format = new ConnectFormat(topic.name());
+        this.log = new KafkaTopicLog("configs", WorkerConfig.CONFIG_STORAGE_TOPIC, config, topic, Map.of(), this::received);
+    }
+
+    @Override
+    public Future<Void> start() {
+        context = vertx.getOrCreateContext();
+        return Future.fromCompletionStage(log.start(), context).compose(v -> {
+            if (log.partitionCount() > 1) {
+                log.stop();
+                return Future.failedFuture(new ConfigException("Topic '" + log.topicName() + "' supplied via the '"
+                        + WorkerConfig.CONFIG_STORAGE_TOPIC + "' property is required to have a single partition in order to "
+                        + "guarantee consistency of connector configurations, but found " + log.partitionCount() + " partitions."));
+            }
+            started = true;
+            LOG.info("Config store started on topic {} ({} connectors)", log.topicName(), connectorConfigs.size());
+            return Future.<Void>succeededFuture();
+        });
+    }
+
+    /** Stops reading and closes the clients. */
+    public Future<Void> stop() {
+        return Future.fromCompletionStage(log.stop(), vertx.getOrCreateContext())
+                .onSuccess(v -> LOG.info("Config store on topic {} stopped", log.topicName()));
+    }
+
+    @Override
+    public Map<String, ConnectorEntry> connectors() {
+        return view;
+    }
+
+    @Override
+    public Future<Void> putConnector(String name, Map<String, String> config, TargetState targetState) {
+        List<Map.Entry<byte[], byte[]>> records = new ArrayList<>();
+        // as Kafka Connect: a target state only when one is asked for; STARTED is what a connector without one has
+        if (targetState != null && targetState != targetStates.getOrDefault(name, TargetState.STARTED)) {
+            records.add(record(ConnectFormat.TARGET_STATE_PREFIX + name, format.targetState(targetState)));
+        }
+        records.add(record(ConnectFormat.CONNECTOR_PREFIX + name, format.properties(config)));
+        return write(records, "connector configuration of " + name);
+    }
+
+    @Override
+    public Future<Void> putTargetState(String name, TargetState targetState) {
+        if (!connectorConfigs.containsKey(name)) {
+            return Future.failedFuture(new IllegalStateException("no connector " + name));
+        }
+        return write(List.of(record(ConnectFormat.TARGET_STATE_PREFIX + name, format.targetState(targetState))),
+                "target state of " + name);
+    }
+
+    @Override
+    public Future<Void> putTaskConfigs(String name, List<Map<String, String>> configs) {
+        if (!connectorConfigs.containsKey(name)) {
+            return Future.failedFuture(new IllegalStateException("no connector " + name));
+        }
+        List<Map.Entry<byte[], byte[]>> tasks = new ArrayList<>();
+        for (int i = 0; i < configs.size(); i++) {
+            tasks.add(record(ConnectFormat.TASK_PREFIX + name + "-" + i, format.properties(configs.get(i))));
+        }
+        // the commit goes out only once every task config is acknowledged, as Kafka Connect does
+        CompletableFuture<Void> done = allAcked(log.send(tasks))
+                .thenCompose(v -> allAcked(log.send(List.of(record(ConnectFormat.COMMIT_TASKS_PREFIX + name,
+                        format.commit(configs.size()))))))
+                .thenCompose(v -> log.readToEnd());
+        return finish(done, "task configurations of " + name);
+    }
+
+    @Override
+    public Future<Void> removeConnector(String name) {
+        List<Map.Entry<byte[], byte[]>> records = new ArrayList<>();
+        records.add(record(ConnectFormat.CONNECTOR_PREFIX + name, null));
+        records.add(record(ConnectFormat.TARGET_STATE_PREFIX + name, null));
+        return write(records, "removal of connector " + name);
+    }
+
+    @Override
+    public Future<Void> putRestartRequest(RestartRequest request) {
+        return write(List.of(record(ConnectFormat.RESTART_PREFIX + request.connector(), format.restartRequest(request))),
+                "restart request of " + request.connector());
+    }
+
+    @Override
+    public Future<Void> refresh() {
+        return Future.fromCompletionStage(log.readToEnd(), context());
+    }
+
+    @Override
+    public void listen(Listener listener) {
+        this.listener = listener;
+    }
+
+    private Future<Void> write(List<Map.Entry<byte[], byte[]>> records, String what) {
+        return finish(allAcked(log.send(records)).thenCompose(v -> log.readToEnd()), what);
+    }
+
+    private Future<Void> finish(CompletableFuture<Void> done, String what) {
+        return Future.fromCompletionStage(done, context())
+                .timeout(WRITE_TIMEOUT_MS, TimeUnit.MILLISECONDS)
+                .recover(err -> {
+                    LOG.warn("Could not write the {} to topic {}: {}", what, log.topicName(), err.toString());
+                    return Future.failedFuture(new ConnectException("Error writing the " + what + " to Kafka: " + err.getMessage(), err));
+                });
+    }
+
+    private Context context() {
+        return context != null ? context : vertx.getOrCreateContext();
+    }
+
+    private static CompletableFuture<Void> allAcked(List<CompletableFuture<RecordMetadata>> acks) {
+        return CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new));
+    }
+
+    private static Map.Entry<byte[], byte[]> record(String key, byte[] value) {
+        return new java.util.AbstractMap.SimpleImmutableEntry<>(ConnectFormat.key(key), value);
+    }
+
+    /** On the reader thread: hand the batch to the store's context, in order. */
+    private void received(ConsumerRecords<byte[], byte[]> records) {
+        List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>(records.count());
+        records.forEach(batch::add);
+        context.runOnContext(v -> apply(batch));
+    }
+
+    /** On the context: apply the records in topic order, publish the new view, then tell the listener. */
+    private void apply(List<ConsumerRecord<byte[], byte[]>> batch) {
+        List<Consumer<Listener>> events = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : batch) {
+            try {
+                apply(ConnectFormat.key(r.key()), r.value(), events);
+            } catch (DataException | ClassCastException e) {
+                LOG.error("Ignoring record {} at offset {} of {}: {}", ConnectFormat.key(r.key()), r.offset(), log.topicName(), e.getMessage());
+            }
+        }
+        view = buildView();
+        Listener l = listener;
+        if (started && l != null) {
+            for (Consumer<Listener> event : events) {
+                try {
+                    event.accept(l);
+                } catch (RuntimeException e) {
+                    LOG.error("The config store's listener failed", e);
+                }
+            }
+        }
+    }
+
+    private void apply(String key, byte[] bytes, List<Consumer<Listener>> events) {
+        if (key == null) {
+            LOG.warn("Ignoring a record without key in {}", log.topicName());
+            return;
+        }
+        Object value = format.read(bytes);
+        if (key.startsWith(ConnectFormat.TARGET_STATE_PREFIX)) {
+            applyTargetState(key.substring(ConnectFormat.TARGET_STATE_PREFIX.length()), value, events);
+        } else if (key.startsWith(ConnectFormat.CONNECTOR_PREFIX)) {
+            applyConnector(key.substring(ConnectFormat.CONNECTOR_PREFIX.length()), value, events);
+        } else if (key.startsWith(ConnectFormat.TASK_PREFIX)) {
+            applyTask(key, value);
+        } else if (key.startsWith(ConnectFormat.COMMIT_TASKS_PREFIX)) {
+            applyCommit(key.substring(ConnectFormat.COMMIT_TASKS_PREFIX.length()), value, events);
+        } else if (key.startsWith(ConnectFormat.RESTART_PREFIX)) {
+            RestartRequest request = restartRequest(key.substring(ConnectFormat.RESTART_PREFIX.length()), value);
+            if (request != null) {
+                events.add(l -> l.restartRequested(request));
+            }
+        } else if (!ignored(key) && unknownKeysLogged.add(key)) {
+            LOG.warn("Ignoring record with unknown key {} in {}", key, log.topicName());
+        }
+    }
+
+    private static boolean ignored(String key) {
+        for (String prefix : ConnectFormat.IGNORED_CONFIG_PREFIXES) {
+            if (key.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void applyTargetState(String name, Object value, List<Consumer<Listener>> events) {
+        if (value == null) {
+            // removed with the connector; a connector still configured falls back to STARTED
+            targetStates.remove(name);
+            return;
+        }
+        if (!(value instanceof Map<?, ?> map)) {
+            LOG.error("Ignoring target state of connector {}: not a map", name);
+            return;
+        }
+        Object state = map.get("state.v2") instanceof String s ? s : map.get("state");
+        TargetState parsed;
+        try {
+            parsed = TargetState.valueOf(String.valueOf(state));
+        } catch (IllegalArgumentException e) {
+            LOG.error("Ignoring invalid target state {} of connector {}", state, name);
+            return;
+        }
+        boolean known = connectorConfigs.containsKey(name);
+        TargetState previous = known ? targetStates.getOrDefault(name, TargetState.STARTED) : targetStates.get(name);
+        targetStates.put(name, parsed);
+        if (parsed != previous && known) {
+            events.add(l -> l.targetStateChanged(name));
+        }
+    }
+
+    private void applyConnector(String name, Object value, List<Consumer<Listener>> events) {
+        if (value == null) {
+            removeConnectorState(name);
+            LOG.info("Connector {} removed from {}", name, log.topicName());
+        } else {
+            Object properties = value instanceof Map<?, ?> map ? map.get("properties") : null;
+            if (!(properties instanceof Map<?, ?> props)) {
+                LOG.error("Ignoring config of connector {}: no 'properties' map", name);
+                return;
+            }
+            connectorConfigs.put(name, strings(props));
+        }
+        events.add(l -> l.connectorConfigChanged(name));
+    }
+
+    private void applyTask(String key, Object value) {
+        int dash = key.lastIndexOf('-');
+        String connector = dash > ConnectFormat.TASK_PREFIX.length() - 1 ? key.substring(ConnectFormat.TASK_PREFIX.length(), dash) : null;
+        Integer task = null;
+        try {
+            task = connector == null ? null : Integer.parseInt(key.substring(dash + 1));
+        } catch (NumberFormatException e) {
+            // below
+        }
+        if (task == null) {
+            LOG.error("Ignoring task configuration because {} couldn't be parsed as a task config key", key);
+            return;
+        }
+        Object properties = value instanceof Map<?, ?> map ? map.get("properties") : null;
+        if (!(properties instanceof Map<?, ?> props)) {
+            LOG.error("Ignoring configuration of task {}-{}: no 'properties' map", connector, task);
+            return;
+        }
+        deferred.computeIfAbsent(connector, c -> new HashMap<>()).put(task, strings(props));
+    }
+
+    private void applyCommit(String name, Object value, List<Consumer<Listener>> events) {
+        if (!connectorConfigs.containsKey(name)) {
+            // deleted earlier, its configs compacted away: Kafka Connect ignores the commit too
+            removeConnectorState(name);
+            return;
+        }
+        if (!(value instanceof Map<?, ?> map)) {
+            LOG.error("Ignoring task commit of connector {}: not a map", name);
+            return;
+        }
+        int count = ConnectFormat.intValue(map.get("tasks"));
+        Map<Integer, Map<String, String>> pending = deferred.remove(name);
+        boolean complete = true;
+        for (int i = 0; i < count; i++) {
+            complete &= pending != null && pending.containsKey(i);
+        }
+        if (complete) {
+            if (pending != null) {
+                taskConfigs.computeIfAbsent(name, c -> new HashMap<>()).putAll(pending);
+            }
+            inconsistent.remove(name);
+        } else {
+            LOG.warn("Task configs of connector {} committed with {} tasks but not all were written; the connector has no "
+                    + "tasks until new ones are committed", name, count);
+            inconsistent.add(name);
+        }
+        taskCounts.put(name, count);
+        events.add(l -> l.taskConfigsChanged(name));
+    }
+
+    private RestartRequest restartRequest(String name, Object value) {
+        if (!(value instanceof Map<?, ?> map)) {
+            LOG.error("Ignoring restart request of connector {}: not a map", name);
+            return null;
+        }
+        // as Kafka Connect: a missing or invalid flag means false
+        return new RestartRequest(name, Boolean.TRUE.equals(map.get("only-failed")), Boolean.TRUE.equals(map.get("include-tasks")));
+    }
+
+    private void removeConnectorState(String name) {
+        connectorConfigs.remove(name);
+        taskCounts.remove(name);
+        taskConfigs.remove(name);
+        deferred.remove(name);
+        inconsistent.remove(name);
+    }
+
+    /** A config as strings; Kafka Connect allows null values, which a ConnectorEntry cannot hold: they are left out. */
+    private static Map<String, String> strings(Map<?, ?> props) {
+        Map<String, String> out = new LinkedHashMap<>();
+        props.forEach((k, v) -> {
+            if (k != null && v != null) {
+                out.put(String.valueOf(k), String.valueOf(v));
+            }
+        });
+        return out;
+    }
+
+    private Map<String, ConnectorEntry> buildView() {
+        Map<String, ConnectorEntry> out = new LinkedHashMap<>();
+        ConnectorEntry unchanged;
+        for (Map.Entry<String, Map<String, String>> e : connectorConfigs.entrySet()) {
+            String name = e.getKey();
+            unchanged = view.get(name);
+            TargetState state = targetStates.getOrDefault(name, TargetState.STARTED);
+            List<Map<String, String>> tasks = tasks(name);
+            if (unchanged != null && unchanged.config().equals(e.getValue()) && unchanged.targetState() == state
+                    && unchanged.taskConfigs().equals(tasks)) {
+                out.put(name, unchanged);
+            } else {
+                out.put(name, new ConnectorEntry(e.getValue(), state, tasks));
+            }
+        }
+        return Collections.unmodifiableMap(out);
+    }
+
+    private List<Map<String, String>> tasks(String name) {
+        Integer count = taskCounts.get(name);
+        Map<Integer, Map<String, String>> configs = taskConfigs.get(name);
+        if (count == null || inconsistent.contains(name) || configs == null) {
+            return List.of();
+        }
+        List<Map<String, String>> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            Map<String, String> c = configs.get(i);
+            if (c == null) {
+                return List.of();
+            }
+            out.add(c);
+        }
+        return out;
+    }
+}
