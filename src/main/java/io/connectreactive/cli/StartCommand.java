@@ -14,18 +14,25 @@ import org.apache.kafka.common.config.ConfigException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code start [worker.properties] [connector.properties|.json ...]}: runs a standalone worker, like
- * {@code connect-standalone.sh}, until SIGTERM or Ctrl-C, then stops cleanly and exits 0. A bad
- * worker config exits 1 with one line naming the bad key.
+ * {@code start [--cluster] [worker.properties] [connector.properties|.json ...]}: runs a standalone
+ * worker, like {@code connect-standalone.sh}, or with {@code --cluster} (or a {@code group.id} in the
+ * worker properties) a clustered one, like {@code connect-distributed.sh}, until SIGTERM or Ctrl-C,
+ * then stops cleanly and exits 0. A bad worker config exits 1 with one line naming the bad key.
  */
 @Command(name = "start", mixinStandardHelpOptions = true,
-        description = "Start a standalone worker (embedded Kafka broker when bootstrap.servers is not set).")
+        description = "Start a worker: standalone, or clustered with --cluster or a group.id "
+                + "(embedded Kafka broker when bootstrap.servers is not set).")
 final class StartCommand implements Callable<Integer> {
 
     private static final Logger LOG = LoggerFactory.getLogger(StartCommand.class);
+
+    @Option(names = "--cluster", description = "Join a cluster of workers (group.id, default connect-cluster): "
+            + "configs, offsets and statuses in Kafka topics, connectors and tasks shared among the workers.")
+    boolean cluster;
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "WORKER_PROPERTIES",
             description = "Worker properties (default: conf/worker.properties)")
@@ -41,7 +48,12 @@ final class StartCommand implements Callable<Integer> {
         WorkerConfig config;
         List<Map<String, String>> connectors = new ArrayList<>();
         try {
-            config = new WorkerConfig(Files.exists(file) || workerFile != null ? ConfigFiles.properties(file) : Map.of());
+            Map<String, String> workerProps = new java.util.HashMap<>(
+                    Files.exists(file) || workerFile != null ? ConfigFiles.properties(file) : Map.of());
+            if (cluster) {
+                workerProps.putIfAbsent(WorkerConfig.GROUP_ID, "connect-cluster");
+            }
+            config = new WorkerConfig(workerProps);
             for (Path c : connectorFiles) {
                 Map<String, String> props = ConfigFiles.connector(c);
                 if (props.get("name") == null || props.get("name").isBlank()) {
@@ -60,7 +72,7 @@ final class StartCommand implements Callable<Integer> {
 
         // tasks never block Vert.x's pools (classic tasks have their own threads): small pools keep a
         // worker with a thousand tasks on a few dozen threads
-        StandaloneWorker worker = new StandaloneWorker(new VertxOptions().setWorkerPoolSize(8).setInternalBlockingPoolSize(4));
+        ConnectWorker worker = new ConnectWorker(new VertxOptions().setWorkerPoolSize(8).setInternalBlockingPoolSize(4));
         CountDownLatch stopped = new CountDownLatch(1);
         Runnable shutdown = () -> {
             LOG.info("Stopping worker");

@@ -71,6 +71,14 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String OFFSET_STORAGE_PARTITIONS = OFFSET_STORAGE_PREFIX + "partitions";
     public static final String STATUS_STORAGE_PARTITIONS = STATUS_STORAGE_PREFIX + "partitions";
 
+    public static final String REST_ADVERTISED_HOST_NAME = "rest.advertised.host.name";
+    public static final String REST_ADVERTISED_PORT = "rest.advertised.port";
+    public static final String REST_ADVERTISED_LISTENER = "rest.advertised.listener";
+    public static final String CLUSTER_HOST = "runtime.cluster.host";
+    public static final String CLUSTER_PORT = "runtime.cluster.port";
+    public static final String CLUSTER_MEMBERS = "runtime.cluster.members";
+    public static final String CLUSTER_FAILURE_TIMEOUT_S = "runtime.cluster.failure.timeout.seconds";
+
     public static final String JSON_CONVERTER = "org.apache.kafka.connect.json.JsonConverter";
 
     /** Kafka Connect's rule for internal topics' replication factors: -1 (the broker's default) or at least 1. */
@@ -207,6 +215,32 @@ public final class WorkerConfig extends AbstractConfig {
         org.apache.kafka.common.config.SaslConfigs.addClientSaslSupport(CONFIG_DEF);
     }
 
+    static {
+        // clustered mode: how workers find each other (Hazelcast) and how they reach each other's REST
+        CONFIG_DEF
+                .define(REST_ADVERTISED_HOST_NAME, Type.STRING, null, Importance.LOW,
+                        "Host name other workers use to reach this worker's REST API, and part of its worker id. "
+                                + "Default: the first listener's host.")
+                .define(REST_ADVERTISED_PORT, Type.INT, null, Importance.LOW,
+                        "Port other workers use to reach this worker's REST API. Default: the first listener's port.")
+                .define(REST_ADVERTISED_LISTENER, Type.STRING, null, ConfigDef.LambdaValidator.with((name, value) -> {
+                            if (value != null && !List.of("http", "https").contains(value.toString().toLowerCase(java.util.Locale.ROOT))) {
+                                throw new ConfigException(name, value, "must be http or https");
+                            }
+                        }, () -> "http, https"),
+                        Importance.LOW, "Protocol other workers use to reach this worker's REST API. Default: the first listener's.")
+                .define(CLUSTER_HOST, Type.STRING, "127.0.0.1", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+                        "Clustered mode: the address this worker binds and advertises for cluster membership (Hazelcast).")
+                .define(CLUSTER_PORT, Type.INT, 5701, ConfigDef.Range.between(1, 65535), Importance.MEDIUM,
+                        "Clustered mode: the first port tried for cluster membership; the next free one is taken when it is in use.")
+                .define(CLUSTER_MEMBERS, Type.LIST, "127.0.0.1", Importance.MEDIUM,
+                        "Clustered mode: where to look for the other workers, as host or host:port, comma-separated "
+                                + "(TCP-IP join; no multicast). A host alone tries ports from runtime.cluster.port up.")
+                .define(CLUSTER_FAILURE_TIMEOUT_S, Type.INT, 5, ConfigDef.Range.atLeast(2), Importance.LOW,
+                        "Clustered mode: a worker that has not answered heartbeats for this long is removed and its "
+                                + "connectors and tasks run elsewhere (a killed worker is seen at once, its connections close).");
+    }
+
     private final Map<String, String> originals;
 
     public WorkerConfig(Map<String, String> props) {
@@ -224,6 +258,36 @@ public final class WorkerConfig extends AbstractConfig {
     /** Whether Kafka Connect's basic authentication extension is configured. */
     public boolean basicAuth() {
         return getList(REST_EXTENSION_CLASSES).contains(BASIC_AUTH_EXTENSION);
+    }
+
+    /**
+     * Whether this is a clustered worker: {@code group.id} is set, as in Kafka Connect's
+     * connect-distributed.properties ({@code start --cluster} sets it when missing).
+     */
+    public boolean clustered() {
+        return originals.containsKey(GROUP_ID);
+    }
+
+    /** The host other workers reach this worker's REST API at: {@code rest.advertised.host.name}, else the listener's. */
+    public String advertisedHost() {
+        String host = getString(REST_ADVERTISED_HOST_NAME);
+        if (host != null && !host.isBlank()) {
+            return host;
+        }
+        String listenerHost = listener().host();
+        return listenerHost.isEmpty() || "0.0.0.0".equals(listenerHost) ? "localhost" : listenerHost;
+    }
+
+    /** {@code rest.advertised.port}, else the port the first listener bound. */
+    public int advertisedPort(int boundPort) {
+        Integer port = getInt(REST_ADVERTISED_PORT);
+        return port != null ? port : boundPort;
+    }
+
+    /** {@code rest.advertised.listener}, else the first listener's protocol. */
+    public String advertisedProtocol() {
+        String protocol = getString(REST_ADVERTISED_LISTENER);
+        return protocol != null ? protocol.toLowerCase(java.util.Locale.ROOT) : listener().scheme();
     }
 
     /** Whether the worker must start an embedded broker. */

@@ -28,6 +28,14 @@ public interface Herder {
         return null;
     }
 
+    /**
+     * Where REST writes go instead of this worker: the REST URL of the cluster's leader when this
+     * worker is a follower in a cluster, else null (this worker handles them).
+     */
+    default String leaderUrl() {
+        return null;
+    }
+
     /** The Kafka cluster's id, for {@code GET /}. */
     String kafkaClusterId();
 

@@ -40,7 +40,7 @@ import org.apache.kafka.clients.producer.Producer;
  * the worker-wide meters of Kafka Connect's {@code connect-worker-metrics} (with KIP-846's task counts
  * per connector), {@code connector-metrics}, the status and ratios of {@code connector-task-metrics},
  * and the factory of each task's {@link TaskMetrics}. Meters of a connector or task are removed when it
- * goes away. Created and wired by {@code StandaloneWorker}; status changes arrive through
+ * goes away. Created and wired by {@code ConnectWorker}; status changes arrive through
  * {@link MeteredStatusStore}, connector starts from the {@code Worker} (herder's context); every method is
  * thread-safe and none blocks. See {@link MetricNames} for the naming rule.
  */

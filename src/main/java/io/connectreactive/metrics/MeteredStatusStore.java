@@ -11,7 +11,7 @@ import io.vertx.core.Future;
  * A {@link StatusStore} that tells {@link ConnectMetrics} every state reported (connector and task
  * status, running and pause ratios, startup outcomes, KIP-846 task counts per connector) and every
  * connector or task forgotten, so those meters appear and go with the statuses. Wired by
- * {@code StandaloneWorker} around the real store; as thread-safe as the store it wraps.
+ * {@code ConnectWorker} around the real store; as thread-safe as the store it wraps.
  */
 public final class MeteredStatusStore implements StatusStore {
 

@@ -17,17 +17,31 @@ import org.slf4j.LoggerFactory;
  * {@code /admin/loggers} (KIP-495): the worker's log levels, read and changed at run time, with
  * Kafka Connect's JSON ({@code {"level": "INFO", "last_modified": null}}) and status codes, quirks
  * included: a missing level is a 400, an invalid one a 404. {@code ?scope=cluster} (KIP-976) answers
- * 204 and, this worker being the whole cluster in standalone mode, changes its levels; an unknown
- * scope is taken as {@code worker}. Runs on the REST server's event loop; level changes are short
+ * 204 and publishes the change on the event bus, which every worker of a cluster (only this one in
+ * standalone mode) applies; an unknown scope is taken as {@code worker}. Runs on the REST server's event loop; level changes are short
  * in-memory operations.
  */
 final class LoggerRoutes {
 
     private static final Logger LOG = LoggerFactory.getLogger(LoggerRoutes.class);
 
+    private static final String CLUSTER_LEVELS = "connect-reactive.log-levels";
+
     private final LogLevels levels = new LogLevels();
+    private final io.vertx.core.Vertx vertx;
+    private final String origin = java.util.UUID.randomUUID().toString();
+
+    LoggerRoutes(io.vertx.core.Vertx vertx) {
+        this.vertx = vertx;
+    }
 
     void mount(Router router) {
+        vertx.eventBus().<JsonObject>consumer(CLUSTER_LEVELS, msg -> {
+            Level level = LogLevels.parse(msg.body().getString("level"));
+            if (level != null && !origin.equals(msg.body().getString("origin"))) {
+                levels.set(msg.body().getString("namespace"), level);
+            }
+        });
         router.get("/admin/loggers").handler(ctx -> {
             JsonObject out = new JsonObject();
             levels.all().forEach((name, level) -> out.put(name, json(level)));
@@ -61,6 +75,8 @@ final class LoggerRoutes {
             switch (scope.toLowerCase(Locale.ROOT)) {
                 case "cluster" -> {
                     levels.set(namespace, level);
+                    vertx.eventBus().publish(CLUSTER_LEVELS, new JsonObject().put("namespace", namespace)
+                            .put("level", level.toString()).put("origin", origin));
                     ConnectorRoutes.reply(ctx, 204, Future.succeededFuture());
                 }
                 default -> {

@@ -103,13 +103,14 @@ public final class RestServer {
                     .put("commit", AppInfoParser.getCommitId())
                     .put("kafka_cluster_id", herder.kafkaClusterId())
                     .encode()));
+            router.route("/connectors*").handler(new LeaderForwarding(vertx, herder)::handle);
             new ConnectorRoutes(herder).mount(router);
             new PluginRoutes(vertx, plugins, validator).mount(router);
             new HealthRoutes(herder).mount(router);
             new MetricsRoutes(vertx).mount(router);
         }
         if (admin) {
-            new LoggerRoutes().mount(router);
+            new LoggerRoutes(vertx).mount(router);
         }
         router.errorHandler(401, ctx -> ErrorMapper.send(ctx, 401, BasicAuth.UNAUTHORIZED));
         router.errorHandler(404, ctx -> ErrorMapper.send(ctx, 404, "HTTP 404 Not Found"));

@@ -16,6 +16,11 @@ public interface ConfigStore {
 
     Future<Void> start();
 
+    /** Stops reading the store (a shared backend's clients). */
+    default Future<Void> stop() {
+        return Future.succeededFuture();
+    }
+
     /** Every stored connector, by name, in creation order. */
     Map<String, ConnectorEntry> connectors();
 

@@ -71,6 +71,35 @@ public final class KafkaBroker implements ParameterResolver {
         return out;
     }
 
+    /** The end offset of each of {@code topic}'s partitions. */
+    public java.util.Map<TopicPartition, Long> endOffsets(String topic) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            consumer.partitionsFor(topic, Duration.ofSeconds(10)).forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
+            return consumer.endOffsets(partitions, Duration.ofSeconds(10));
+        }
+    }
+
+    /** Every record of the partitions in {@code from} from the given offsets to their current ends. */
+    public List<ConsumerRecord<byte[], byte[]>> consumeFrom(java.util.Map<TopicPartition, Long> from) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.assign(from.keySet());
+            from.forEach(consumer::seek);
+            java.util.Map<TopicPartition, Long> ends = consumer.endOffsets(from.keySet(), Duration.ofSeconds(10));
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (ends.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue()) && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+            }
+        }
+        return out;
+    }
+
     /** The sum of the end offsets of {@code topic}'s partitions: how many records it holds. */
     public long endOffset(String topic) {
         Properties p = new Properties();

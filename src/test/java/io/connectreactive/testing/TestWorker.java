@@ -10,7 +10,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
-import io.connectreactive.cli.StandaloneWorker;
+import io.connectreactive.cli.ConnectWorker;
 import io.connectreactive.config.WorkerConfig;
 import io.vertx.core.json.JsonObject;
 
@@ -26,10 +26,10 @@ public final class TestWorker implements AutoCloseable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TestWorker.class);
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private final StandaloneWorker worker;
+    private final ConnectWorker worker;
     private BlockedEventLoops blocked;
 
-    private TestWorker(StandaloneWorker worker) {
+    private TestWorker(ConnectWorker worker) {
         this.worker = worker;
     }
 
@@ -46,14 +46,14 @@ public final class TestWorker implements AutoCloseable {
         props.put(WorkerConfig.LISTENERS, "http://127.0.0.1:0");
         props.put(WorkerConfig.OFFSET_FLUSH_INTERVAL_MS, "200");
         props.putAll(extra);
-        StandaloneWorker w = new StandaloneWorker(BlockedEventLoops.options());
+        ConnectWorker w = new ConnectWorker(BlockedEventLoops.options());
         TestWorker tw = new TestWorker(w);
         w.start(new WorkerConfig(props));
         tw.blocked = BlockedEventLoops.watch(w.vertx());
         return tw;
     }
 
-    public StandaloneWorker worker() {
+    public ConnectWorker worker() {
         return worker;
     }
 

@@ -97,6 +97,19 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     /** The {@code bootstrap.servers} value for clients of this broker. */
+    /** Whether something already listens on 127.0.0.1:{@code port} (another worker's embedded broker). */
+    public static boolean answers(int port) {
+        if (port == 0) {
+            return false;
+        }
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 500);
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
     public String bootstrapServers() {
         if (bootstrapServers == null) {
             throw new IllegalStateException("embedded broker not started");

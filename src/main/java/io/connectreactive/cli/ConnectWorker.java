@@ -22,6 +22,12 @@ import io.connectreactive.runtime.TaskServices;
 import io.connectreactive.runtime.Worker;
 import io.connectreactive.storage.file.FileConfigStore;
 import io.connectreactive.storage.file.FileOffsetStore;
+import io.connectreactive.storage.kafka.KafkaConfigStore;
+import io.connectreactive.storage.kafka.KafkaOffsetStore;
+import io.connectreactive.storage.kafka.KafkaStatusStore;
+import io.connectreactive.cluster.ClusteredHerder;
+import io.connectreactive.cluster.Membership;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.connectreactive.storage.memory.MemoryStatusStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -32,20 +38,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one wiring class: builds a standalone worker's object graph from its configuration (embedded
- * broker if needed, Vert.x, stores, shared producer, worker, herder, REST) and tears it down in the
- * reverse order. {@link #start} and {@link #stop} block; call them from {@code main} or a test, not
+ * The one wiring class: builds a worker's object graph from its configuration (embedded broker if
+ * needed, Vert.x, stores, shared producer, worker, herder, REST) and tears it down in the reverse
+ * order. A standalone worker keeps configs and offsets in files; a clustered one (a {@code group.id})
+ * runs Vert.x clustered over Hazelcast and keeps them in Kafka Connect's three topics. {@link #start} and {@link #stop} block; call them from {@code main} or a test, not
  * from an event loop.
  */
-public final class StandaloneWorker implements AutoCloseable {
+public final class ConnectWorker implements AutoCloseable {
 
-    private static final Logger LOG = LoggerFactory.getLogger(StandaloneWorker.class);
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectWorker.class);
 
     private final VertxOptions vertxOptions;
     private WorkerConfig config;
     private EmbeddedKafka broker;
     private Vertx vertx;
-    private FileOffsetStore offsets;
+    private io.connectreactive.storage.OffsetStore offsets;
     private SharedProducer producer;
     private PluginMetricsRegistry metrics;
     private io.connectreactive.metrics.ConnectMetrics connectMetrics;
@@ -53,17 +60,23 @@ public final class StandaloneWorker implements AutoCloseable {
     private Admin admin;
     private Herder herder;
     private RestServer rest;
+    private HazelcastClusterManager clusterManager;
+    private io.connectreactive.storage.ConfigStore configStore;
+    private io.connectreactive.storage.StatusStore statusStore;
     private int restPort;
 
-    public StandaloneWorker(VertxOptions vertxOptions) {
+    public ConnectWorker(VertxOptions vertxOptions) {
         this.vertxOptions = vertxOptions;
     }
 
     /** Starts everything; returns once REST answers and stored connectors were started. */
-    public StandaloneWorker start(WorkerConfig workerConfig) {
+    public ConnectWorker start(WorkerConfig workerConfig) {
         long t0 = System.nanoTime();
         config = workerConfig;
-        if (config.embeddedBroker()) {
+        if (config.embeddedBroker() && config.clustered() && EmbeddedKafka.answers(config.getInt(WorkerConfig.EMBEDDED_KAFKA_PORT))) {
+            // a cluster on one machine: the first worker started the embedded broker, the others use it
+            config = config.withBootstrapServers("127.0.0.1:" + config.getInt(WorkerConfig.EMBEDDED_KAFKA_PORT));
+        } else if (config.embeddedBroker()) {
             broker = new EmbeddedKafka(config.dataDir().resolve("kafka"), config.getInt(WorkerConfig.EMBEDDED_KAFKA_PORT)).start();
             config = config.withBootstrapServers(broker.bootstrapServers());
         }
@@ -78,10 +91,23 @@ public final class StandaloneWorker implements AutoCloseable {
                             io.connectreactive.plugin.PluginDiscovery.of(config.getString(WorkerConfig.PLUGIN_DISCOVERY))));
             WorkerConfig.Listener listener = config.listener();
             restPort = listener.port() == 0 ? freePort(listener.host()) : listener.port();
-            String workerId = ("0.0.0.0".equals(listener.host()) ? "localhost" : listener.host()) + ":" + restPort;
+            String workerId = config.advertisedHost() + ":" + config.advertisedPort(restPort);
 
-            vertx = Vertx.vertx(vertxOptions);
-            offsets = new FileOffsetStore(vertx, config.offsetFile());
+            java.util.concurrent.atomic.AtomicInteger generation = new java.util.concurrent.atomic.AtomicInteger();
+            if (config.clustered()) {
+                clusterManager = Membership.clusterManager(config, config.groupId(), workerId,
+                        config.advertisedProtocol() + "://" + workerId);
+                vertxOptions.getEventBusOptions().setHost(config.getString(WorkerConfig.CLUSTER_HOST));
+                vertx = await(Vertx.builder().with(vertxOptions).withClusterManager(clusterManager).buildClustered());
+                offsets = new KafkaOffsetStore(vertx, config);
+                configStore = new KafkaConfigStore(vertx, config);
+                statusStore = new KafkaStatusStore(vertx, config, generation::get);
+            } else {
+                vertx = Vertx.vertx(vertxOptions);
+                offsets = new FileOffsetStore(vertx, config.offsetFile());
+                configStore = new FileConfigStore(vertx, config.configFile());
+                statusStore = new MemoryStatusStore();
+            }
             Map<String, String> producerSettings = new java.util.HashMap<>();
             config.clientConfig("producer.", org.apache.kafka.clients.producer.ProducerConfig.configNames())
                     .forEach((k, v) -> producerSettings.put(k, String.valueOf(v)));
@@ -100,13 +126,15 @@ public final class StandaloneWorker implements AutoCloseable {
             configProviders = ConfigProviders.create(config, plugins);
             String clusterId = clusterId(clusterIdLookup, config.bootstrapServers());
             TaskServices services = new TaskServices(config, plugins, offsets,
-                    new io.connectreactive.metrics.MeteredStatusStore(new MemoryStatusStore(), connectMetrics),
+                    new io.connectreactive.metrics.MeteredStatusStore(statusStore, connectMetrics),
                     producer, workerId, metrics, configProviders, admin, new io.connectreactive.runtime.exec.PluginExecutor(vertx),
                     connectMetrics);
             Worker worker = new Worker(vertx, services);
             ConnectorValidator validator = new ConnectorValidator(plugins, config.clientOverridePolicy());
-            herder = new StandaloneHerder(vertx, worker, new FileConfigStore(vertx, config.configFile()),
-                    services.statuses(), validator, clusterId);
+            herder = config.clustered()
+                    ? new ClusteredHerder(vertx, worker, configStore, services.statuses(), validator, clusterId,
+                            new Membership(clusterManager, config.groupId()), generation)
+                    : new StandaloneHerder(vertx, worker, configStore, services.statuses(), validator, clusterId);
             java.util.List<WorkerConfig.Listener> listeners = new java.util.ArrayList<>(config.listeners());
             listeners.set(0, listener.withPort(restPort));
             rest = new RestServer(vertx, config, listeners, herder, plugins, validator);
@@ -176,6 +204,12 @@ public final class StandaloneWorker implements AutoCloseable {
             if (offsets != null) {
                 awaitQuietly(offsets.stop());
             }
+            if (configStore != null) {
+                awaitQuietly(configStore.stop());
+            }
+            if (statusStore != null) {
+                awaitQuietly(statusStore.stop());
+            }
             if (producer != null) {
                 awaitQuietly(producer.close(vertx));
             }
@@ -198,6 +232,9 @@ public final class StandaloneWorker implements AutoCloseable {
             rest = null;
             herder = null;
             offsets = null;
+            configStore = null;
+            statusStore = null;
+            clusterManager = null;
             producer = null;
             metrics = null;
             connectMetrics = null;

@@ -1,0 +1,62 @@
+package io.connectreactive.cluster;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+import io.connectreactive.model.TaskId;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Who runs what in a cluster, as the leader decided it: each connector and each task to one member
+ * (a Hazelcast member UUID). The generation grows by one with every new assignment; statuses are
+ * written with it, so a report from an older assignment never overwrites a newer one.
+ *
+ * @param generation the assignment's number, from 1
+ * @param leader the member that computed it
+ * @param connectors connector name → member
+ * @param tasks task → member
+ */
+public record Assignment(long generation, String leader, Map<String, String> connectors, Map<TaskId, String> tasks) {
+
+    /** No assignment yet. */
+    public static final Assignment EMPTY = new Assignment(0, null, Map.of(), Map.of());
+
+    public Assignment {
+        connectors = Map.copyOf(connectors);
+        tasks = Map.copyOf(tasks);
+    }
+
+    public String connectorOwner(String connector) {
+        return connectors.get(connector);
+    }
+
+    public String taskOwner(TaskId task) {
+        return tasks.get(task);
+    }
+
+    /** Same connectors and tasks on the same members (generation and leader aside). */
+    public boolean sameAs(Assignment other) {
+        return connectors.equals(other.connectors) && tasks.equals(other.tasks);
+    }
+
+    /** As stored in the cluster's map: tasks keyed {@code <connector>-<task>}, as Kafka Connect prints them. */
+    public String toJson() {
+        JsonObject t = new JsonObject();
+        new TreeMap<>(tasks.entrySet().stream().collect(java.util.stream.Collectors.toMap(
+                e -> e.getKey().toString(), Map.Entry::getValue))).forEach(t::put);
+        return new JsonObject().put("generation", generation).put("leader", leader)
+                .put("connectors", new JsonObject(new TreeMap<>(connectors))).put("tasks", t).encode();
+    }
+
+    public static Assignment fromJson(String json) {
+        JsonObject o = new JsonObject(json);
+        Map<String, String> connectors = new TreeMap<>();
+        o.getJsonObject("connectors").forEach(e -> connectors.put(e.getKey(), (String) e.getValue()));
+        Map<TaskId, String> tasks = new java.util.HashMap<>();
+        o.getJsonObject("tasks").forEach(e -> {
+            int sep = e.getKey().lastIndexOf('-');
+            tasks.put(new TaskId(e.getKey().substring(0, sep), Integer.parseInt(e.getKey().substring(sep + 1))), (String) e.getValue());
+        });
+        return new Assignment(o.getLong("generation"), o.getString("leader"), connectors, tasks);
+    }
+}

@@ -1,0 +1,422 @@
+package io.connectreactive.cluster;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.connectreactive.herder.AbstractHerder;
+import io.connectreactive.herder.ConnectorStateInfo;
+import io.connectreactive.herder.ConnectorValidator;
+import io.connectreactive.model.State;
+import io.connectreactive.model.TargetState;
+import io.connectreactive.model.TaskId;
+import io.connectreactive.runtime.Worker;
+import io.connectreactive.storage.ConfigStore;
+import io.connectreactive.storage.StatusStore;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.ReplyException;
+import org.apache.kafka.connect.errors.AlreadyExistsException;
+import org.apache.kafka.connect.errors.NotFoundException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The herder of a clustered worker. Configs, target states, task configs and restart requests live in
+ * Kafka Connect's config topic, statuses in its status topic, offsets in its offset topic; every
+ * worker reads all three, so any worker answers every read. Hazelcast carries the members and the
+ * current {@link Assignment}: the oldest member computes it on every join, leave and config change
+ * ({@link Assignor}: balanced and sticky) and publishes it; every worker then reconciles, per
+ * connector, what runs here with what the topics and the assignment say should ({@link #reconcile}).
+ *
+ * <p>Writes work on any worker (the config topic orders them); the REST layer forwards them to the
+ * leader, as Kafka Connect does, so that one worker applies them in order. A restart of one task goes
+ * to the worker running it over the event bus; other restarts are Kafka Connect's restart requests in
+ * the config topic, applied by every worker to what it runs.
+ */
+public final class ClusteredHerder extends AbstractHerder implements ConfigStore.Listener {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClusteredHerder.class);
+    private static final String RESTART_TASK = "connect-reactive.restart-task.";
+
+    private final Membership membership;
+    private final AtomicInteger generation;
+    private String self;
+    private Assignment assignment = Assignment.EMPTY;
+    /** Connectors started here, with the config they were started with. */
+    private final Map<String, Map<String, String>> connectorsHere = new HashMap<>();
+    /** Tasks started here, with the configs they were started with. */
+    private final Map<TaskId, Started> tasksHere = new HashMap<>();
+    /** The target state last applied to what runs here of each connector. */
+    private final Map<String, TargetState> targetsHere = new HashMap<>();
+
+    private record Started(Map<String, String> connectorConfig, Map<String, String> taskConfig) {
+    }
+
+    /**
+     * @param generation where the current assignment's generation is published for the status store
+     */
+    public ClusteredHerder(Vertx vertx, Worker worker, ConfigStore configs, StatusStore statuses, ConnectorValidator validator,
+                           String kafkaClusterId, Membership membership, AtomicInteger generation) {
+        super(vertx, worker, configs, statuses, validator, kafkaClusterId);
+        this.membership = membership;
+        this.generation = generation;
+    }
+
+    @Override
+    public Future<Void> start() {
+        return onContext(() -> {
+            configs.listen(this);
+            return Future.all(statuses.start(), configs.start())
+                    .compose(v -> vertx.executeBlocking(() -> {
+                        self = membership.self();
+                        membership.onAssignment(a -> context.runOnContext(x -> assigned(a)));
+                        membership.onChange(() -> context.runOnContext(x -> membersChanged()),
+                                () -> context.runOnContext(x -> clusterLost()));
+                        return membership.assignment();
+                    }))
+                    .compose(current -> vertx.eventBus().<String>consumer(RESTART_TASK + self, msg -> {
+                        TaskId id = taskId(msg.body());
+                        restartHere(id).onComplete(ar -> {
+                            if (ar.succeeded()) {
+                                msg.reply(null);
+                            } else {
+                                msg.fail(500, ar.cause().getMessage());
+                            }
+                        });
+                    }).completion().map(current))
+                    .map(current -> {
+                        cluster.start();
+                        assigned(current);
+                        rebalance();
+                        started = true;
+                        LOG.info("Worker {} joined the cluster as member {} ({} members, leader {})", worker.services().workerId(),
+                                self, membership.workers().size(), membership.leader().workerId());
+                        return null;
+                    });
+        });
+    }
+
+    @Override
+    public boolean started() {
+        return super.started() && membership.active();
+    }
+
+    @Override
+    public String leaderUrl() {
+        Membership.Worker leader = membership.leader();
+        return leader == null || leader.id().equals(self) ? null : leader.restUrl();
+    }
+
+    /** The members with what each runs, for the operator's view. */
+    public List<Membership.Worker> workers() {
+        return membership.workers();
+    }
+
+    // ---- membership and assignment (on the herder's context)
+
+    private void membersChanged() {
+        LOG.info("Cluster membership changed: {} members, leader {}", membership.workers().size(), membership.leader().workerId());
+        rebalance();
+    }
+
+    /** This worker is being merged into another cluster after a split: whatever it runs may run elsewhere now. */
+    private void clusterLost() {
+        LOG.warn("Worker {} lost its cluster; stopping its connectors and tasks until it has rejoined", worker.services().workerId());
+        assigned(new Assignment(assignment.generation(), null, Map.of(), Map.of()), true);
+    }
+
+    /** The leader computes a new assignment; followers do nothing. */
+    private void rebalance() {
+        if (stopping || self == null || !membership.isLeader()) {
+            return;
+        }
+        Map<String, Integer> taskCounts = new HashMap<>();
+        configs.connectors().forEach((name, e) ->
+                taskCounts.put(name, e.targetState() == TargetState.STOPPED ? 0 : e.taskConfigs().size()));
+        List<String> members = membership.workers().stream().map(Membership.Worker::id).toList();
+        Assignment next = Assignor.assign(assignment, members, taskCounts, self);
+        if (next.sameAs(assignment) && self.equals(assignment.leader())) {
+            return;
+        }
+        LOG.info("Leader assigns generation {}: {} connectors and {} tasks on {} workers", next.generation(),
+                next.connectors().size(), next.tasks().size(), members.size());
+        assignment = next;
+        generation.set((int) next.generation());
+        membership.publish(vertx, next)
+                .onFailure(err -> LOG.warn("Could not publish assignment {}: {}", next.generation(), err.toString()))
+                .onSuccess(v -> reconcileAll());
+    }
+
+    private void assigned(Assignment next) {
+        assigned(next, false);
+    }
+
+    private void assigned(Assignment next, boolean force) {
+        if (!force && next.generation() <= assignment.generation() && !next.sameAs(assignment)) {
+            return;
+        }
+        assignment = next;
+        generation.set((int) Math.max(generation.get(), next.generation()));
+        reconcileAll();
+    }
+
+    private void reconcileAll() {
+        Set<String> names = new TreeSet<>(configs.connectors().keySet());
+        names.addAll(connectorsHere.keySet());
+        tasksHere.keySet().forEach(id -> names.add(id.connector()));
+        for (String name : names) {
+            change(name, () -> reconcile(name));
+        }
+    }
+
+    // ---- changes read from the config topic, whoever wrote them
+
+    @Override
+    public void connectorConfigChanged(String name) {
+        rebalance();
+        change(name, () -> reconcile(name));
+    }
+
+    @Override
+    public void targetStateChanged(String name) {
+        rebalance();
+        change(name, () -> reconcile(name));
+    }
+
+    @Override
+    public void taskConfigsChanged(String name) {
+        rebalance();
+        change(name, () -> reconcile(name));
+    }
+
+    @Override
+    public void restartRequested(ConfigStore.RestartRequest request) {
+        String name = request.connector();
+        change(name, () -> {
+            List<Future<Void>> stops = new ArrayList<>();
+            if (connectorsHere.containsKey(name) && (!request.onlyFailed() || failed(statuses.connector(name)))) {
+                connectorsHere.remove(name);
+                stops.add(worker.stopConnector(name).onSuccess(v -> worker.services().report(name, State.RESTARTING, null)));
+            }
+            if (request.includeTasks()) {
+                for (TaskId id : tasksOf(name)) {
+                    if (!request.onlyFailed() || failed(statuses.task(id))) {
+                        tasksHere.remove(id);
+                        stops.add(worker.stopTask(id).onSuccess(v -> worker.services().report(id, State.RESTARTING, null)));
+                    }
+                }
+            }
+            if (!stops.isEmpty()) {
+                LOG.info("Restarting what runs here of connector {} (only failed: {}, tasks: {})", name,
+                        request.onlyFailed(), request.includeTasks());
+            }
+            return Future.join(stops).transform(ar -> reconcile(name));
+        });
+    }
+
+    private static boolean failed(StatusStore.Status s) {
+        return s != null && s.state() == State.FAILED;
+    }
+
+    /**
+     * Brings what runs here of {@code name} in line with the config topic and the assignment: stops
+     * what is no longer assigned here, changed or STOPPED; applies a new target state; starts what is
+     * assigned here and not running (a source task after reading the offset topic to its end, since
+     * another worker may have run it). In the connector's chain of changes.
+     */
+    private Future<Void> reconcile(String name) {
+        if (stopping || self == null) {
+            return Future.succeededFuture();
+        }
+        ConfigStore.ConnectorEntry e = configs.connectors().get(name);
+        boolean runs = e != null && e.targetState() != TargetState.STOPPED;
+        List<Future<Void>> stops = new ArrayList<>();
+        for (TaskId id : tasksOf(name)) {
+            Started s = tasksHere.get(id);
+            boolean keep = runs && id.task() < e.taskConfigs().size() && self.equals(assignment.taskOwner(id))
+                    && s.connectorConfig().equals(e.config()) && s.taskConfig().equals(e.taskConfigs().get(id.task()));
+            if (!keep) {
+                tasksHere.remove(id);
+                stops.add(worker.stopTask(id));
+            }
+        }
+        boolean ownsConnector = e != null && self.equals(assignment.connectorOwner(name));
+        Map<String, String> startedWith = connectorsHere.get(name);
+        if (startedWith != null && !(ownsConnector && runs && startedWith.equals(e.config()))) {
+            connectorsHere.remove(name);
+            stops.add(worker.stopConnector(name));
+        }
+        return Future.join(stops).transform(ar -> {
+            if (e == null) {
+                targetsHere.remove(name);
+                return Future.succeededFuture();
+            }
+            TargetState applied = targetsHere.get(name);
+            if (applied != null && applied != e.targetState() && runs) {
+                worker.setTargetState(name, e.targetState());
+            }
+            targetsHere.put(name, e.targetState());
+            if (ownsConnector && !runs) {
+                StatusStore.Status s = statuses.connector(name);
+                if (s == null || s.state() != State.STOPPED || !worker.services().workerId().equals(s.workerId())) {
+                    worker.services().report(name, State.STOPPED, null);
+                    LOG.info("Connector {} stopped (target state STOPPED)", name);
+                }
+            }
+            Future<Void> connector = Future.succeededFuture();
+            if (ownsConnector && runs && !connectorsHere.containsKey(name)) {
+                connectorsHere.put(name, e.config());
+                connector = worker.startConnector(name, e.config(), e.targetState(), connectorContext(name))
+                        .compose(v -> reconfigureTasks(name))
+                        .otherwiseEmpty();
+            }
+            List<TaskId> toStart = new ArrayList<>();
+            if (runs) {
+                for (int i = 0; i < e.taskConfigs().size(); i++) {
+                    TaskId id = new TaskId(name, i);
+                    if (self.equals(assignment.taskOwner(id)) && !tasksHere.containsKey(id)) {
+                        toStart.add(id);
+                    }
+                }
+            }
+            if (toStart.isEmpty()) {
+                return connector;
+            }
+            for (TaskId id : toStart) {
+                tasksHere.put(id, new Started(e.config(), e.taskConfigs().get(id.task())));
+            }
+            Future<Void> tasks = worker.services().offsets().refresh()
+                    .recover(err -> {
+                        LOG.warn("Could not read the offset topic to its end before starting tasks of {}: {}", name, err.toString());
+                        return Future.succeededFuture();
+                    })
+                    .compose(v -> Future.join(toStart.stream().map(id -> worker.startTask(id, e.config(),
+                            e.taskConfigs().get(id.task()), e.targetState())).toList()).otherwiseEmpty().mapEmpty());
+            return Future.join(connector, tasks).otherwiseEmpty().mapEmpty();
+        });
+    }
+
+    private List<TaskId> tasksOf(String name) {
+        return tasksHere.keySet().stream().filter(id -> id.connector().equals(name)).sorted(
+                java.util.Comparator.comparingInt(TaskId::task)).toList();
+    }
+
+    @Override
+    protected Future<Void> tasksGenerated(String name, List<Map<String, String>> newConfigs, boolean changed) {
+        if (!changed) {
+            return Future.succeededFuture();
+        }
+        statuses.removeTasksFrom(name, newConfigs.size());
+        return configs.putTaskConfigs(name, newConfigs);
+    }
+
+    // ---- writes: stored in the config topic; every worker applies them through the listener
+
+    @Override
+    public Future<Created<ConnectorInfo>> putConnectorConfig(String name, Map<String, String> config, boolean allowReplace,
+                                                             TargetState initialState) {
+        return validate(config).compose(valid -> onContext(() -> change(name, () -> {
+            ConfigStore.ConnectorEntry existing = configs.connectors().get(name);
+            if (existing != null && !allowReplace) {
+                return Future.failedFuture(new AlreadyExistsException("Connector " + name + " already exists"));
+            }
+            TargetState target = existing != null ? existing.targetState() : initialState;
+            return configs.putConnector(name, config, target).map(v -> {
+                LOG.info("Connector {} {} ({})", name, existing == null ? "created" : "reconfigured",
+                        config.get(ConnectorValidator.CONNECTOR_CLASS));
+                return new Created<>(existing == null, info(name, configs.connectors().get(name)));
+            });
+        })));
+    }
+
+    @Override
+    public Future<Void> stopConnector(String name) {
+        return onContext(() -> change(name, () -> entry(name).compose(e -> {
+            Future<Void> tasks = e.taskConfigs().isEmpty() ? Future.succeededFuture() : configs.putTaskConfigs(name, List.of());
+            return tasks.compose(v -> {
+                statuses.removeTasksFrom(name, 0);
+                return e.targetState() == TargetState.STOPPED ? Future.<Void>succeededFuture()
+                        : configs.putTargetState(name, TargetState.STOPPED);
+            });
+        })));
+    }
+
+    @Override
+    public Future<Void> deleteConnector(String name) {
+        return onContext(() -> change(name, () -> entry(name)
+                .compose(e -> configs.removeConnector(name))
+                .onSuccess(v -> {
+                    statuses.remove(name);
+                    LOG.info("Connector {} deleted", name);
+                })));
+    }
+
+    @Override
+    protected Future<Void> setTargetState(String name, TargetState target) {
+        return onContext(() -> change(name, () -> entry(name).compose(e -> e.targetState() == target
+                ? Future.<Void>succeededFuture()
+                : configs.putTargetState(name, target).onSuccess(v -> LOG.info("Connector {} target state {}", name, target)))));
+    }
+
+    @Override
+    public Future<Void> restartConnector(String name) {
+        return onContext(() -> entry(name).compose(e -> configs.putRestartRequest(new ConfigStore.RestartRequest(name, false, false))));
+    }
+
+    @Override
+    public Future<ConnectorStateInfo> restartConnectorAndTasks(String name, boolean onlyFailed, boolean includeTasks) {
+        return onContext(() -> entry(name).compose(e -> {
+            StatusStore.Status connectorStatus = statuses.connector(name);
+            boolean restartConnector = !onlyFailed || failed(connectorStatus);
+            List<TaskId> tasks = new ArrayList<>();
+            if (includeTasks && e.targetState() != TargetState.STOPPED) {
+                for (int i = 0; i < e.taskConfigs().size(); i++) {
+                    TaskId id = new TaskId(name, i);
+                    if (!onlyFailed || failed(statuses.task(id))) {
+                        tasks.add(id);
+                    }
+                }
+            }
+            ConnectorStateInfo plan = restartPlan(name, e, restartConnector, tasks);
+            return configs.putRestartRequest(new ConfigStore.RestartRequest(name, onlyFailed, includeTasks)).map(plan);
+        }));
+    }
+
+    @Override
+    public Future<Void> restartTask(TaskId id) {
+        return onContext(() -> entry(id.connector()).compose(e -> {
+            if (id.task() < 0 || id.task() >= e.taskConfigs().size()) {
+                return Future.failedFuture(new NotFoundException("Unknown task: " + id));
+            }
+            String owner = assignment.taskOwner(id);
+            if (owner == null || owner.equals(self)) {
+                return restartHere(id);
+            }
+            return vertx.eventBus().request(RESTART_TASK + owner, id.connector() + "\n" + id.task())
+                    .<Void>mapEmpty()
+                    .recover(err -> Future.failedFuture(err instanceof ReplyException r && r.failureCode() >= 0
+                            ? new org.apache.kafka.connect.errors.ConnectException(r.getMessage())
+                            : new org.apache.kafka.connect.errors.ConnectException("The worker running task " + id
+                            + " did not answer: " + err.getMessage())));
+        }));
+    }
+
+    /** Stops the task if it runs here and starts it again if it is (still) assigned here. */
+    private Future<Void> restartHere(TaskId id) {
+        return onContext(() -> change(id.connector(), () -> {
+            LOG.info("Restarting task {}", id);
+            Future<Void> stopped = tasksHere.remove(id) != null ? worker.stopTask(id) : Future.succeededFuture();
+            return stopped.compose(v -> reconcile(id.connector()));
+        }));
+    }
+
+    private static TaskId taskId(String body) {
+        int sep = body.lastIndexOf('\n');
+        return new TaskId(body.substring(0, sep), Integer.parseInt(body.substring(sep + 1)));
+    }
+}
