@@ -7,7 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -62,53 +61,10 @@ class KafkaStoresTest {
         await(vertx.close());
     }
 
-    /** One worker's config store, started on a context of its own, recording what its listener is told. */
-    final class ConfigWorker implements ConfigStore.Listener {
-        final Context context = vertx.getOrCreateContext();
-        final KafkaConfigStore store;
-        final List<String> events = new CopyOnWriteArrayList<>();
-
-        ConfigWorker(WorkerConfig config) {
-            store = new KafkaConfigStore(vertx, config);
-            on(context, () -> {
-                store.listen(this);
-                return store.start();
-            });
-            stops.add(store::stop);
-        }
-
-        <T> T call(java.util.function.Supplier<Future<T>> call) {
-            return on(context, call);
-        }
-
-        Map<String, ConfigStore.ConnectorEntry> connectors() {
-            return store.connectors();
-        }
-
-        private void event(String e) {
-            // the listener runs on the context that started the store, and sees the change already
-            events.add(Vertx.currentContext() == context ? e : "wrong context: " + e);
-        }
-
-        @Override
-        public void connectorConfigChanged(String name) {
-            event("config:" + name + (store.connectors().containsKey(name) ? "" : ":removed"));
-        }
-
-        @Override
-        public void targetStateChanged(String name) {
-            event("state:" + name + ":" + store.connectors().get(name).targetState());
-        }
-
-        @Override
-        public void taskConfigsChanged(String name) {
-            event("tasks:" + name + ":" + store.connectors().get(name).taskConfigs().size());
-        }
-
-        @Override
-        public void restartRequested(RestartRequest request) {
-            event("restart:" + request.connector() + ":" + request.onlyFailed() + ":" + request.includeTasks());
-        }
+    private ConfigWorker configWorker(WorkerConfig config) {
+        ConfigWorker worker = new ConfigWorker(vertx, config);
+        stops.add(worker.store::stop);
+        return worker;
     }
 
     private KafkaOffsetStore offsetStore(WorkerConfig config) {
@@ -138,8 +94,8 @@ class KafkaStoresTest {
     @Test
     void twoWorkersSeeEachOthersWritesAndTheListenerFiresInWriteOrder(KafkaBroker kafka) {
         WorkerConfig config = StoreTesting.workerConfig(kafka, StoreTesting.Topics.unique("two-workers"));
-        ConfigWorker a = new ConfigWorker(config);
-        ConfigWorker b = new ConfigWorker(config);
+        ConfigWorker a = configWorker(config);
+        ConfigWorker b = configWorker(config);
         Map<String, String> cfg = config("connector.class", "FileStreamSource", "tasks.max", "2", "file", "/tmp/in");
 
         a.call(() -> a.store.putConnector("src", cfg, TargetState.PAUSED));
@@ -171,7 +127,7 @@ class KafkaStoresTest {
     @Test
     void aWorkerStartedLaterReadsTheWholeStateInCreationOrderWithoutListenerCalls(KafkaBroker kafka) {
         WorkerConfig config = StoreTesting.workerConfig(kafka, StoreTesting.Topics.unique("later"));
-        ConfigWorker a = new ConfigWorker(config);
+        ConfigWorker a = configWorker(config);
         for (String name : List.of("zeta", "alpha", "mid")) {
             a.call(() -> a.store.putConnector(name, config("connector.class", "X", "name", name), TargetState.STARTED));
             a.call(() -> a.store.putTaskConfigs(name, List.of(config("t", name + "-0"))));
@@ -179,7 +135,7 @@ class KafkaStoresTest {
         a.call(() -> a.store.putTargetState("alpha", TargetState.STOPPED));
         a.call(() -> a.store.putRestartRequest(new RestartRequest("mid", false, true)));
 
-        ConfigWorker later = new ConfigWorker(config);
+        ConfigWorker later = configWorker(config);
         assertThat(later.connectors().keySet()).containsExactly("zeta", "alpha", "mid");
         assertThat(later.connectors().get("alpha").targetState()).isEqualTo(TargetState.STOPPED);
         assertThat(later.connectors().get("mid").taskConfigs()).containsExactly(Map.of("t", "mid-0"));
@@ -189,7 +145,7 @@ class KafkaStoresTest {
     @Test
     void taskConfigsAreInvisibleUntilCommittedAndAnIncompleteCommitLeavesNoTasks(KafkaBroker kafka) {
         StoreTesting.Topics topics = StoreTesting.Topics.unique("commit");
-        ConfigWorker a = new ConfigWorker(StoreTesting.workerConfig(kafka, topics));
+        ConfigWorker a = configWorker(StoreTesting.workerConfig(kafka, topics));
         a.call(() -> a.store.putConnector("c", config("connector.class", "X"), null));
         a.call(() -> a.store.putTaskConfigs("c", List.of(config("gen", "1"))));
 
@@ -219,8 +175,8 @@ class KafkaStoresTest {
     void restartRequestsRoundTripBetweenWorkers(KafkaBroker kafka) {
         StoreTesting.Topics topics = StoreTesting.Topics.unique("restart");
         WorkerConfig config = StoreTesting.workerConfig(kafka, topics);
-        ConfigWorker a = new ConfigWorker(config);
-        ConfigWorker b = new ConfigWorker(config);
+        ConfigWorker a = configWorker(config);
+        ConfigWorker b = configWorker(config);
         a.call(() -> a.store.putConnector("c", config("connector.class", "X"), null));
         b.call(() -> b.store.putRestartRequest(new RestartRequest("c", false, true)));
         b.call(() -> b.store.putRestartRequest(new RestartRequest("c", true, true)));
@@ -232,7 +188,7 @@ class KafkaStoresTest {
     @Test
     void writesKafkaConnectsRecordsExactly(KafkaBroker kafka) {
         StoreTesting.Topics topics = StoreTesting.Topics.unique("format");
-        ConfigWorker a = new ConfigWorker(StoreTesting.workerConfig(kafka, topics));
+        ConfigWorker a = configWorker(StoreTesting.workerConfig(kafka, topics));
         a.call(() -> a.store.putConnector("my-conn", config("k", "v"), TargetState.STOPPED));
         a.call(() -> a.store.putTaskConfigs("my-conn", List.of(config("t", "0"))));
         List<String> records = new ArrayList<>();
@@ -252,7 +208,7 @@ class KafkaStoresTest {
     void configValuesAreStoredAsGivenAndOtherRecordsOfTheTopicAreLeftAlone(KafkaBroker kafka) {
         StoreTesting.Topics topics = StoreTesting.Topics.unique("secrets");
         WorkerConfig config = StoreTesting.workerConfig(kafka, topics);
-        ConfigWorker a = new ConfigWorker(config);
+        ConfigWorker a = configWorker(config);
         Map<String, String> records = new LinkedHashMap<>();
         records.put("session-key", "{\"key\":\"a2V5\",\"algorithm\":\"HmacSHA256\",\"creation-timestamp\":1}");
         records.put("tasks-fencing-c", "{\"task-count\":1}");
@@ -265,13 +221,13 @@ class KafkaStoresTest {
         assertThat(a.connectors()).containsOnlyKeys("c");
         assertThat(a.connectors().get("c").config()).isEqualTo(secret);
         assertThat(latest(kafka, topics.configs())).containsKeys("session-key", "tasks-fencing-c", "logger-cluster-org.apache");
-        ConfigWorker b = new ConfigWorker(config);
+        ConfigWorker b = configWorker(config);
         assertThat(b.connectors().get("c").config()).containsEntry("password", "${file:/etc/secrets.properties:password}");
     }
 
     @Test
     void writesToAnUnknownConnectorFailAndTheStoreStaysUsable(KafkaBroker kafka) {
-        ConfigWorker a = new ConfigWorker(StoreTesting.workerConfig(kafka, StoreTesting.Topics.unique("unknown")));
+        ConfigWorker a = configWorker(StoreTesting.workerConfig(kafka, StoreTesting.Topics.unique("unknown")));
         assertThat(failureOn(a.context, () -> a.store.putTargetState("nope", TargetState.PAUSED))).hasMessageContaining("nope");
         assertThat(failureOn(a.context, () -> a.store.putTaskConfigs("nope", List.of()))).hasMessageContaining("nope");
         a.call(() -> a.store.putConnector("c", config("connector.class", "X"), null));
@@ -298,7 +254,7 @@ class KafkaStoresTest {
     void createsTheTopicsCompactedWithTheConfiguredPartitions(KafkaBroker kafka) throws Exception {
         StoreTesting.Topics topics = StoreTesting.Topics.unique("created");
         WorkerConfig config = StoreTesting.workerConfig(kafka, topics);
-        new ConfigWorker(config);
+        configWorker(config);
         offsetStore(config);
         statusStore(config, new AtomicInteger());
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
