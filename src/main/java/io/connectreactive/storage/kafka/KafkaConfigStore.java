@@ -280,7 +280,7 @@ public final class KafkaConfigStore implements ConfigStore {
     private void applyConnector(String name, Object value, List<Consumer<Listener>> events) {
         if (value == null) {
             removeConnectorState(name);
-            LOG.info("Connector {} removed from {}", name, log.topicName());
+            LOG.debug("Connector {} removed from {}", name, log.topicName());
         } else {
             Object properties = value instanceof Map<?, ?> map ? map.get("properties") : null;
             if (!(properties instanceof Map<?, ?> props)) {

@@ -50,8 +50,8 @@ public final class KafkaOffsetStore implements OffsetStore {
 
     @Override
     public Future<Void> start() {
-        return onCaller(log.start()).onSuccess(v -> LOG.info("Offset store started on topic {} ({} partitions)",
-                log.topicName(), size()));
+        return onCaller(log.start()).onSuccess(v -> LOG.info("Offset store started on topic {} ({} partitions, offsets of {} source partitions)",
+                log.topicName(), log.partitionCount(), size()));
     }
 
     @Override

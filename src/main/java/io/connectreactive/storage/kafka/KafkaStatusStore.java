@@ -70,7 +70,7 @@ public final class KafkaStatusStore implements StatusStore {
     @Override
     public Future<Void> start() {
         return Future.fromCompletionStage(log.start(), vertx.getOrCreateContext())
-                .onSuccess(v -> LOG.info("Status store started on topic {}", log.topicName()));
+                .onSuccess(v -> LOG.info("Status store started on topic {} ({} partitions)", log.topicName(), log.partitionCount()));
     }
 
     @Override

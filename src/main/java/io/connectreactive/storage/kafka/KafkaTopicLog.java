@@ -83,6 +83,7 @@ final class KafkaTopicLog {
     private volatile KafkaConsumer<byte[], byte[]> consumer;
     private volatile int partitionCount;
     private boolean stopping;
+    private boolean startCalled;
 
     /**
      * @param purpose what the topic holds, for thread names, client ids and logs ({@code configs}, {@code offsets}, {@code statuses})
@@ -133,6 +134,12 @@ final class KafkaTopicLog {
      * on the reader thread once every record then in the topic was handed to {@code onRecords}.
      */
     CompletableFuture<Void> start() {
+        synchronized (this) {
+            if (startCalled || stopping) {
+                return CompletableFuture.failedFuture(new IllegalStateException("The " + purpose + " store was already started"));
+            }
+            startCalled = true;
+        }
         Thread reader = new Thread(this::run, "cr-store-" + purpose);
         reader.setDaemon(true);
         reader.start();
@@ -215,6 +222,9 @@ final class KafkaTopicLog {
                 return readerDone.thenCombine(closed, (a, b) -> null);
             }
             stopping = true;
+            if (!startCalled) {
+                readerDone.complete(null);
+            }
             abandoned = new ArrayList<>(readRequests);
             readRequests.clear();
         }
@@ -258,7 +268,7 @@ final class KafkaTopicLog {
             return;
         }
         started.complete(null);
-        LOG.info("Read topic {} ({} partitions) to its end; following it", topic.name(), partitionCount);
+        LOG.debug("Read topic {} ({} partitions) to its end; following it", topic.name(), partitionCount);
         boolean outage = false;
         while (!stopping()) {
             List<CompletableFuture<Void>> serving;
