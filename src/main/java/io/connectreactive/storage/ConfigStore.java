@@ -16,6 +16,14 @@ public interface ConfigStore {
 
     Future<Void> start();
 
+    /**
+     * Releases what the backend holds (a shared backend's clients and threads). A local backend has
+     * nothing to release.
+     */
+    default Future<Void> stop() {
+        return Future.succeededFuture();
+    }
+
     /** Every stored connector, by name, in creation order. */
     Map<String, ConnectorEntry> connectors();
 

@@ -91,7 +91,8 @@ public final class KafkaConfigStore implements ConfigStore {
         });
     }
 
-    /** Stops reading and closes the clients. */
+    /** Stops reading and closes the clients, once the writes handed over are acknowledged or failed. */
+    @Override
     public Future<Void> stop() {
         return Future.fromCompletionStage(log.stop(), vertx.getOrCreateContext())
                 .onSuccess(v -> LOG.info("Config store on topic {} stopped", log.topicName()));

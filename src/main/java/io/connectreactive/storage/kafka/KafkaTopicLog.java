@@ -264,6 +264,11 @@ final class KafkaTopicLog {
             LOG.error("Could not start the {} store on topic {}: {}", purpose, topic.name(), e.toString());
             started.completeExceptionally(e);
             closeConsumer();
+            Producer<byte[], byte[]> p = producer;
+            producer = null;
+            if (p != null) {
+                p.close(Duration.ZERO);
+            }
             readerDone.complete(null);
             return;
         }

@@ -41,8 +41,12 @@ final class StoreTesting {
 
     /** A worker config on {@code topics}, with small partition counts so that tests stay quick. */
     static WorkerConfig workerConfig(KafkaBroker kafka, Topics topics) {
+        return workerConfig(kafka.bootstrapServers(), topics);
+    }
+
+    static WorkerConfig workerConfig(String bootstrapServers, Topics topics) {
         Map<String, String> props = new HashMap<>();
-        props.put(WorkerConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+        props.put(WorkerConfig.BOOTSTRAP_SERVERS, bootstrapServers);
         props.put(WorkerConfig.CONFIG_STORAGE_TOPIC, topics.configs());
         props.put(WorkerConfig.OFFSET_STORAGE_TOPIC, topics.offsets());
         props.put(WorkerConfig.STATUS_STORAGE_TOPIC, topics.statuses());
