@@ -312,10 +312,16 @@ final class KafkaTopicLog {
         try (Admin admin = Admin.create(adminProps)) {
             ensureTopic(admin);
         }
-        producer = new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer());
-        consumer = new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        if (stopping()) {
-            throw new ConnectException("stopped while starting");
+        Producer<byte[], byte[]> p = new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer());
+        KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        synchronized (this) {
+            // published under the lock that stop() takes first, so that stop() closes what it finds
+            consumer = c;
+            if (stopping) {
+                p.close(Duration.ZERO);
+                throw new ConnectException("stopped while starting");
+            }
+            producer = p;
         }
         List<PartitionInfo> infos = consumer.partitionsFor(topic.name());
         long deadline = System.currentTimeMillis() + PARTITIONS_TIMEOUT_MS;
