@@ -172,6 +172,24 @@ class KafkaStoresTest {
     }
 
     @Test
+    void targetStatesOfOlderWorkersWithoutStateV2AreRead(KafkaBroker kafka) {
+        StoreTesting.Topics topics = StoreTesting.Topics.unique("v0-state");
+        ConfigWorker a = configWorker(StoreTesting.workerConfig(kafka, topics));
+        a.call(() -> a.store.putConnector("c", config("connector.class", "X"), null));
+        // Kafka Connect before 3.5 (v0: "state" only)
+        produce(kafka, topics.configs(), Map.of("target-state-c", "{\"state\":\"PAUSED\"}"));
+        a.call(a.store::refresh);
+        assertThat(a.connectors().get("c").targetState()).isEqualTo(TargetState.PAUSED);
+        // a target state tombstone while the connector still exists falls back to STARTED, silently (as Kafka Connect)
+        Map<String, String> tombstone = new HashMap<>();
+        tombstone.put("target-state-c", null);
+        produce(kafka, topics.configs(), tombstone);
+        a.call(a.store::refresh);
+        assertThat(a.connectors().get("c").targetState()).isEqualTo(TargetState.STARTED);
+        assertThat(a.events).containsExactly("config:c", "state:c:PAUSED");
+    }
+
+    @Test
     void restartRequestsRoundTripBetweenWorkers(KafkaBroker kafka) {
         StoreTesting.Topics topics = StoreTesting.Topics.unique("restart");
         WorkerConfig config = StoreTesting.workerConfig(kafka, topics);
