@@ -16,7 +16,10 @@ public interface ConfigStore {
 
     Future<Void> start();
 
-    /** Stops reading the store (a shared backend's clients). */
+    /**
+     * Releases what the backend holds (a shared backend's clients and threads). A local backend has
+     * nothing to release.
+     */
     default Future<Void> stop() {
         return Future.succeededFuture();
     }

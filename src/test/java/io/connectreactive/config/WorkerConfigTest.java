@@ -216,4 +216,44 @@ class WorkerConfigTest {
         assertThat(WorkerConfig.CONFIG_DEF.configKeys().get("ssl.keystore.password").type).isEqualTo(org.apache.kafka.common.config.ConfigDef.Type.PASSWORD);
         assertThat(config("ssl.key.password", "p4ss").getPassword("ssl.key.password").toString()).isEqualTo("[hidden]");
     }
+
+    @Test
+    void internalTopicsDefaultToKafkaConnectsSampleNamesAndTheBrokersReplicationFactor() {
+        WorkerConfig c = config();
+        assertThat(c.groupId()).isEqualTo("connect-cluster");
+        assertThat(c.internalTopic(WorkerConfig.CONFIG_STORAGE_PREFIX))
+                .isEqualTo(new WorkerConfig.InternalTopic("connect-configs", 1, (short) -1, Map.of()));
+        assertThat(c.internalTopic(WorkerConfig.OFFSET_STORAGE_PREFIX))
+                .isEqualTo(new WorkerConfig.InternalTopic("connect-offsets", 25, (short) -1, Map.of()));
+        assertThat(c.internalTopic(WorkerConfig.STATUS_STORAGE_PREFIX))
+                .isEqualTo(new WorkerConfig.InternalTopic("connect-status", 5, (short) -1, Map.of()));
+    }
+
+    @Test
+    void internalTopicsTakeKafkaConnectsKeysAndTopicLevelSettingsButNeverTheirCleanupPolicy() {
+        WorkerConfig c = config("offset.storage.topic", "my-offsets", "offset.storage.partitions", "50",
+                "offset.storage.replication.factor", "3", "offset.storage.min.insync.replicas", "2",
+                "offset.storage.cleanup.policy", "delete", "offset.storage.file.filename", "/tmp/x",
+                "config.storage.partitions", "7");
+        assertThat(c.internalTopic(WorkerConfig.OFFSET_STORAGE_PREFIX))
+                .isEqualTo(new WorkerConfig.InternalTopic("my-offsets", 50, (short) 3, Map.of("min.insync.replicas", "2")));
+        assertThat(c.internalTopic(WorkerConfig.CONFIG_STORAGE_PREFIX).partitions()).as("always one").isEqualTo(1);
+    }
+
+    @Test
+    void aReplicationFactorOfZeroIsRejectedNamingTheKey() {
+        assertThatThrownBy(() -> config("status.storage.replication.factor", "0"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("status.storage.replication.factor");
+        assertThatThrownBy(() -> config("offset.storage.partitions", "-2"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("offset.storage.partitions");
+    }
+
+    @Test
+    void internalTopicClientsGetOnlyTheTopLevelClientSettings() {
+        WorkerConfig c = config("bootstrap.servers", "b:9092", "security.protocol", "SASL_SSL",
+                "producer.security.protocol", "PLAINTEXT", "producer.linger.ms", "50");
+        Map<String, Object> internal = c.clientConfig(null, org.apache.kafka.clients.producer.ProducerConfig.configNames());
+        assertThat(internal).containsEntry("security.protocol", "SASL_SSL").containsEntry("bootstrap.servers", "b:9092")
+                .doesNotContainKey("linger.ms");
+    }
 }

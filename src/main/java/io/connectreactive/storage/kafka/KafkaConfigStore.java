@@ -91,7 +91,8 @@ public final class KafkaConfigStore implements ConfigStore {
         });
     }
 
-    /** Stops reading and closes the clients. */
+    /** Stops reading and closes the clients, once the writes handed over are acknowledged or failed. */
+    @Override
     public Future<Void> stop() {
         return Future.fromCompletionStage(log.stop(), vertx.getOrCreateContext())
                 .onSuccess(v -> LOG.info("Config store on topic {} stopped", log.topicName()));
@@ -104,39 +105,45 @@ public final class KafkaConfigStore implements ConfigStore {
 
     @Override
     public Future<Void> putConnector(String name, Map<String, String> config, TargetState targetState) {
-        List<Map.Entry<byte[], byte[]>> records = new ArrayList<>();
-        // as Kafka Connect: a target state only when one is asked for; STARTED is what a connector without one has
-        if (targetState != null && targetState != targetStates.getOrDefault(name, TargetState.STARTED)) {
-            records.add(record(ConnectFormat.TARGET_STATE_PREFIX + name, format.targetState(targetState)));
-        }
-        records.add(record(ConnectFormat.CONNECTOR_PREFIX + name, format.properties(config)));
-        return write(records, "connector configuration of " + name);
+        return attempt(() -> {
+            List<Map.Entry<byte[], byte[]>> records = new ArrayList<>();
+            // as Kafka Connect: a target state only when one is asked for; STARTED is what a connector without one has
+            if (targetState != null && targetState != targetStates.getOrDefault(name, TargetState.STARTED)) {
+                records.add(record(ConnectFormat.TARGET_STATE_PREFIX + name, format.targetState(targetState)));
+            }
+            records.add(record(ConnectFormat.CONNECTOR_PREFIX + name, format.properties(config)));
+            return write(records, "connector configuration of " + name);
+        });
     }
 
     @Override
     public Future<Void> putTargetState(String name, TargetState targetState) {
-        if (!connectorConfigs.containsKey(name)) {
-            return Future.failedFuture(new IllegalStateException("no connector " + name));
-        }
-        return write(List.of(record(ConnectFormat.TARGET_STATE_PREFIX + name, format.targetState(targetState))),
-                "target state of " + name);
+        return attempt(() -> {
+            if (!connectorConfigs.containsKey(name)) {
+                return Future.failedFuture(new IllegalStateException("no connector " + name));
+            }
+            return write(List.of(record(ConnectFormat.TARGET_STATE_PREFIX + name, format.targetState(targetState))),
+                    "target state of " + name);
+        });
     }
 
     @Override
     public Future<Void> putTaskConfigs(String name, List<Map<String, String>> configs) {
-        if (!connectorConfigs.containsKey(name)) {
-            return Future.failedFuture(new IllegalStateException("no connector " + name));
-        }
-        List<Map.Entry<byte[], byte[]>> tasks = new ArrayList<>();
-        for (int i = 0; i < configs.size(); i++) {
-            tasks.add(record(ConnectFormat.TASK_PREFIX + name + "-" + i, format.properties(configs.get(i))));
-        }
-        // the commit goes out only once every task config is acknowledged, as Kafka Connect does
-        CompletableFuture<Void> done = allAcked(log.send(tasks))
-                .thenCompose(v -> allAcked(log.send(List.of(record(ConnectFormat.COMMIT_TASKS_PREFIX + name,
-                        format.commit(configs.size()))))))
-                .thenCompose(v -> log.readToEnd());
-        return finish(done, "task configurations of " + name);
+        return attempt(() -> {
+            if (!connectorConfigs.containsKey(name)) {
+                return Future.failedFuture(new IllegalStateException("no connector " + name));
+            }
+            List<Map.Entry<byte[], byte[]>> tasks = new ArrayList<>();
+            for (int i = 0; i < configs.size(); i++) {
+                tasks.add(record(ConnectFormat.TASK_PREFIX + name + "-" + i, format.properties(configs.get(i))));
+            }
+            // the commit goes out only once every task config is acknowledged, as Kafka Connect does
+            CompletableFuture<Void> done = allAcked(log.send(tasks))
+                    .thenCompose(v -> allAcked(log.send(List.of(record(ConnectFormat.COMMIT_TASKS_PREFIX + name,
+                            format.commit(configs.size()))))))
+                    .thenCompose(v -> log.readToEnd());
+            return finish(done, "task configurations of " + name);
+        });
     }
 
     @Override
@@ -149,8 +156,10 @@ public final class KafkaConfigStore implements ConfigStore {
 
     @Override
     public Future<Void> putRestartRequest(RestartRequest request) {
-        return write(List.of(record(ConnectFormat.RESTART_PREFIX + request.connector(), format.restartRequest(request))),
-                "restart request of " + request.connector());
+        return attempt(() -> {
+            return write(List.of(record(ConnectFormat.RESTART_PREFIX + request.connector(), format.restartRequest(request))),
+                    "restart request of " + request.connector());
+        });
     }
 
     @Override
@@ -161,6 +170,15 @@ public final class KafkaConfigStore implements ConfigStore {
     @Override
     public void listen(Listener listener) {
         this.listener = listener;
+    }
+
+    /** Runs a write, turning an exception (a config the converter refuses) into a failed future. */
+    private static Future<Void> attempt(java.util.function.Supplier<Future<Void>> write) {
+        try {
+            return write.get();
+        } catch (RuntimeException e) {
+            return Future.failedFuture(e);
+        }
     }
 
     private Future<Void> write(List<Map.Entry<byte[], byte[]>> records, String what) {
@@ -280,7 +298,7 @@ public final class KafkaConfigStore implements ConfigStore {
     private void applyConnector(String name, Object value, List<Consumer<Listener>> events) {
         if (value == null) {
             removeConnectorState(name);
-            LOG.info("Connector {} removed from {}", name, log.topicName());
+            LOG.debug("Connector {} removed from {}", name, log.topicName());
         } else {
             Object properties = value instanceof Map<?, ?> map ? map.get("properties") : null;
             if (!(properties instanceof Map<?, ?> props)) {

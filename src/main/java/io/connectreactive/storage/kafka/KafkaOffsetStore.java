@@ -50,8 +50,8 @@ public final class KafkaOffsetStore implements OffsetStore {
 
     @Override
     public Future<Void> start() {
-        return onCaller(log.start()).onSuccess(v -> LOG.info("Offset store started on topic {} ({} partitions)",
-                log.topicName(), size()));
+        return onCaller(log.start()).onSuccess(v -> LOG.info("Offset store started on topic {} ({} partitions, offsets of {} source partitions)",
+                log.topicName(), log.partitionCount(), size()));
     }
 
     @Override
@@ -82,18 +82,11 @@ public final class KafkaOffsetStore implements OffsetStore {
     public Future<Void> write(String connector, Map<Map<String, ?>, Map<String, ?>> offsets) {
         List<Map.Entry<byte[], byte[]>> records = new ArrayList<>();
         List<Pending> written = new ArrayList<>();
-        synchronized (this) {
-            Map<ByteBuffer, Entry> of = data.get(connector);
-            offsets.forEach((partition, offset) -> {
-                ByteBuffer canonical = codec.canonicalKey(connector, partition);
-                Entry existing = of == null ? null : of.get(canonical);
-                // keep the key as first stored (e.g. by Kafka Connect), so that Kafka Connect finds it again
-                ByteBuffer key = existing != null ? existing.key : codec.key(connector, partition);
-                ByteBuffer value = codec.value(offset);
-                records.add(new AbstractMap.SimpleImmutableEntry<>(bytes(key), value == null ? null : bytes(value)));
-                written.add(new Pending(connector, canonical, key, new HashMap<>(partition),
-                        offset == null ? null : new HashMap<>(offset)));
-            });
+        try {
+            prepare(connector, offsets, records, written);
+        } catch (RuntimeException e) {
+            // an offset the converter cannot serialize
+            return Future.failedFuture(e);
         }
         List<CompletableFuture<RecordMetadata>> acks = log.send(records);
         for (int i = 0; i < acks.size(); i++) {
@@ -103,6 +96,21 @@ public final class KafkaOffsetStore implements OffsetStore {
         return onCaller(CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)))
                 .onFailure(err -> LOG.warn("Could not store offsets of connector {} in topic {}: {}", connector,
                         log.topicName(), err.toString()));
+    }
+
+    private synchronized void prepare(String connector, Map<Map<String, ?>, Map<String, ?>> offsets,
+                                      List<Map.Entry<byte[], byte[]>> records, List<Pending> written) {
+        Map<ByteBuffer, Entry> of = data.get(connector);
+        offsets.forEach((partition, offset) -> {
+            ByteBuffer canonical = codec.canonicalKey(connector, partition);
+            Entry existing = of == null ? null : of.get(canonical);
+            // keep the key as first stored (e.g. by Kafka Connect), so that Kafka Connect finds it again
+            ByteBuffer key = existing != null ? existing.key : codec.key(connector, partition);
+            ByteBuffer value = codec.value(offset);
+            records.add(new AbstractMap.SimpleImmutableEntry<>(bytes(key), value == null ? null : bytes(value)));
+            // as read back from the topic (JSON numbers as Longs), so that local and read entries look alike
+            written.add(new Pending(connector, canonical, key, codec.decodeKey(key).partition(), codec.decodeValue(value)));
+        });
     }
 
     @Override

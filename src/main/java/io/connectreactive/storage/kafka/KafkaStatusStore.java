@@ -70,7 +70,7 @@ public final class KafkaStatusStore implements StatusStore {
     @Override
     public Future<Void> start() {
         return Future.fromCompletionStage(log.start(), vertx.getOrCreateContext())
-                .onSuccess(v -> LOG.info("Status store started on topic {}", log.topicName()));
+                .onSuccess(v -> LOG.info("Status store started on topic {} ({} partitions)", log.topicName(), log.partitionCount()));
     }
 
     @Override
@@ -182,6 +182,13 @@ public final class KafkaStatusStore implements StatusStore {
 
     private void put(String key, Status status, java.util.function.Supplier<Entry> entryOf) {
         int gen = generation.getAsInt();
+        byte[] value;
+        try {
+            value = format.status(status.state(), status.trace(), status.workerId(), gen);
+        } catch (DataException e) {
+            LOG.error("Not storing status {} {}: {}", key, status.state(), e.getMessage());
+            return;
+        }
         Entry entry;
         int sequence;
         synchronized (this) {
@@ -196,7 +203,6 @@ public final class KafkaStatusStore implements StatusStore {
             entry.generation = gen;
             entry.pending++;
         }
-        byte[] value = format.status(status.state(), status.trace(), status.workerId(), gen);
         send(key, value, entry, sequence, false);
     }
 

@@ -83,6 +83,7 @@ final class KafkaTopicLog {
     private volatile KafkaConsumer<byte[], byte[]> consumer;
     private volatile int partitionCount;
     private boolean stopping;
+    private boolean startCalled;
 
     /**
      * @param purpose what the topic holds, for thread names, client ids and logs ({@code configs}, {@code offsets}, {@code statuses})
@@ -133,6 +134,12 @@ final class KafkaTopicLog {
      * on the reader thread once every record then in the topic was handed to {@code onRecords}.
      */
     CompletableFuture<Void> start() {
+        synchronized (this) {
+            if (startCalled || stopping) {
+                return CompletableFuture.failedFuture(new IllegalStateException("The " + purpose + " store was already started"));
+            }
+            startCalled = true;
+        }
         Thread reader = new Thread(this::run, "cr-store-" + purpose);
         reader.setDaemon(true);
         reader.start();
@@ -215,6 +222,9 @@ final class KafkaTopicLog {
                 return readerDone.thenCombine(closed, (a, b) -> null);
             }
             stopping = true;
+            if (!startCalled) {
+                readerDone.complete(null);
+            }
             abandoned = new ArrayList<>(readRequests);
             readRequests.clear();
         }
@@ -254,11 +264,16 @@ final class KafkaTopicLog {
             LOG.error("Could not start the {} store on topic {}: {}", purpose, topic.name(), e.toString());
             started.completeExceptionally(e);
             closeConsumer();
+            Producer<byte[], byte[]> p = producer;
+            producer = null;
+            if (p != null) {
+                p.close(Duration.ZERO);
+            }
             readerDone.complete(null);
             return;
         }
         started.complete(null);
-        LOG.info("Read topic {} ({} partitions) to its end; following it", topic.name(), partitionCount);
+        LOG.debug("Read topic {} ({} partitions) to its end; following it", topic.name(), partitionCount);
         boolean outage = false;
         while (!stopping()) {
             List<CompletableFuture<Void>> serving;
@@ -297,10 +312,16 @@ final class KafkaTopicLog {
         try (Admin admin = Admin.create(adminProps)) {
             ensureTopic(admin);
         }
-        producer = new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer());
-        consumer = new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        if (stopping()) {
-            throw new ConnectException("stopped while starting");
+        Producer<byte[], byte[]> p = new KafkaProducer<>(producerProps, new ByteArraySerializer(), new ByteArraySerializer());
+        KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerProps, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        synchronized (this) {
+            // published under the lock that stop() takes first, so that stop() closes what it finds
+            consumer = c;
+            if (stopping) {
+                p.close(Duration.ZERO);
+                throw new ConnectException("stopped while starting");
+            }
+            producer = p;
         }
         List<PartitionInfo> infos = consumer.partitionsFor(topic.name());
         long deadline = System.currentTimeMillis() + PARTITIONS_TIMEOUT_MS;
