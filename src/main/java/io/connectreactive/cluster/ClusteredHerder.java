@@ -15,11 +15,14 @@ import io.connectreactive.model.State;
 import io.connectreactive.model.TargetState;
 import io.connectreactive.model.TaskId;
 import io.connectreactive.runtime.Worker;
+import io.connectreactive.runtime.sink.SinkTaskVerticle;
 import io.connectreactive.storage.ConfigStore;
 import io.connectreactive.storage.StatusStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyException;
+import org.apache.kafka.clients.admin.MemberToRemove;
+import org.apache.kafka.clients.admin.RemoveMembersFromConsumerGroupOptions;
 import org.apache.kafka.connect.errors.AlreadyExistsException;
 import org.apache.kafka.connect.errors.NotFoundException;
 import org.slf4j.Logger;
@@ -242,7 +245,12 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
                     && s.connectorConfig().equals(e.config()) && s.taskConfig().equals(e.taskConfigs().get(id.task()));
             if (!keep) {
                 tasksHere.remove(id);
-                stops.add(worker.stopTask(id));
+                boolean gone = !runs || id.task() >= e.taskConfigs().size();
+                stops.add(worker.stopTask(id).onSuccess(v -> {
+                    if (gone) {
+                        leaveGroup(id);
+                    }
+                }));
             }
         }
         boolean ownsConnector = e != null && self.equals(assignment.connectorOwner(name));
@@ -290,7 +298,9 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
             for (TaskId id : toStart) {
                 tasksHere.put(id, new Started(e.config(), e.taskConfigs().get(id.task())));
             }
+            // bounded: during a broker outage the read would wait for the broker; the tasks then start from what was read
             Future<Void> tasks = worker.services().offsets().refresh()
+                    .timeout(worker.stopDeadlineMs() + 30_000, java.util.concurrent.TimeUnit.MILLISECONDS)
                     .recover(err -> {
                         LOG.warn("Could not read the offset topic to its end before starting tasks of {}: {}", name, err.toString());
                         return Future.succeededFuture();
@@ -299,6 +309,23 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
                             e.taskConfigs().get(id.task()), e.targetState())).toList()).otherwiseEmpty().mapEmpty());
             return Future.join(connector, tasks).otherwiseEmpty().mapEmpty();
         });
+    }
+
+    /**
+     * A sink task that no longer exists (its connector deleted or STOPPED, or fewer tasks) takes its
+     * static member out of the connector's consumer group, so its partitions go to the other tasks now
+     * rather than after session.timeout.ms, and a STOPPED connector's group is empty for offset changes.
+     * Harmless for a source task (no such group or member).
+     */
+    private void leaveGroup(TaskId id) {
+        String group = "connect-" + id.connector();
+        worker.services().admin().removeMembersFromConsumerGroup(group, new RemoveMembersFromConsumerGroupOptions(
+                        List.of(new MemberToRemove(SinkTaskVerticle.staticMemberId(id)))))
+                .all().whenComplete((v, err) -> {
+                    if (err == null) {
+                        LOG.info("Task {} left consumer group {}", id, group);
+                    }
+                });
     }
 
     private List<TaskId> tasksOf(String name) {

@@ -144,6 +144,11 @@ public final class SinkTaskVerticle extends TaskLifecycleVerticle<SinkTask, Sink
         props.putAll(services.config().clientConfig("consumer.", ConsumerConfig.configNames()));
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "connect-" + id.connector());
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "connector-consumer-" + id);
+        if (services.config().clustered()) {
+            // static membership: when the task moves to another worker (a killed one's included), its new consumer
+            // takes the old one's place at once instead of waiting session.timeout.ms for the group to notice
+            props.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, staticMemberId(id));
+        }
         connectorConfig.forEach((k, v) -> {
             if (k.startsWith("consumer.override.")) {
                 props.put(k.substring("consumer.override.".length()), v);
@@ -157,6 +162,11 @@ public final class SinkTaskVerticle extends TaskLifecycleVerticle<SinkTask, Sink
             loop.pauseAll(true);
         }
         return Future.fromCompletionStage(loop.start(), context);
+    }
+
+    /** The sink task's static member id in its consumer group, in clustered mode. */
+    public static String staticMemberId(TaskId id) {
+        return "connect-" + id.connector() + "-" + id.task();
     }
 
     // --- delivery, on the context ---
