@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * HTTPS listener. Unknown paths and methods answer Kafka Connect's error body with 404 / 405; a body
  * over {@code rest.max.body.bytes} (10 MiB by default) is refused (413). With {@code admin.listeners}
  * set, the {@code /admin} endpoints are served only there (none when it is empty); with Kafka
- * Connect's basic authentication extension configured, every listener asks for credentials.
+ * Connect's basic authentication extension configured, every listener asks for credentials. The web
+ * dashboard ({@code /ui/}) is served with the API.
  */
 public final class RestServer {
 
@@ -41,6 +42,7 @@ public final class RestServer {
     private final Herder herder;
     private final PluginRegistry plugins;
     private final ConnectorValidator validator;
+    private final UiRoutes ui;
     private final List<HttpServer> servers = new CopyOnWriteArrayList<>();
     private final Map<WorkerConfig.Listener, Integer> ports = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -64,6 +66,7 @@ public final class RestServer {
         this.herder = herder;
         this.plugins = plugins;
         this.validator = validator;
+        this.ui = new UiRoutes(vertx, herder);
     }
 
     /** Binds every listener; completes with the first listener's port. */
@@ -107,6 +110,7 @@ public final class RestServer {
             new PluginRoutes(vertx, plugins, validator).mount(router);
             new HealthRoutes(herder).mount(router);
             new MetricsRoutes(vertx).mount(router);
+            ui.mount(router);
         }
         if (admin) {
             new LoggerRoutes().mount(router);

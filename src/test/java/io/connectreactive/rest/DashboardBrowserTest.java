@@ -1,0 +1,214 @@
+package io.connectreactive.rest;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.connectreactive.config.WorkerConfig;
+import io.connectreactive.testing.Chromium;
+import io.connectreactive.testing.KafkaBroker;
+import io.connectreactive.testing.TestWorker;
+import io.vertx.core.json.JsonArray;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The web dashboard at {@code /ui/} in a real headless Chromium against a real worker and broker:
+ * what a user sees and does, from the connector form to the delete button.
+ */
+@ExtendWith(KafkaBroker.class)
+class DashboardBrowserTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    @Test
+    void createsAFileSourceThroughTheFormThenWatchesPausesResumesAndDeletesIt(KafkaBroker kafka, @TempDir Path dir)
+            throws Exception {
+        String topic = KafkaBroker.uniqueTopic("dashboard");
+        Path file = dir.resolve("lines.txt");
+        Files.createFile(file);
+        ScheduledExecutorService appender = Executors.newSingleThreadScheduledExecutor();
+        AtomicInteger line = new AtomicInteger();
+        appender.scheduleAtFixedRate(() -> append(file, line, 20), 0, 50, TimeUnit.MILLISECONDS);
+        try (TestWorker worker = TestWorker.start(kafka, dir.resolve("worker"), Map.of());
+             Chromium chromium = Chromium.start(dir, 1400, 900)) {
+            WebDriver page = chromium.driver();
+            WebDriverWait wait = chromium.waiting(WAIT);
+            page.get(worker.url("/ui"));
+            wait.until(ExpectedConditions.textToBe(By.id("live"), "live"));
+
+            fillTheCreateForm(page, wait, Map.of("name", "lines", "file", file.toString(), "topic", topic));
+            page.findElement(By.id("create-submit")).click();
+            wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("create")));
+
+            By row = By.cssSelector("tr[data-connector='lines']");
+            wait.until(ExpectedConditions.textToBe(By.cssSelector("tr[data-connector='lines'] td.state"), "RUNNING"));
+            WebElement created = page.findElement(row);
+            assertThat(created.findElement(By.cssSelector("td.type")).getText()).isEqualTo("source");
+            assertThat(created.findElement(By.cssSelector("td.class")).getText()).isEqualTo("FileStreamSourceConnector");
+            assertThat(created.findElement(By.cssSelector("td.tasks")).getText()).isEqualTo("1/1 running");
+            String workerId = worker.status("lines").getJsonArray("tasks").getJsonObject(0).getString("worker_id");
+            assertThat(created.findElement(By.cssSelector("td.worker")).getText()).isEqualTo(workerId);
+            assertThat(page.findElement(By.cssSelector("#workers li")).getText()).contains(workerId, "lines/0");
+
+            // the lines being appended move the throughput above zero, records in to Kafka
+            wait.until(d -> rate(d.findElement(By.cssSelector("tr[data-connector='lines'] .rate")).getText()) > 0);
+            assertThat(page.findElement(By.cssSelector("tr[data-connector='lines'] .dir")).getText()).isEqualTo("in");
+            assertThat(rate(page.findElement(By.id("stat-rate")).getText())).isPositive();
+            wait.until(ExpectedConditions.textToBe(By.id("stat-running"), "1"));
+
+            // the new connector's detail view opened by itself; closed, a click on its row opens it again
+            wait.until(ExpectedConditions.textToBe(By.id("detail-name"), "lines"));
+            page.findElement(By.id("detail-close")).click();
+            wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("detail")));
+            chromium.screenshot(Path.of("target", "dashboard.png"));
+            // the detail view: config, committed offsets, task states
+            page.findElement(row).click();
+            wait.until(ExpectedConditions.textToBe(By.id("detail-name"), "lines"));
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("detail-config"), "topic " + topic));
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("detail-offsets"), file.toString()));
+            assertThat(page.findElement(By.id("detail-offsets")).getText()).contains("position");
+            assertThat(page.findElement(By.id("detail-tasks")).getText()).isEqualTo("0 RUNNING " + workerId);
+            chromium.screenshot(Path.of("target", "dashboard-detail.png"));
+
+            action(page, "pause");
+            wait.until(ExpectedConditions.textToBe(By.cssSelector("tr[data-connector='lines'] td.state"), "PAUSED"));
+            wait.until(ExpectedConditions.textToBe(By.id("detail-state"), "PAUSED"));
+            wait.until(ExpectedConditions.textToBe(By.id("detail-tasks"), "0 PAUSED " + workerId));
+            assertThat(worker.status("lines").getJsonObject("connector").getString("state")).isEqualTo("PAUSED");
+            assertThat(page.findElement(By.cssSelector("#detail [data-action='pause']")).isEnabled()).isFalse();
+
+            action(page, "resume");
+            wait.until(ExpectedConditions.textToBe(By.cssSelector("tr[data-connector='lines'] td.state"), "RUNNING"));
+            wait.until(ExpectedConditions.textToBe(By.id("detail-tasks"), "0 RUNNING " + workerId));
+
+            // delete asks first: cancelling keeps the connector
+            action(page, "delete");
+            wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("confirm")));
+            assertThat(page.findElement(By.id("confirm-text")).getText()).contains("lines");
+            page.findElement(By.cssSelector("#confirm button[value='cancel']")).click();
+            wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("confirm")));
+            assertThat(new JsonArray(worker.get("/connectors").body())).containsExactly("lines");
+
+            action(page, "delete");
+            wait.until(ExpectedConditions.elementToBeClickable(By.id("confirm-ok"))).click();
+            wait.until(ExpectedConditions.invisibilityOfElementLocated(row));
+            wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("detail")));
+            wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("empty")));
+            assertThat(new JsonArray(worker.get("/connectors").body())).isEmpty();
+        } finally {
+            appender.shutdownNow();
+        }
+    }
+
+    @Test
+    void showsTheValidationErrorNextToTheFieldAndCreatesNothingUntilItIsFixed(KafkaBroker kafka, @TempDir Path dir) {
+        try (TestWorker worker = TestWorker.start(kafka, dir.resolve("worker"), Map.of());
+             Chromium chromium = Chromium.start(dir, 1400, 900)) {
+            WebDriver page = chromium.driver();
+            WebDriverWait wait = chromium.waiting(WAIT);
+            page.get(worker.url("/ui/"));
+            wait.until(ExpectedConditions.textToBe(By.id("live"), "live"));
+
+            fillTheCreateForm(page, wait, Map.of("name", "no-topic", "file", dir.resolve("in.txt").toString()));
+            page.findElement(By.id("create-submit")).click();
+
+            By topicError = By.cssSelector("#create [data-field='topic'] .error");
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(topicError,
+                    "Missing required configuration \"topic\" which has no default value."));
+            assertThat(page.findElement(By.cssSelector("#create [data-field='topic']")).getAttribute("class")).contains("invalid");
+            assertThat(page.findElement(By.cssSelector("#create [data-field='name'] .error")).getText()).isEmpty();
+            assertThat(page.findElement(By.cssSelector("#create [data-field='file'] .error")).getText()).isEmpty();
+            assertThat(page.findElement(By.id("create")).isDisplayed()).isTrue();
+            assertThat(new JsonArray(worker.get("/connectors").body())).isEmpty();
+            chromium.screenshot(Path.of("target", "dashboard-validation.png"));
+
+            page.findElement(By.cssSelector("#create [data-field='topic'] input")).sendKeys(KafkaBroker.uniqueTopic("fixed"));
+            page.findElement(By.id("create-submit")).click();
+            wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("create")));
+            wait.until(ExpectedConditions.textToBe(By.cssSelector("tr[data-connector='no-topic'] td.state"), "RUNNING"));
+            assertThat(new JsonArray(worker.get("/connectors").body())).containsExactly("no-topic");
+        }
+    }
+
+    @Test
+    void worksBehindBasicAuthentication(KafkaBroker kafka, @TempDir Path dir) throws IOException {
+        Path credentials = dir.resolve("credentials.properties");
+        Files.writeString(credentials, "alice: secret-a\n");
+        Path jaas = dir.resolve("connect.jaas");
+        Files.writeString(jaas, "KafkaConnect {\n  org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule required\n"
+                + "  file=\"" + credentials + "\";\n};\n");
+        Map<String, String> props = Map.of(
+                WorkerConfig.REST_EXTENSION_CLASSES, WorkerConfig.BASIC_AUTH_EXTENSION,
+                WorkerConfig.REST_BASIC_AUTH_JAAS_FILE, jaas.toString());
+        try (TestWorker worker = TestWorker.start(kafka, dir.resolve("worker"), props);
+             Chromium chromium = Chromium.start(dir, 1000, 800)) {
+            assertThat(worker.get("/ui/").status()).isEqualTo(401);
+            assertThat(worker.get("/ui/events").status()).isEqualTo(401);
+            WebDriver page = chromium.driver();
+            WebDriverWait wait = chromium.waiting(WAIT);
+            page.get(worker.url("/ui/").replace("http://", "http://alice:secret-a@"));
+            wait.until(ExpectedConditions.textToBe(By.id("live"), "live"));
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("cluster"), "cluster"));
+
+            fillTheCreateForm(page, wait, Map.of("name", "guarded", "file", dir.resolve("in.txt").toString(),
+                    "topic", KafkaBroker.uniqueTopic("guarded")));
+            page.findElement(By.id("create-submit")).click();
+            wait.until(ExpectedConditions.textToBe(By.cssSelector("tr[data-connector='guarded'] td.state"), "RUNNING"));
+        }
+    }
+
+    /** Opens "New connector", picks FileStreamSourceConnector and types {@code values} into their fields. */
+    private static void fillTheCreateForm(WebDriver page, WebDriverWait wait, Map<String, String> values) {
+        page.findElement(By.id("new-connector")).click();
+        By option = By.xpath("//select[@id='create-plugin']/option[starts-with(., 'FileStreamSourceConnector')]");
+        wait.until(ExpectedConditions.elementToBeClickable(option)).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#create [data-field='topic'] input")));
+        values.forEach((key, value) ->
+                page.findElement(By.cssSelector("#create [data-field='" + key + "'] input")).sendKeys(value));
+    }
+
+    private static void action(WebDriver page, String action) {
+        new WebDriverWait(page, WAIT).until(ExpectedConditions.elementToBeClickable(
+                By.cssSelector("#detail [data-action='" + action + "']"))).click();
+    }
+
+    /** The number a rate cell shows ("0", "8.5", "412", "1.2k", "35k"); 0 for "–". */
+    private static double rate(String shown) {
+        String s = shown.trim();
+        if (s.isEmpty() || s.equals("–")) {
+            return 0;
+        }
+        double factor = s.endsWith("k") ? 1e3 : s.endsWith("M") ? 1e6 : 1;
+        return Double.parseDouble(factor == 1 ? s : s.substring(0, s.length() - 1)) * factor;
+    }
+
+    private static void append(Path file, AtomicInteger line, int lines) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < lines; i++) {
+            sb.append("line ").append(line.incrementAndGet()).append('\n');
+        }
+        try {
+            Files.writeString(file, sb, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
