@@ -159,7 +159,8 @@ function newRow(name) {
     cell('State', 'state', el('span', { class: 'badge' })),
     cell('Type', 'type'),
     cell('Class', 'class'),
-    cell('Tasks', 'tasks', el('span', { class: 'dots' }), el('span', { class: 'task-text' })),
+    cell('Tasks', 'tasks', el('span', {}, el('span', { class: 'dots' }), el('span', { class: 'task-text' }),
+      el('span', { class: 'task-failed' }))),
     cell('Worker', 'worker'),
     cell('Records/s', 'num', el('span', { class: 'rate' }), el('span', { class: 'dir' })),
     cell('Last 5 minutes', 'chart-cell', sparkline()),
@@ -200,7 +201,9 @@ function renderTable(list) {
         el('span', { class: 'dot', 'data-state': t.state, title: `task ${t.id}: ${t.state} on ${t.worker_id}` })));
     }
     const running = c.tasks.filter((t) => t.state === 'RUNNING').length;
+    const failedTasks = c.tasks.filter((t) => t.state === 'FAILED').length;
     setText($('.task-text', tr), c.tasks.length ? `${running}/${c.tasks.length} running` : 'no tasks');
+    setText($('.task-failed', tr), failedTasks ? `${failedTasks} failed` : '');
     setText($('.worker', tr), workersOf(c).join(', '));
     setText($('.rate', tr), formatNumber(c.rate));
     setText($('.dir', tr), c.rate === null ? '' : c.type === 'sink' ? 'out' : 'in');
