@@ -79,6 +79,24 @@ final class DashboardFeed {
         });
     }
 
+    /** Stops sampling and ends every subscriber's stream (the REST server stops). */
+    void stop() {
+        context.runOnContext(v -> {
+            if (timer >= 0) {
+                vertx.cancelTimer(timer);
+                timer = -1;
+            }
+            subscribers.forEach(r -> {
+                if (!r.closed()) {
+                    r.end();
+                }
+            });
+            subscribers.clear();
+            fresh.clear();
+            history.clear();
+        });
+    }
+
     private void remove(HttpServerResponse response) {
         subscribers.remove(response);
         fresh.remove(response);

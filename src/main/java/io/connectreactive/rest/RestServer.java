@@ -192,6 +192,7 @@ public final class RestServer {
 
     /** Closes the listeners. */
     public Future<Void> stop() {
+        ui.stop();
         List<Future<Void>> closes = new ArrayList<>();
         servers.forEach(server -> closes.add(server.close()));
         servers.clear();

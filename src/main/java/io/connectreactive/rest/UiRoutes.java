@@ -69,6 +69,11 @@ final class UiRoutes {
         router.get("/ui/:file").handler(ctx -> send(ctx, ctx.pathParam("file")));
     }
 
+    /** Ends the live feed's streams and stops its sampling. */
+    void stop() {
+        feed.stop();
+    }
+
     private void send(RoutingContext ctx, String file) {
         Asset asset = assets.get(file);
         if (asset == null) {
