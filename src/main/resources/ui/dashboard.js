@@ -162,7 +162,7 @@ function newRow(name) {
     cell('Tasks', 'tasks', el('span', {}, el('span', { class: 'dots' }), el('span', { class: 'task-text' }),
       el('span', { class: 'task-failed' }))),
     cell('Worker', 'worker'),
-    cell('Records/s', 'num', el('span', {}, el('span', { class: 'rate' }), el('span', { class: 'dir' }))),
+    cell('Records/s', 'num rate-cell', el('span', {}, el('span', { class: 'rate' }), el('span', { class: 'dir' }))),
     cell('Last 5 minutes', 'chart-cell', sparkline()),
     cell('Lag', 'num lag'));
   tr.addEventListener('click', () => openDetail(name));

@@ -157,10 +157,12 @@ public final class RestServer {
     }
 
     /**
-     * Loads and initialises the JSON codec on a worker thread, so that the first request does not pay
-     * for it on the event loop (class loading took over 200 ms there on a cold JVM).
+     * Loads and initialises the JSON codec and Netty's buffer allocator on a worker thread, so that the
+     * first request does not pay for it on the event loop (class loading took over 200 ms there on a
+     * cold JVM; the allocator's first chunk initialises its JFR events, over 500 ms on a loaded machine).
      */
     private static void warmUpJson() {
+        io.netty.buffer.ByteBufAllocator.DEFAULT.directBuffer(16 * 1024).release();
         Object parsed = io.vertx.core.json.Json.decodeValue(
                 "{\"name\":\"warm-up\",\"config\":{\"tasks.max\":\"1\",\"n\":1,\"b\":true},\"list\":[1,\"a\",null]}");
         io.vertx.core.json.Json.encode(parsed);

@@ -149,7 +149,7 @@ class DashboardBrowserTest {
     }
 
     @Test
-    void worksBehindBasicAuthentication(KafkaBroker kafka, @TempDir Path dir) throws IOException {
+    void worksBehindBasicAuthenticationAndInANarrowWindow(KafkaBroker kafka, @TempDir Path dir) throws IOException {
         Path credentials = dir.resolve("credentials.properties");
         Files.writeString(credentials, "alice: secret-a\n");
         Path jaas = dir.resolve("connect.jaas");
@@ -159,7 +159,7 @@ class DashboardBrowserTest {
                 WorkerConfig.REST_EXTENSION_CLASSES, WorkerConfig.BASIC_AUTH_EXTENSION,
                 WorkerConfig.REST_BASIC_AUTH_JAAS_FILE, jaas.toString());
         try (TestWorker worker = TestWorker.start(kafka, dir.resolve("worker"), props);
-             Chromium chromium = Chromium.start(dir, 1000, 800)) {
+             Chromium chromium = Chromium.start(dir, 480, 900)) {
             assertThat(worker.get("/ui/").status()).isEqualTo(401);
             assertThat(worker.get("/ui/events").status()).isEqualTo(401);
             WebDriver page = chromium.driver();
@@ -172,6 +172,19 @@ class DashboardBrowserTest {
                     "topic", KafkaBroker.uniqueTopic("guarded")));
             page.findElement(By.id("create-submit")).click();
             wait.until(ExpectedConditions.textToBe(By.cssSelector("tr[data-connector='guarded'] td.state"), "RUNNING"));
+
+            // narrow: the detail view takes the whole window; closed, one card per connector, nothing wider than the window
+            wait.until(ExpectedConditions.textToBe(By.id("detail-name"), "guarded"));
+            assertThat(page.findElement(By.id("detail")).getSize().getWidth())
+                    .isEqualTo(page.findElement(By.tagName("body")).getSize().getWidth());
+            page.findElement(By.id("detail-close")).click();
+            wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("detail")));
+            assertThat(page.findElement(By.cssSelector("#connectors thead")).isDisplayed()).isFalse();
+            Object overflow = ((org.openqa.selenium.JavascriptExecutor) page).executeScript(
+                    "return document.documentElement.scrollWidth - document.documentElement.clientWidth;");
+            assertThat(((Number) overflow).intValue()).as("horizontal overflow in px").isLessThanOrEqualTo(0);
+            assertThat(page.findElement(By.cssSelector("tr[data-connector='guarded'] td.rate-cell")).getText()).matches("[0-9.kM]+\\s?in");
+            chromium.screenshot(Path.of("target", "dashboard-narrow.png"));
         }
     }
 
