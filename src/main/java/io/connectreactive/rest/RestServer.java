@@ -74,7 +74,7 @@ public final class RestServer {
         Router router = router(true, adminListeners == null);
         Router adminRouter = adminListeners == null || adminListeners.isEmpty() ? null : router(false, true);
         return vertx.executeBlocking(() -> {
-                    warmUpJson();
+                    warmUp();
                     return null;
                 }, false)
                 .compose(v -> {
@@ -161,7 +161,7 @@ public final class RestServer {
      * first request does not pay for it on the event loop (class loading took over 200 ms there on a
      * cold JVM; the allocator's first chunk initialises its JFR events, over 500 ms on a loaded machine).
      */
-    private static void warmUpJson() {
+    private static void warmUp() {
         io.netty.buffer.ByteBufAllocator.DEFAULT.directBuffer(16 * 1024).release();
         Object parsed = io.vertx.core.json.Json.decodeValue(
                 "{\"name\":\"warm-up\",\"config\":{\"tasks.max\":\"1\",\"n\":1,\"b\":true},\"list\":[1,\"a\",null]}");
