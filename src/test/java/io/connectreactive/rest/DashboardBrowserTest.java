@@ -149,22 +149,31 @@ class DashboardBrowserTest {
     }
 
     @Test
-    void worksBehindBasicAuthenticationAndInANarrowWindow(KafkaBroker kafka, @TempDir Path dir) throws IOException {
+    void worksOverHttpsBehindBasicAuthenticationAndInANarrowWindow(KafkaBroker kafka, @TempDir Path dir) throws Exception {
         Path credentials = dir.resolve("credentials.properties");
         Files.writeString(credentials, "alice: secret-a\n");
         Path jaas = dir.resolve("connect.jaas");
         Files.writeString(jaas, "KafkaConnect {\n  org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule required\n"
                 + "  file=\"" + credentials + "\";\n};\n");
+        Path keyStore = dir.resolve("rest.p12");
+        keytool("-genkeypair", "-alias", "rest", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2", "-dname", "CN=rest",
+                "-ext", "SAN=ip:127.0.0.1", "-storetype", "PKCS12", "-keystore", keyStore.toString(), "-storepass", "store-pass");
         Map<String, String> props = Map.of(
+                WorkerConfig.LISTENERS, "https://127.0.0.1:0, http://127.0.0.1:0",
+                "listeners.https.ssl.keystore.location", keyStore.toString(),
+                "listeners.https.ssl.keystore.password", "store-pass",
+                "listeners.https.ssl.keystore.type", "PKCS12",
                 WorkerConfig.REST_EXTENSION_CLASSES, WorkerConfig.BASIC_AUTH_EXTENSION,
                 WorkerConfig.REST_BASIC_AUTH_JAAS_FILE, jaas.toString());
         try (TestWorker worker = TestWorker.start(kafka, dir.resolve("worker"), props);
              Chromium chromium = Chromium.start(dir, 480, 900)) {
-            assertThat(worker.get("/ui/").status()).isEqualTo(401);
-            assertThat(worker.get("/ui/events").status()).isEqualTo(401);
+            int https = worker.worker().restPort();
+            int http = worker.worker().restPort(new WorkerConfig.Listener("http", "127.0.0.1", 0));
+            assertThat(status("http://127.0.0.1:" + http + "/ui/")).isEqualTo(401);
+            assertThat(status("http://127.0.0.1:" + http + "/ui/events")).isEqualTo(401);
             WebDriver page = chromium.driver();
             WebDriverWait wait = chromium.waiting(WAIT);
-            page.get(worker.url("/ui/").replace("http://", "http://alice:secret-a@"));
+            page.get("https://alice:secret-a@127.0.0.1:" + https + "/ui/");
             wait.until(ExpectedConditions.textToBe(By.id("live"), "live"));
             wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("cluster"), "cluster"));
 
@@ -186,6 +195,21 @@ class DashboardBrowserTest {
             assertThat(page.findElement(By.cssSelector("tr[data-connector='guarded'] td.rate-cell")).getText()).matches("[0-9.kM]+\\s?in");
             chromium.screenshot(Path.of("target", "dashboard-narrow.png"));
         }
+    }
+
+    private static int status(String url) throws IOException, InterruptedException {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+                java.net.http.HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    private static void keytool(String... args) throws IOException, InterruptedException {
+        java.util.List<String> cmd = new java.util.ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
+        cmd.addAll(java.util.List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
     }
 
     /** Opens "New connector", picks FileStreamSourceConnector and types {@code values} into their fields. */

@@ -53,6 +53,8 @@ public final class Chromium implements AutoCloseable {
                         "--disable-background-networking", "--disable-component-update", "--disable-sync",
                         "--disable-dev-shm-usage", "--hide-scrollbars", "--force-device-scale-factor=1",
                         "--user-data-dir=" + profile, "--window-size=" + width + "," + height);
+        // the tests' HTTPS listeners have self-signed certificates
+        options.setAcceptInsecureCerts(true);
         return new Chromium(new ChromeDriver(service, options));
     }
 
