@@ -60,10 +60,10 @@ class DashboardBrowserTest {
 
             By row = By.cssSelector("tr[data-connector='lines']");
             wait.until(ExpectedConditions.textToBe(By.cssSelector("tr[data-connector='lines'] td.state"), "RUNNING"));
+            wait.until(ExpectedConditions.textToBe(By.cssSelector("tr[data-connector='lines'] td.tasks"), "1/1 running"));
             WebElement created = page.findElement(row);
             assertThat(created.findElement(By.cssSelector("td.type")).getText()).isEqualTo("source");
             assertThat(created.findElement(By.cssSelector("td.class")).getText()).isEqualTo("FileStreamSourceConnector");
-            assertThat(created.findElement(By.cssSelector("td.tasks")).getText()).isEqualTo("1/1 running");
             String workerId = worker.status("lines").getJsonArray("tasks").getJsonObject(0).getString("worker_id");
             assertThat(created.findElement(By.cssSelector("td.worker")).getText()).isEqualTo(workerId);
             assertThat(page.findElement(By.cssSelector("#workers li")).getText()).contains(workerId, "lines/0");
