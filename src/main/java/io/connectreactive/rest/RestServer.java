@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * HTTPS listener. Unknown paths and methods answer Kafka Connect's error body with 404 / 405; a body
  * over {@code rest.max.body.bytes} (10 MiB by default) is refused (413). With {@code admin.listeners}
  * set, the {@code /admin} endpoints are served only there (none when it is empty); with Kafka
- * Connect's basic authentication extension configured, every listener asks for credentials.
+ * Connect's basic authentication extension configured, every listener asks for credentials. The web
+ * dashboard ({@code /ui/}) is served with the API.
  */
 public final class RestServer {
 
@@ -41,6 +42,7 @@ public final class RestServer {
     private final Herder herder;
     private final PluginRegistry plugins;
     private final ConnectorValidator validator;
+    private final UiRoutes ui;
     private final List<HttpServer> servers = new CopyOnWriteArrayList<>();
     private final Map<WorkerConfig.Listener, Integer> ports = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -64,6 +66,7 @@ public final class RestServer {
         this.herder = herder;
         this.plugins = plugins;
         this.validator = validator;
+        this.ui = new UiRoutes(vertx, herder);
     }
 
     /** Binds every listener; completes with the first listener's port. */
@@ -71,7 +74,7 @@ public final class RestServer {
         Router router = router(true, adminListeners == null);
         Router adminRouter = adminListeners == null || adminListeners.isEmpty() ? null : router(false, true);
         return vertx.executeBlocking(() -> {
-                    warmUpJson();
+                    warmUp();
                     return null;
                 }, false)
                 .compose(v -> {
@@ -108,6 +111,7 @@ public final class RestServer {
             new PluginRoutes(vertx, plugins, validator).mount(router);
             new HealthRoutes(herder).mount(router);
             new MetricsRoutes(vertx).mount(router);
+            ui.mount(router);
         }
         if (admin) {
             new LoggerRoutes(vertx).mount(router);
@@ -154,10 +158,12 @@ public final class RestServer {
     }
 
     /**
-     * Loads and initialises the JSON codec on a worker thread, so that the first request does not pay
-     * for it on the event loop (class loading took over 200 ms there on a cold JVM).
+     * Loads and initialises the JSON codec and Netty's buffer allocator on a worker thread, so that the
+     * first request does not pay for it on the event loop (class loading took over 200 ms there on a
+     * cold JVM; the allocator's first chunk initialises its JFR events, over 500 ms on a loaded machine).
      */
-    private static void warmUpJson() {
+    private static void warmUp() {
+        io.netty.buffer.ByteBufAllocator.DEFAULT.directBuffer(16 * 1024).release();
         Object parsed = io.vertx.core.json.Json.decodeValue(
                 "{\"name\":\"warm-up\",\"config\":{\"tasks.max\":\"1\",\"n\":1,\"b\":true},\"list\":[1,\"a\",null]}");
         io.vertx.core.json.Json.encode(parsed);
@@ -189,6 +195,7 @@ public final class RestServer {
 
     /** Closes the listeners. */
     public Future<Void> stop() {
+        ui.stop();
         List<Future<Void>> closes = new ArrayList<>();
         servers.forEach(server -> closes.add(server.close()));
         servers.clear();
