@@ -13,8 +13,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * Where the build put the third-party plugins (each unpacked, unmodified, from the archive its authors
- * publish, into {@code target/thirdparty-plugins/<name>/}), and the small process helpers the tests
+ * Where the build put the third-party plugins (each unpacked or copied, unmodified, from the archive or jars
+ * its authors publish, into {@code target/thirdparty-plugins/<name>/}), and the small process helpers the tests
  * use to start and query the services those plugins talk to.
  */
 final class ThirdPartyPlugins {
