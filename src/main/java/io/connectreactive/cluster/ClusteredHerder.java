@@ -54,6 +54,9 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
     private final Map<String, Map<String, String>> connectorsHere = new HashMap<>();
     /** Tasks started here, with the configs they were started with. */
     private final Map<TaskId, Started> tasksHere = new HashMap<>();
+    private final io.connectreactive.metrics.ConnectMetrics.Rebalances rebalances;
+    private volatile int rebalancing;
+    private volatile long lastRebalanceMs = -1;
     /** The target state last applied to what runs here of each connector. */
     private final Map<String, TargetState> targetsHere = new HashMap<>();
 
@@ -68,6 +71,8 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
         super(vertx, worker, configs, statuses, validator, kafkaClusterId);
         this.membership = membership;
         this.generation = generation;
+        this.rebalances = worker.services().metrics().rebalances(generation::get, () -> rebalancing,
+                () -> lastRebalanceMs < 0 ? -1 : System.currentTimeMillis() - lastRebalanceMs);
     }
 
     @Override
@@ -152,7 +157,7 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
         generation.set((int) next.generation());
         membership.publish(vertx, next)
                 .onFailure(err -> LOG.warn("Could not publish assignment {}: {}", next.generation(), err.toString()))
-                .onSuccess(v -> reconcileAll());
+                .onSuccess(v -> applied(reconcileAll()));
     }
 
     private void assigned(Assignment next) {
@@ -165,16 +170,30 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
         }
         assignment = next;
         generation.set((int) Math.max(generation.get(), next.generation()));
-        reconcileAll();
+        applied(reconcileAll());
     }
 
-    private void reconcileAll() {
+    /** Counts a rebalance once what an assignment asked of this worker is done. */
+    private void applied(Future<Void> reconciled) {
+        long start = System.nanoTime();
+        rebalancing++;
+        reconciled.onComplete(ar -> {
+            rebalancing--;
+            lastRebalanceMs = System.currentTimeMillis();
+            rebalances.completed().increment();
+            rebalances.time().record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+        });
+    }
+
+    private Future<Void> reconcileAll() {
         Set<String> names = new TreeSet<>(configs.connectors().keySet());
         names.addAll(connectorsHere.keySet());
         tasksHere.keySet().forEach(id -> names.add(id.connector()));
+        List<Future<Void>> all = new ArrayList<>();
         for (String name : names) {
-            change(name, () -> reconcile(name));
+            all.add(change(name, () -> reconcile(name)));
         }
+        return Future.join(all).transform(ar -> Future.succeededFuture());
     }
 
     // ---- changes read from the config topic, whoever wrote them

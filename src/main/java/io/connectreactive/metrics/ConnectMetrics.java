@@ -136,6 +136,31 @@ public final class ConnectMetrics implements AutoCloseable {
                 .description("Tasks run by this worker").register(registry));
     }
 
+    /**
+     * Kafka Connect's {@code connect-worker-rebalance-metrics} of a clustered worker: {@code epoch} (the
+     * assignment's generation), {@code rebalancing} (1 while this worker applies a new assignment),
+     * {@code time-since-last-rebalance-ms}, and the returned meters: {@code rebalance-completed-total} and
+     * the rebalance time (receipt of an assignment to its connectors and tasks started or stopped).
+     */
+    public Rebalances rebalances(java.util.function.LongSupplier epoch, IntSupplier rebalancing, java.util.function.LongSupplier sinceLastMs) {
+        worker(Gauge.builder(MetricNames.REBALANCE + "epoch", epoch, java.util.function.LongSupplier::getAsLong).strongReference(true)
+                .description("The generation of the assignment in force").register(registry));
+        worker(Gauge.builder(MetricNames.REBALANCE + "rebalancing", rebalancing, IntSupplier::getAsInt).strongReference(true)
+                .description("1 while this worker applies a new assignment").register(registry));
+        worker(Gauge.builder(MetricNames.REBALANCE + "time.since.last.rebalance.ms", sinceLastMs,
+                java.util.function.LongSupplier::getAsLong).strongReference(true)
+                .description("Milliseconds since this worker last applied an assignment (-1 before the first)").register(registry));
+        Counter completed = worker(Counter.builder(MetricNames.REBALANCE + "rebalance.completed")
+                .description("Assignments this worker applied").register(registry));
+        io.micrometer.core.instrument.Timer time = worker(io.micrometer.core.instrument.Timer.builder(MetricNames.REBALANCE + "rebalance.time")
+                .description("From receiving an assignment to its connectors and tasks started or stopped").register(registry));
+        return new Rebalances(completed, time);
+    }
+
+    /** The meters a clustered herder updates after each applied assignment. */
+    public record Rebalances(Counter completed, io.micrometer.core.instrument.Timer time) {
+    }
+
     /** Queued records worker-wide and their bound ({@code runtime.source.max.queued.records}). */
     public void queuedRecords(IntSupplier queued, int max) {
         worker(Gauge.builder(MetricNames.OWN + "source.queued.records", queued, IntSupplier::getAsInt).strongReference(true)

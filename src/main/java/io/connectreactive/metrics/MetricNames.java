@@ -19,6 +19,8 @@ public final class MetricNames {
     public static final String SINK = "kafka.connect.sink.task.";
     public static final String ERROR = "kafka.connect.task.error.";
     public static final String WORKER = "kafka.connect.worker.";
+    /** connect-worker-rebalance-metrics (clustered mode). */
+    public static final String REBALANCE = "kafka.connect.worker.rebalance.";
     /** connect-reactive's own meters (no Kafka Connect counterpart). */
     public static final String OWN = "connect.reactive.";
 
@@ -37,7 +39,8 @@ public final class MetricNames {
     static String[] kafkaConnectName(String meterName, boolean counter) {
         String[][] groups = {
                 {TASK, "connector-task-metrics"}, {CONNECTOR, "connector-metrics"}, {SOURCE, "source-task-metrics"},
-                {SINK, "sink-task-metrics"}, {ERROR, "task-error-metrics"}, {WORKER, "connect-worker-metrics"},
+                {SINK, "sink-task-metrics"}, {ERROR, "task-error-metrics"}, {REBALANCE, "connect-worker-rebalance-metrics"},
+                {WORKER, "connect-worker-metrics"},
                 {OWN, "connect-reactive-metrics"}};
         for (String[] g : groups) {
             if (meterName.startsWith(g[0])) {

@@ -64,6 +64,14 @@ class ClusteredModeTest {
                     }
                 });
 
+                // Kafka Connect's connect-worker-rebalance-metrics, on every worker
+                for (Member m : w) {
+                    String metrics = send(m, "GET", "/metrics", null).body();
+                    assertThat(metric(metrics, "kafka_connect_worker_rebalance_epoch")).isGreaterThanOrEqualTo(1);
+                    assertThat(metric(metrics, "kafka_connect_worker_rebalance_rebalance_completed_total")).isGreaterThanOrEqualTo(1);
+                    assertThat(metric(metrics, "kafka_connect_worker_task_count")).isEqualTo(2);
+                }
+
                 assertThat(send(w.get(1), "PUT", "/connectors/seq/pause", null).statusCode()).isEqualTo(202);
                 await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                     JsonObject s = status(w.get(0), "seq");
@@ -189,6 +197,13 @@ class ClusteredModeTest {
                 throw new AssertionError(e.getMessage() + cluster.logs(), e);
             }
         }
+    }
+
+    /** The value of an untagged meter in Prometheus' text format. */
+    private static double metric(String scrape, String name) {
+        return scrape.lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst()
+                .orElseThrow(() -> new AssertionError(name + " not in /metrics"));
     }
 
     private static String connector(String name, String topic, int tasks, int rate) {
