@@ -38,7 +38,7 @@ import static org.awaitility.Awaitility.await;
 @ExtendWith(KafkaBroker.class)
 class ClusteredModeTest {
 
-    private static final String SEQUENCE = SequenceSource.class.getName();
+    private static final String SEQUENCE = io.connectreactive.runtime.source.SequenceSource.class.getName();
 
     @Test
     void anyWorkerAnswersAndForwardsChangesAndTasksAreSharedEvenly(KafkaBroker kafka, @TempDir Path dir) throws Exception {
@@ -210,7 +210,9 @@ class ClusteredModeTest {
         return new JsonObject().put("name", name).put("config", new JsonObject(config(topic, tasks, rate))).encode();
     }
 
+    /** Task {@code i} emits "i:0", "i:1", … at about {@code rate} records per second, resuming after its stored offset. */
     private static Map<String, Object> config(String topic, int tasks, int rate) {
-        return Map.of("connector.class", SEQUENCE, "tasks.max", String.valueOf(tasks), "topic", topic, "rate", String.valueOf(rate));
+        return Map.of("connector.class", SEQUENCE, "tasks.max", String.valueOf(tasks), "topic", topic,
+                "count", String.valueOf(Integer.MAX_VALUE), "poll.delay.ms", "50", "batch", String.valueOf(Math.max(1, rate / 20)));
     }
 }

@@ -120,23 +120,21 @@ public final class KafkaStatusStore implements StatusStore {
 
     @Override
     public void remove(String connector) {
-        List<String> keys = new ArrayList<>();
+        List<Tombstone> tombstones = new ArrayList<>();
         synchronized (this) {
-            connectors.remove(connector);
-            keys.add(ConnectFormat.CONNECTOR_STATUS_PREFIX + connector);
-            tasks.keySet().removeIf(id -> {
-                if (id.connector().equals(connector)) {
-                    keys.add(taskKey(id));
-                    return true;
+            tombstones.add(tombstone(ConnectFormat.CONNECTOR_STATUS_PREFIX + connector,
+                    connectors.computeIfAbsent(connector, c -> new Entry())));
+            tasks.forEach((id, e) -> {
+                if (id.connector().equals(connector) && e.status != null) {
+                    tombstones.add(tombstone(taskKey(id), e));
                 }
-                return false;
             });
         }
         ActiveTopics set = topics.get(connector);
         if (set != null) {
             set.clear();
         }
-        keys.forEach(k -> sendLogged(k, null));
+        tombstones.forEach(t -> send(t.key(), null, t.entry(), t.sequence(), false));
     }
 
     @Override
@@ -154,17 +152,29 @@ public final class KafkaStatusStore implements StatusStore {
 
     @Override
     public void removeTasksFrom(String connector, int fromTask) {
-        List<String> keys = new ArrayList<>();
+        List<Tombstone> tombstones = new ArrayList<>();
         synchronized (this) {
-            tasks.keySet().removeIf(id -> {
-                if (id.connector().equals(connector) && id.task() >= fromTask) {
-                    keys.add(taskKey(id));
-                    return true;
+            tasks.forEach((id, e) -> {
+                if (id.connector().equals(connector) && id.task() >= fromTask && e.status != null) {
+                    tombstones.add(tombstone(taskKey(id), e));
                 }
-                return false;
             });
         }
-        keys.forEach(k -> sendLogged(k, null));
+        tombstones.forEach(t -> send(t.key(), null, t.entry(), t.sequence(), false));
+    }
+
+    /**
+     * Forgets a status here at once and counts its tombstone as this worker's pending write of the key,
+     * so that older records of the key read meanwhile (the status being removed) do not bring it back.
+     * The entry stays, without a status, to remember where the tombstone landed. Under the store's lock.
+     */
+    private Tombstone tombstone(String key, Entry entry) {
+        entry.status = null;
+        entry.pending++;
+        return new Tombstone(key, entry, ++entry.sequence);
+    }
+
+    private record Tombstone(String key, Entry entry, int sequence) {
     }
 
     private static String taskKey(TaskId id) {
@@ -273,9 +283,13 @@ public final class KafkaStatusStore implements StatusStore {
                 if (e != null && e.newerThan(r)) {
                     return;
                 }
-                // as Kafka Connect: a connector's tombstone forgets its tasks too
+                // as Kafka Connect: a connector's tombstone forgets its tasks too (but not a status this worker is writing)
                 connectors.remove(connector);
-                tasks.keySet().removeIf(id -> id.connector().equals(connector));
+                tasks.forEach((id, t) -> {
+                    if (id.connector().equals(connector) && t.pending == 0) {
+                        t.status = null;
+                    }
+                });
             }
             return;
         }
@@ -302,7 +316,7 @@ public final class KafkaStatusStore implements StatusStore {
             Entry e = tasks.get(id);
             if (r.value() == null) {
                 if (e != null && !e.newerThan(r)) {
-                    tasks.remove(id);
+                    e.status = null;
                 }
                 return;
             }
