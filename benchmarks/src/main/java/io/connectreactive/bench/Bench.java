@@ -20,6 +20,7 @@ import io.connectreactive.kafka.embedded.EmbeddedKafka;
  * <pre>
  * Bench --repo DIR --bench DIR [--quick] [--scenarios file-source,...] [--runs N] [--lines N]
  *       [--tasks 100,1000] [--samples N] [--busy-tasks N] [--busy-seconds N] [--contenders cr,kc,raw] [--results DIR]
+ *       [--note TEXT]
  * </pre>
  */
 public final class Bench {
@@ -51,7 +52,17 @@ public final class Bench {
         Path repo = Path.of(opts.getOrDefault("repo", "..")).toAbsolutePath().normalize();
         Path benchDir = Path.of(opts.getOrDefault("bench", ".")).toAbsolutePath().normalize();
         Path work = benchDir.resolve("work");
-        long lines = Long.parseLong(opts.getOrDefault("lines", quick ? "100000" : "1000000"));
+        long lines = Long.parseLong(opts.getOrDefault("lines", quick ? "50000" : "1000000"));
+        // e.g. --note "the machine was shared with other builds": printed on the charts and in the results files
+        String note = opts.getOrDefault("note", "");
+        StringBuilder command = new StringBuilder("benchmarks/run");
+        opts.forEach((k, v) -> {
+            if (k.equals("quick")) {
+                command.append(" --quick");
+            } else if (!k.equals("repo") && !k.equals("bench") && !k.equals("note")) {
+                command.append(" --").append(k).append(' ').append(v);
+            }
+        });
         int runs = Integer.parseInt(opts.getOrDefault("runs", quick ? "1" : "5"));
         int samples = Integer.parseInt(opts.getOrDefault("samples", quick ? "60" : "200"));
         List<Integer> tasks = new ArrayList<>();
@@ -111,30 +122,40 @@ public final class Bench {
                 results.put(scenario.trim(), metrics);
                 System.out.println();
                 System.out.print(Report.table(metrics));
+                // after every scenario, so that a run cut short still leaves what it measured
+                write(setup, sourceBytes, results, resultsDir, note, command.toString(), started, false);
             }
-            List<Metric> all = new ArrayList<>();
-            results.values().forEach(all::addAll);
-            System.out.println();
-            System.out.println("== results (medians; CR = connect-reactive, KC = Apache Kafka Connect 4.3.1, raw = plain Kafka clients)");
-            System.out.println();
-            System.out.print(Report.table(all));
-            System.out.println();
-            System.out.print(Report.targets(all));
-            System.out.print(Report.notes(all));
-            System.out.println();
-            System.out.print(Report.context(setup, sourceBytes));
-            String date = LocalDate.now().toString();
-            String chart = date + "-ratios.png";
-            String subtitle = String.format("benchmarks/run%s, %s: medians of %d interleaved runs, %,d records; shared, loaded 2-core machine",
-                    quick ? " --quick" : "", date, runs, lines);
-            Report.chart(all, resultsDir.resolve(chart), subtitle);
-            for (Map.Entry<String, List<Metric>> e : results.entrySet()) {
-                Report.chart(e.getValue(), resultsDir.resolve(date + "-" + e.getKey() + ".png"), e.getKey() + " — " + subtitle);
-            }
-            Path summary = Report.write(resultsDir, date, setup, sourceBytes, results, chart);
-            System.out.printf("%nResults: %s (chart %s); took %.1f min%n", summary, resultsDir.resolve(chart),
-                    (System.nanoTime() - started) / 60e9);
+            write(setup, sourceBytes, results, resultsDir, note, command.toString(), started, true);
         }
         System.exit(0);
+    }
+
+    private static void write(Setup setup, long sourceBytes, Map<String, List<Metric>> results, Path resultsDir, String note,
+                              String command, long started, boolean last) throws java.io.IOException {
+        List<Metric> all = new ArrayList<>();
+        results.values().forEach(all::addAll);
+        String date = LocalDate.now().toString();
+        String chart = date + "-ratios.png";
+        String subtitle = String.format("benchmarks/run%s, %s: medians of %d interleaved runs, %,d records%s",
+                setup.quick() ? " --quick" : "", date, setup.runs(), setup.lines(), note.isEmpty() ? "" : "; " + note);
+        Report.chart(all, resultsDir.resolve(chart), subtitle);
+        for (Map.Entry<String, List<Metric>> e : results.entrySet()) {
+            Report.chart(e.getValue(), resultsDir.resolve(date + "-" + e.getKey() + ".png"), e.getKey() + " — " + subtitle);
+        }
+        Path summary = Report.write(resultsDir, date, setup, sourceBytes, results, chart, note, command);
+        if (!last) {
+            return;
+        }
+        System.out.println();
+        System.out.println("== results (medians; CR = connect-reactive, KC = Apache Kafka Connect 4.3.1, raw = plain Kafka clients)");
+        System.out.println();
+        System.out.print(Report.table(all));
+        System.out.println();
+        System.out.print(Report.targets(all));
+        System.out.print(Report.notes(all));
+        System.out.println();
+        System.out.print(Report.context(setup, sourceBytes));
+        System.out.printf("%nResults: %s (chart %s); took %.1f min%n", summary, resultsDir.resolve(chart),
+                (System.nanoTime() - started) / 60e9);
     }
 }

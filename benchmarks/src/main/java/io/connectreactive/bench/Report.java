@@ -80,7 +80,7 @@ final class Report {
         StringBuilder sb = new StringBuilder();
         for (Metric m : metrics) {
             for (String n : m.notes()) {
-                sb.append("- ").append(m.name).append(": ").append(n).append('\n');
+                sb.append("- ").append(m.scenario).append(", ").append(m.name).append(": ").append(n).append('\n');
             }
         }
         return sb.toString();
@@ -95,7 +95,7 @@ final class Report {
                 continue;
             }
             double cr = m.median(Contender.CONNECT_REACTIVE);
-            sb.append("- ").append(m.name).append(", target ").append(m.target.text()).append(": ");
+            sb.append("- ").append(m.scenario).append(": ").append(m.name).append(", target ").append(m.target.text()).append(": ");
             if (met == null) {
                 sb.append("not measured\n");
             } else if (met) {
@@ -263,7 +263,8 @@ final class Report {
 
     /** Writes {@code dir/<date>-<scenario>.md} per scenario and {@code <date>-summary.md}; returns the summary. */
     static Path write(Path dir, String date, Setup setup, long sourceBytes, Map<String, List<Metric>> byScenario,
-                      String chartFile) throws IOException {
+                      String chartFile, String note, String command) throws IOException {
+        String conditions = note.isEmpty() ? "" : "**Conditions:** " + note + "\n\n";
         Files.createDirectories(dir);
         List<Metric> all = new ArrayList<>();
         byScenario.values().forEach(all::addAll);
@@ -271,10 +272,9 @@ final class Report {
         for (Map.Entry<String, List<Metric>> e : byScenario.entrySet()) {
             String scenarioChart = date + "-" + e.getKey() + ".png";
             String md = "# Benchmark " + date + ": " + e.getKey() + "\n\n"
-                    + "Command: `benchmarks/run`" + (setup.quick() ? " --quick" : "") + "\n\n"
+                    + "Command: `" + command + "`\n\n"
                     + "**What runs on each side:** " + description(e.getKey()) + "\n\n"
-                    + "The machine was shared with other builds and test runs while this ran (2 cores): absolute figures are "
-                    + "noisy; the ratios of interleaved runs (order rotated) are the result.\n\n"
+                    + conditions
                     + table(e.getValue()) + "\n"
                     + "![" + e.getKey() + "](" + scenarioChart + ")\n\n"
                     + "CR = connect-reactive, KC = Apache Kafka Connect 4.3.1, raw = a plain KafkaProducer/KafkaConsumer "
@@ -288,7 +288,7 @@ final class Report {
         }
         Path summary = dir.resolve(date + "-summary.md");
         Files.writeString(summary, "# Benchmark " + date + ": summary\n\n"
-                + "Command: `benchmarks/run`" + (setup.quick() ? " --quick" : "") + "\n\n"
+                + "Command: `" + command + "`\n\n" + conditions
                 + table(all) + "\n![ratios](" + chartFile + ")\n\n"
                 + targets(all)
                 + "## Setup\n\n" + context

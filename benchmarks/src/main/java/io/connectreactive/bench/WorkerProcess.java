@@ -184,6 +184,7 @@ final class WorkerProcess implements AutoCloseable {
             Path dir = setup.workDir().resolve("runs").resolve("class-archive-" + c.id());
             try (WorkerProcess w = start(c, setup, dir, Options.SAME_PLUGIN.cold(), List.of("-XX:ArchiveClassesAtExit=" + jsa))) {
                 w.awaitRest(Duration.ofSeconds(120));
+                w.close(Duration.ofSeconds(180)); // writing the archive at exit takes a while on a busy machine
             }
             if (!Files.exists(jsa)) {
                 System.out.println("  no class-data archive was written for " + c.label + "; its warm starts are cold");
@@ -306,9 +307,14 @@ final class WorkerProcess implements AutoCloseable {
     /** SIGTERM, then SIGKILL if the worker has not stopped in 20 s. */
     @Override
     public void close() {
+        close(Duration.ofSeconds(20));
+    }
+
+    /** SIGTERM, then SIGKILL if the worker has not stopped within {@code grace}. */
+    void close(Duration grace) {
         process.destroy();
         try {
-            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+            if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
                 process.waitFor(10, TimeUnit.SECONDS);
             }
