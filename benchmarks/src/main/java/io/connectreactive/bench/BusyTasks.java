@@ -71,7 +71,7 @@ final class BusyTasks {
                     Scenarios.log("%-16s run %d: %.2f %% delivered (%,.0f/s), fairness %.2f, p50 %.1f / p99 %.1f / max %.1f ms, "
                                     + "%.0f threads, %.0f MiB, %.2f cores, all running after %.1f s",
                             c.label, round + 1, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9]);
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | java.io.IOException e) {
                     Scenarios.log("%s %s run %d FAILED: %s", c.label, BUSY, round + 1, e.getMessage());
                     delivered.note(c.label + " run " + (round + 1) + " failed: " + e.getMessage());
                     all.forEach(m -> m.add(c, Double.NaN));
@@ -129,7 +129,8 @@ final class BusyTasks {
             config.put("topic", topic);
             config.put("rate", String.valueOf(setup.busyRate()));
             long t0 = System.nanoTime();
-            w.createConnector(topic, config);
+            // Kafka Connect answers once the connector's 1,000 tasks were created: minutes on a busy machine
+            w.createConnector(topic, config, Duration.ofMinutes(5));
             int running = w.awaitRunning(List.of(topic), Duration.ofSeconds(Math.max(60, n / 5)));
             double startSeconds = (System.nanoTime() - t0) / 1e9;
             if (running != 1) {

@@ -123,7 +123,7 @@ final class RuntimeScenarios {
                     dir = setup.workDir().resolve("runs").resolve(id);
                     try {
                         run = job.run(c, round, dir, id);
-                    } catch (RuntimeException e) {
+                    } catch (RuntimeException | java.io.IOException e) {
                         Scenarios.log("%s %s run %d FAILED%s: %s", c.label, scenario, round + 1, attempt == 0 ? " (retrying once)" : "",
                                 e.getMessage());
                         steady.note(c.label + " run " + (round + 1) + (attempt == 0 ? "" : " (retry)") + " failed: " + e.getMessage()
@@ -486,7 +486,7 @@ final class RuntimeScenarios {
                             rss.add(c, w.status().rssMiB());
                         }
                         Scenarios.log("%-16s run %d: %s start, REST after %.0f ms", c.label, round + 1, isWarm ? "warm" : "cold", ms);
-                    } catch (RuntimeException e) {
+                    } catch (RuntimeException | java.io.IOException e) {
                         (isWarm ? warm : cold).add(c, Double.NaN);
                         (isWarm ? warm : cold).note(c.label + " run " + (round + 1) + " failed: " + e.getMessage());
                         failed = true;

@@ -232,11 +232,16 @@ final class WorkerProcess implements AutoCloseable {
         throw new IllegalStateException(kind.label + " REST did not answer within " + timeout + "; see " + dir.resolve("worker.log"));
     }
 
-    /** {@code POST /connectors}; fails unless the worker answers 201. */
+    /** {@code POST /connectors}; fails unless the worker answers 201 within 60 s. */
     void createConnector(String name, Map<String, String> config) throws IOException, InterruptedException {
+        createConnector(name, config, Duration.ofSeconds(60));
+    }
+
+    /** {@code POST /connectors}; fails unless the worker answers 201 within {@code timeout}. */
+    void createConnector(String name, Map<String, String> config, Duration timeout) throws IOException, InterruptedException {
         Map<String, Object> body = Map.of("name", name, "config", config);
         HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/connectors"))
-                .timeout(Duration.ofSeconds(60))
+                .timeout(timeout)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
                 .build();
