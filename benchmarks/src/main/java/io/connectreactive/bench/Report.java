@@ -59,7 +59,8 @@ final class Report {
     /** Every run's value, in run order, then min / median / max, so the medians and the spread can be checked. */
     static String runsTable(List<Metric> metrics) {
         StringBuilder sb = new StringBuilder();
-        sb.append("| metric | connect-reactive runs (min / median / max) | Kafka Connect runs (min / median / max) | raw client runs (min / median / max) |\n|---|---|---|---|\n");
+        sb.append("| metric | connect-reactive runs (min / median / max) | Kafka Connect runs (min / median / max) | raw client runs (min / median / max) "
+                + "| CR / KC per round (median) |\n|---|---|---|---|---|\n");
         for (Metric m : metrics) {
             sb.append("| ").append(m.name).append(" (").append(m.unit).append(")");
             for (Contender c : Contender.values()) {
@@ -71,9 +72,38 @@ final class Report {
                             .append(" / ").append(format(m.extreme(c, true))).append(")");
                 }
             }
-            sb.append(" |\n");
+            sb.append(" | ").append(perRound(m)).append(" |\n");
         }
         return sb.toString();
+    }
+
+    /**
+     * connect-reactive's run over Kafka Connect's run of the same round, per round, and their median:
+     * on a machine whose load drifts, a ratio of two runs made minutes apart is steadier than the
+     * ratio of two medians.
+     */
+    static String perRound(Metric m) {
+        List<Double> cr = m.values(Contender.CONNECT_REACTIVE);
+        List<Double> kc = m.values(Contender.KAFKA_CONNECT);
+        if (cr.isEmpty() || cr.size() != kc.size()) {
+            return "";
+        }
+        List<Double> ratios = new ArrayList<>();
+        List<String> shown = new ArrayList<>();
+        for (int i = 0; i < cr.size(); i++) {
+            double r = cr.get(i) / kc.get(i);
+            shown.add(Double.isNaN(r) || Double.isInfinite(r) ? "n/a" : String.format(Locale.ROOT, "%.2f", r));
+            if (!Double.isNaN(r) && !Double.isInfinite(r)) {
+                ratios.add(r);
+            }
+        }
+        if (ratios.isEmpty()) {
+            return String.join(", ", shown);
+        }
+        java.util.Collections.sort(ratios);
+        int n = ratios.size();
+        double median = n % 2 == 1 ? ratios.get(n / 2) : (ratios.get(n / 2 - 1) + ratios.get(n / 2)) / 2;
+        return String.join(", ", shown) + String.format(Locale.ROOT, " (%.2f×)", median);
     }
 
     static String notes(List<Metric> metrics) {
