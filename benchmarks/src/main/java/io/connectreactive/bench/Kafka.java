@@ -43,7 +43,59 @@ final class Kafka implements AutoCloseable {
 
     /** Creates a 1-partition topic. */
     void createTopic(String topic) throws ExecutionException, InterruptedException {
-        admin.createTopics(List.of(new NewTopic(topic, Optional.of(1), Optional.empty()))).all().get();
+        createTopic(topic, 1);
+    }
+
+    void createTopic(String topic, int partitions) throws ExecutionException, InterruptedException {
+        admin.createTopics(List.of(new NewTopic(topic, Optional.of(partitions), Optional.empty()))).all().get();
+    }
+
+    /** The sum of the end offsets of every partition of {@code topic}; 0 while it does not exist. */
+    long totalEndOffset(String topic) throws InterruptedException {
+        try {
+            var description = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic);
+            Map<TopicPartition, OffsetSpec> specs = new HashMap<>();
+            description.partitions().forEach(p -> specs.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+            long sum = 0;
+            for (var e : admin.listOffsets(specs).all().get().values()) {
+                sum += e.offset();
+            }
+            return sum;
+        } catch (ExecutionException e) {
+            return 0;
+        }
+    }
+
+    /** Writes {@code values} to {@code topic} (no key), fast; for input topics filled before a scenario. */
+    void fillValues(String topic, java.util.Iterator<byte[]> values) throws Exception {
+        Map<String, Object> config = producerConfig("bench-fill");
+        config.put(ProducerConfig.LINGER_MS_CONFIG, "20");
+        config.put(ProducerConfig.BATCH_SIZE_CONFIG, "262144");
+        config.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "5");
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
+            while (values.hasNext()) {
+                p.send(new ProducerRecord<>(topic, null, values.next()));
+            }
+            p.flush();
+        }
+    }
+
+    /** A consumer assigned to every partition of {@code topic}, from its end (the busy-tasks reader). */
+    KafkaConsumer<byte[], byte[]> consumerAtEnd(String topic, int partitions) {
+        Map<String, Object> config = new HashMap<>();
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        config.put(ConsumerConfig.CLIENT_ID_CONFIG, "bench-busy-reader");
+        config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "5");
+        KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> tps = new java.util.ArrayList<>();
+        for (int i = 0; i < partitions; i++) {
+            tps.add(new TopicPartition(topic, i));
+        }
+        c.assign(tps);
+        c.seekToEnd(tps);
+        tps.forEach(c::position);
+        return c;
     }
 
     void deleteTopic(String topic) {

@@ -72,6 +72,12 @@ final class Metric {
         return n % 2 == 1 ? ok.get(n / 2) : (ok.get(n / 2 - 1) + ok.get(n / 2)) / 2;
     }
 
+    /** The smallest (or, with {@code max}, largest) value of the runs that produced one; NaN if none did. */
+    double extreme(Contender c, boolean max) {
+        return values(c).stream().filter(v -> !Double.isNaN(v)).mapToDouble(Double::doubleValue)
+                .reduce(max ? Math::max : Math::min).orElse(Double.NaN);
+    }
+
     /** connect-reactive's median over {@code other}'s; NaN when either is missing. */
     double ratio(Contender other) {
         return median(Contender.CONNECT_REACTIVE) / median(other);
@@ -95,6 +101,22 @@ final class Metric {
         return new Target(text, m -> {
             double v = m.median(Contender.CONNECT_REACTIVE);
             return Double.isNaN(v) ? null : v <= limit;
+        });
+    }
+
+    /** connect-reactive's median at most {@code vsKafkaConnect} times Kafka Connect's (e.g. CPU per record). */
+    static Target ratioAtMost(String text, double vsKafkaConnect) {
+        return new Target(text, m -> {
+            double kc = m.ratio(Contender.KAFKA_CONNECT);
+            return Double.isNaN(kc) ? null : kc <= vsKafkaConnect;
+        });
+    }
+
+    /** connect-reactive's median at least {@code limit} (e.g. a delivered share). */
+    static Target atLeast(String text, double limit) {
+        return new Target(text, m -> {
+            double v = m.median(Contender.CONNECT_REACTIVE);
+            return Double.isNaN(v) ? null : v >= limit;
         });
     }
 

@@ -33,9 +33,15 @@ final class RawProcess implements AutoCloseable {
     }
 
     static RawProcess produce(Setup setup, Path dir, String topic, Path sourceFile) throws IOException {
+        return produce(setup, dir, topic, sourceFile, Setup.producerSettings());
+    }
+
+    /** A raw producer with {@code settings} (empty: the Kafka client's defaults). */
+    static RawProcess produce(Setup setup, Path dir, String topic, Path sourceFile, java.util.Map<String, String> producerSettings)
+            throws IOException {
         Files.createDirectories(dir);
         Properties p = new Properties();
-        p.putAll(Setup.producerSettings());
+        p.putAll(producerSettings);
         Path settings = dir.resolve("producer.properties");
         try (var w = Files.newBufferedWriter(settings)) {
             p.store(w, "raw producer: the same settings as the workers' producer.*");
@@ -73,6 +79,11 @@ final class RawProcess implements AutoCloseable {
                 </configuration>
                 """);
         return f;
+    }
+
+    /** CPU seconds the raw client's JVM used so far (/proc/PID/stat). */
+    double cpuSeconds() {
+        return WorkerProcess.ProcStatus.cpuSeconds(process.pid());
     }
 
     /** Starts the work (the clock has just started). */

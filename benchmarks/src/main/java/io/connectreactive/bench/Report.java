@@ -56,27 +56,61 @@ final class Report {
         return sb.toString();
     }
 
-    /** Every run's value, in run order, so the medians can be checked. */
+    /** Every run's value, in run order, then min / median / max, so the medians and the spread can be checked. */
     static String runsTable(List<Metric> metrics) {
         StringBuilder sb = new StringBuilder();
-        sb.append("| metric | connect-reactive runs | Kafka Connect runs | raw client runs |\n|---|---|---|---|\n");
+        sb.append("| metric | connect-reactive runs (min / median / max) | Kafka Connect runs (min / median / max) | raw client runs (min / median / max) "
+                + "| CR / KC per round (median) |\n|---|---|---|---|---|\n");
         for (Metric m : metrics) {
             sb.append("| ").append(m.name).append(" (").append(m.unit).append(")");
             for (Contender c : Contender.values()) {
                 List<String> vs = new ArrayList<>();
                 m.values(c).forEach(v -> vs.add(format(v)));
                 sb.append(" | ").append(String.join(", ", vs));
+                if (!vs.isEmpty()) {
+                    sb.append(" (").append(format(m.extreme(c, false))).append(" / ").append(format(m.median(c)))
+                            .append(" / ").append(format(m.extreme(c, true))).append(")");
+                }
             }
-            sb.append(" |\n");
+            sb.append(" | ").append(perRound(m)).append(" |\n");
         }
         return sb.toString();
+    }
+
+    /**
+     * connect-reactive's run over Kafka Connect's run of the same round, per round, and their median:
+     * on a machine whose load drifts, a ratio of two runs made minutes apart is steadier than the
+     * ratio of two medians.
+     */
+    static String perRound(Metric m) {
+        List<Double> cr = m.values(Contender.CONNECT_REACTIVE);
+        List<Double> kc = m.values(Contender.KAFKA_CONNECT);
+        if (cr.isEmpty() || cr.size() != kc.size()) {
+            return "";
+        }
+        List<Double> ratios = new ArrayList<>();
+        List<String> shown = new ArrayList<>();
+        for (int i = 0; i < cr.size(); i++) {
+            double r = cr.get(i) / kc.get(i);
+            shown.add(Double.isNaN(r) || Double.isInfinite(r) ? "n/a" : String.format(Locale.ROOT, "%.2f", r));
+            if (!Double.isNaN(r) && !Double.isInfinite(r)) {
+                ratios.add(r);
+            }
+        }
+        if (ratios.isEmpty()) {
+            return String.join(", ", shown);
+        }
+        java.util.Collections.sort(ratios);
+        int n = ratios.size();
+        double median = n % 2 == 1 ? ratios.get(n / 2) : (ratios.get(n / 2 - 1) + ratios.get(n / 2)) / 2;
+        return String.join(", ", shown) + String.format(Locale.ROOT, " (%.2f×)", median);
     }
 
     static String notes(List<Metric> metrics) {
         StringBuilder sb = new StringBuilder();
         for (Metric m : metrics) {
             for (String n : m.notes()) {
-                sb.append("- ").append(m.name).append(": ").append(n).append('\n');
+                sb.append("- ").append(m.scenario).append(", ").append(m.name).append(": ").append(n).append('\n');
             }
         }
         return sb.toString();
@@ -91,7 +125,7 @@ final class Report {
                 continue;
             }
             double cr = m.median(Contender.CONNECT_REACTIVE);
-            sb.append("- ").append(m.name).append(", target ").append(m.target.text()).append(": ");
+            sb.append("- ").append(m.scenario).append(": ").append(m.name).append(", target ").append(m.target.text()).append(": ");
             if (met == null) {
                 sb.append("not measured\n");
             } else if (met) {
@@ -107,7 +141,7 @@ final class Report {
                 sb.append('\n');
             }
         }
-        return sb.isEmpty() ? "" : "## Targets (issue 3)\n\n" + sb + "\n";
+        return sb.isEmpty() ? "" : "## Targets (issues 3 and 9)\n\n" + sb + "\n";
     }
 
     private static String value(Metric m, Contender c) {
@@ -151,7 +185,7 @@ final class Report {
                 .append(cpuModel()).append('\n');
         sb.append("- Java: ").append(System.getProperty("java.vm.name")).append(' ').append(System.getProperty("java.runtime.version")).append('\n');
         sb.append("- contender JVMs: `").append(String.join(" ", Setup.JVM_FLAGS)).append("`, each a fresh JVM per run\n");
-        sb.append("- broker: one embedded KRaft broker (Kafka 4.3.1) in the harness JVM on 127.0.0.1, shared by all contenders; 1-partition topics\n");
+        sb.append("- broker: one embedded KRaft broker (Kafka 4.3.1) in the harness JVM on 127.0.0.1, shared by all contenders; 1-partition topics unless the scenario says 8\n");
         sb.append("- records: ").append(String.format(Locale.ROOT, "%,d", setup.lines())).append(" lines of ")
                 .append(Records.LINE_CHARS).append(" characters + newline (")
                 .append(String.format(Locale.ROOT, "%.1f MB", sourceBytes / 1e6))
@@ -161,9 +195,18 @@ final class Report {
         Setup.producerSettings().forEach((k, v) -> kv.add(k + "=" + v));
         sb.append(String.join(", ", kv)).append("`\n");
         sb.append("- workers: key/value JsonConverter with `schemas.enable=true`, `offset.flush.interval.ms=")
-                .append(Setup.OFFSET_FLUSH_INTERVAL_MS).append("`, REST on a free 127.0.0.1 port, FileStreamSource/FileStreamSink with `tasks.max=1` and default `batch.size`; "
-                        + "Kafka Connect 4.3.1 `ConnectStandalone` with `plugin.path` unset (connect-file on its class path)\n");
-        sb.append("- runs: median of ").append(setup.runs()).append(" interleaved runs per contender (order A B C, C B A, ...)\n");
+                .append(Setup.OFFSET_FLUSH_INTERVAL_MS).append("` (offset commits inside every measured window), REST on a free 127.0.0.1 port; "
+                        + "Kafka Connect 4.3.1 `ConnectStandalone`; built-in scenarios: `plugin.path` unset (connect-file on Kafka Connect's class path)\n");
+        sb.append("- contender JVMs also get `-Xlog:gc:file=...` (GC pauses and heap after GC are read from it) and, for warm starts "
+                + "(every scenario but the cold half of `startup`), `-XX:SharedArchiveFile=` with the runtime's own class-data archive, "
+                + "written the same way for both; connect-reactive runs as the java command bin/connect-reactive runs\n");
+        sb.append("- same-plugin scenarios: `plugin.path` = a directory holding Apache's connect-file-4.3.1.jar and the benchmarks' "
+                + "fixed-rate test connector, on both runtimes (connect-file then not on Kafka Connect's class path); full class names\n");
+        sb.append("- throughput: end-to-end = clock start (connector creation, worker already answering REST) → last record; steady state "
+                + "and CPU per record = the window from 10 % to 90 % of the records (CPU: utime+stime of the contender JVM from /proc/PID/stat); "
+                + "GC pauses: stop-the-world pauses that began in that window\n");
+        sb.append("- runs: median of ").append(setup.runs()).append(" interleaved runs per contender (order rotated: A B C, B C A, C A B, ...); "
+                + "min and max in each scenario's runs table\n");
         return sb.toString();
     }
 
@@ -237,17 +280,33 @@ final class Report {
         }
     }
 
+    /** What runs on each side in a scenario, and what still differs. */
+    static String description(String scenario) {
+        if (RuntimeScenarios.DESCRIPTIONS.containsKey(scenario)) {
+            return RuntimeScenarios.DESCRIPTIONS.get(scenario);
+        }
+        if (Scenarios.DESCRIPTIONS.containsKey(scenario)) {
+            return Scenarios.DESCRIPTIONS.get(scenario);
+        }
+        return BusyTasks.BUSY.equals(scenario) ? BusyTasks.DESCRIPTION : "";
+    }
+
     /** Writes {@code dir/<date>-<scenario>.md} per scenario and {@code <date>-summary.md}; returns the summary. */
     static Path write(Path dir, String date, Setup setup, long sourceBytes, Map<String, List<Metric>> byScenario,
-                      String chartFile) throws IOException {
+                      String chartFile, String note, String command) throws IOException {
+        String conditions = note.isEmpty() ? "" : "**Conditions:** " + note + "\n\n";
         Files.createDirectories(dir);
         List<Metric> all = new ArrayList<>();
         byScenario.values().forEach(all::addAll);
         String context = context(setup, sourceBytes);
         for (Map.Entry<String, List<Metric>> e : byScenario.entrySet()) {
+            String scenarioChart = date + "-" + e.getKey() + ".png";
             String md = "# Benchmark " + date + ": " + e.getKey() + "\n\n"
-                    + "Command: `benchmarks/run`" + (setup.quick() ? " --quick" : "") + "\n\n"
+                    + "Command: `" + command + "`\n\n"
+                    + "**What runs on each side:** " + description(e.getKey()) + "\n\n"
+                    + conditions
                     + table(e.getValue()) + "\n"
+                    + "![" + e.getKey() + "](" + scenarioChart + ")\n\n"
                     + "CR = connect-reactive, KC = Apache Kafka Connect 4.3.1, raw = a plain KafkaProducer/KafkaConsumer "
                     + "(the physical limit). Ratios are of medians; ↑/↓ says which direction is better.\n\n"
                     + targets(e.getValue())
@@ -259,7 +318,7 @@ final class Report {
         }
         Path summary = dir.resolve(date + "-summary.md");
         Files.writeString(summary, "# Benchmark " + date + ": summary\n\n"
-                + "Command: `benchmarks/run`" + (setup.quick() ? " --quick" : "") + "\n\n"
+                + "Command: `" + command + "`\n\n" + conditions
                 + table(all) + "\n![ratios](" + chartFile + ")\n\n"
                 + targets(all)
                 + "## Setup\n\n" + context

@@ -20,15 +20,32 @@ import java.util.Map;
  * @param workDir          scratch space, wiped at start (benchmarks/work)
  * @param bootstrapServers the shared broker
  * @param contenders       who runs (all three by default; fewer to profile one)
+ * @param busyTasks        busy-tasks scenario: source tasks, each offering {@code busyRate} records/s
+ * @param busyRate         busy-tasks scenario: records per second per task
+ * @param busySeconds      busy-tasks scenario: the measured window, after all tasks run and a warm-up
  */
 record Setup(boolean quick, long lines, int runs, int latencySamples, List<Integer> taskCounts,
-             Path repo, Path benchDir, Path workDir, String bootstrapServers, List<Contender> contenders) {
+             Path repo, Path benchDir, Path workDir, String bootstrapServers, List<Contender> contenders,
+             int busyTasks, int busyRate, int busySeconds) {
 
     /** JVM flags of every contender JVM (workers and raw clients): Kafka Connect's heap maximum, a small start. */
     static final List<String> JVM_FLAGS = List.of("-Xms64m", "-Xmx2g", "-XX:+UseG1GC");
 
-    /** How often source offsets are stored and sink offsets committed (Kafka's quickstart value). */
-    static final String OFFSET_FLUSH_INTERVAL_MS = "10000";
+    /**
+     * How often source offsets are stored and sink offsets committed: 1 s, shorter than every
+     * measured window, so that offset commits happen inside it (issue 9) on both runtimes.
+     */
+    static final String OFFSET_FLUSH_INTERVAL_MS = "1000";
+
+    /** Where the same-plugin scenarios' plugin.path points (one directory per plugin), for both runtimes. */
+    Path pluginDir() {
+        return workDir.resolve("plugins");
+    }
+
+    /** The class-data-sharing archives of the warm starts, one per runtime (written by {@link WorkerProcess#prepareClassArchives}). */
+    Path classArchive(Contender c) {
+        return workDir.resolve("cds").resolve(c.id() + ".jsa");
+    }
 
     /**
      * Producer settings given to every contender: the source producers of both workers (as
@@ -53,6 +70,14 @@ record Setup(boolean quick, long lines, int runs, int latencySamples, List<Integ
 
     /** The worker settings both workers share (bootstrap, converters, offsets, producer). */
     Map<String, String> commonWorkerSettings() {
+        return commonWorkerSettings(true);
+    }
+
+    /**
+     * The worker settings both workers share; without {@code producer.*} when {@code sameProducer}
+     * is false (defaults against defaults: each runtime's own source-producer settings).
+     */
+    Map<String, String> commonWorkerSettings(boolean sameProducer) {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("bootstrap.servers", bootstrapServers);
         m.put("key.converter", "org.apache.kafka.connect.json.JsonConverter");
@@ -60,7 +85,9 @@ record Setup(boolean quick, long lines, int runs, int latencySamples, List<Integ
         m.put("key.converter.schemas.enable", "true");
         m.put("value.converter.schemas.enable", "true");
         m.put("offset.flush.interval.ms", OFFSET_FLUSH_INTERVAL_MS);
-        producerSettings().forEach((k, v) -> m.put("producer." + k, v));
+        if (sameProducer) {
+            producerSettings().forEach((k, v) -> m.put("producer." + k, v));
+        }
         return m;
     }
 
@@ -69,9 +96,26 @@ record Setup(boolean quick, long lines, int runs, int latencySamples, List<Integ
         return repo.resolve("target/connect-reactive.jar") + ":" + repo.resolve("target/lib") + "/*";
     }
 
-    /** Apache Kafka Connect's class path, resolved by benchmarks/kafka-connect/pom.xml. */
-    String kafkaConnectClasspath() {
-        return benchDir.resolve("target/kc-lib") + "/*";
+    /**
+     * Apache Kafka Connect's class path, resolved by benchmarks/kafka-connect/pom.xml: every jar of
+     * target/kc-lib in name order, then connect-file's only when {@code withConnectFile} (the built-in
+     * scenarios, as in Kafka's quickstart); the same-plugin scenarios load it from plugin.path. Last,
+     * so that the class-data archive written without it still matches (its class path is a prefix).
+     */
+    String kafkaConnectClasspath(boolean withConnectFile) {
+        try (var jars = java.nio.file.Files.list(benchDir.resolve("target/kc-lib"))) {
+            String cp = jars.filter(p -> p.toString().endsWith(".jar"))
+                    .filter(p -> !p.getFileName().toString().startsWith("connect-file-"))
+                    .map(Path::toString).sorted().collect(java.util.stream.Collectors.joining(":"));
+            return withConnectFile ? cp + ":" + connectFileJar() : cp;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Apache's connect-file jar in target/kc-lib (copied into the shared plugin.path). */
+    Path connectFileJar() {
+        return benchDir.resolve("target/kc-lib/connect-file-4.3.1.jar");
     }
 
     static List<String> jvmCommand(String classpath, String mainClass, List<String> extraFlags, List<String> args) {

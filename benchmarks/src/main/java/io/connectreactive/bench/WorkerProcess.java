@@ -21,6 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -49,14 +51,68 @@ final class WorkerProcess implements AutoCloseable {
         this.dir = dir;
     }
 
-    /** Writes the worker's properties into {@code dir} (created) and starts its JVM. */
+    /**
+     * How a worker is started. Everything here applies to both runtimes alike.
+     *
+     * @param pluginPath   plugin.path = the shared plugin directory (Apache's connect-file, the fixed-rate
+     *                     test connector); otherwise none (the built-in scenarios: connect-reactive's own file
+     *                     connectors, connect-file on Kafka Connect's class path)
+     * @param sameProducer the harness's producer settings as {@code producer.*}; false: each runtime's defaults
+     * @param warm         start with the runtime's class-data archive ({@link #prepareClassArchives}); false: cold
+     * @param extra        further worker properties
+     */
+    record Options(boolean pluginPath, boolean sameProducer, boolean warm, Map<String, String> extra) {
+        /** Today's built-in scenarios: no plugin.path, the same producer settings, warm. */
+        static final Options BUILT_IN = new Options(false, true, true, Map.of());
+        /** The same-plugin scenarios: plugin.path on both, the same producer settings, warm. */
+        static final Options SAME_PLUGIN = new Options(true, true, true, Map.of());
+
+        Options cold() {
+            return new Options(pluginPath, sameProducer, false, extra);
+        }
+
+        Options defaults() {
+            return new Options(pluginPath, false, warm, extra);
+        }
+
+        Options with(String key, String value) {
+            Map<String, String> m = new LinkedHashMap<>(extra);
+            m.put(key, value);
+            return new Options(pluginPath, sameProducer, warm, m);
+        }
+    }
+
+    /** Writes the worker's properties into {@code dir} (created) and starts its JVM, as today's scenarios did. */
     static WorkerProcess start(Contender kind, Setup setup, Path dir) throws IOException {
+        return start(kind, setup, dir, Options.BUILT_IN);
+    }
+
+    /** Writes the worker's properties into {@code dir} (created) and starts its JVM. */
+    static WorkerProcess start(Contender kind, Setup setup, Path dir, Options options) throws IOException {
+        return start(kind, setup, dir, options, List.of());
+    }
+
+    private static WorkerProcess start(Contender kind, Setup setup, Path dir, Options options, List<String> cdsFlags)
+            throws IOException {
         Files.createDirectories(dir);
         int port = freePort();
-        Map<String, String> props = new LinkedHashMap<>(setup.commonWorkerSettings());
+        Map<String, String> props = new LinkedHashMap<>(setup.commonWorkerSettings(options.sameProducer()));
         props.put("listeners", "http://127.0.0.1:" + port);
         props.put("offset.storage.file.filename", dir.resolve("connect.offsets").toString());
+        if (options.pluginPath()) {
+            props.put("plugin.path", setup.pluginDir().toString());
+        }
+        props.putAll(options.extra());
+        // the same JVM flags for both runtimes: heap, G1, a GC log (pauses and heap after GC), and the
+        // runtime's own class-data archive for a warm start (none for a cold one)
         List<String> flags = new ArrayList<>();
+        flags.add("-Xlog:gc:file=" + dir.resolve("gc.log") + ":uptime");
+        flags.add("-Xlog:cds=off,cds+dynamic=off");
+        if (!cdsFlags.isEmpty()) {
+            flags.addAll(cdsFlags);
+        } else if (options.warm() && Files.exists(setup.classArchive(kind))) {
+            flags.add("-XX:SharedArchiveFile=" + setup.classArchive(kind));
+        }
         String classpath;
         String main;
         List<String> args = new ArrayList<>();
@@ -66,7 +122,6 @@ final class WorkerProcess implements AutoCloseable {
             main = "io.connectreactive.cli.Main";
             args.add("start");
         } else if (kind == Contender.KAFKA_CONNECT) {
-            // plugin.path unset: connect-file is on the class path, as in the brief of issue 3
             Path log4j = dir.resolve("log4j2.properties");
             Files.writeString(log4j, """
                     rootLogger.level = WARN
@@ -79,7 +134,8 @@ final class WorkerProcess implements AutoCloseable {
                     logger.connect.level = INFO
                     """);
             flags.add("-Dlog4j2.configurationFile=" + log4j.toUri());
-            classpath = setup.kafkaConnectClasspath();
+            // connect-file on the class path only when no plugin.path brings it (the built-in scenarios)
+            classpath = setup.kafkaConnectClasspath(!options.pluginPath());
             main = "org.apache.kafka.connect.cli.ConnectStandalone";
         } else {
             throw new IllegalArgumentException("not a worker: " + kind);
@@ -96,20 +152,10 @@ final class WorkerProcess implements AutoCloseable {
             }
         }
         args.add(properties.toString());
-        ProcessBuilder pb;
-        if (kind == Contender.CONNECT_REACTIVE) {
-            // as users run it: through bin/connect-reactive (and so with the class-data archive it keeps),
-            // with the same JVM flags as every contender
-            List<String> javaOpts = new ArrayList<>(Setup.JVM_FLAGS);
-            javaOpts.addAll(flags);
-            List<String> cmd = new ArrayList<>(List.of(setup.repo().resolve("bin/connect-reactive").toString()));
-            cmd.addAll(args);
-            pb = new ProcessBuilder(cmd);
-            pb.environment().put("JAVA_OPTS", String.join(" ", javaOpts));
-            pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
-        } else {
-            pb = new ProcessBuilder(Setup.jvmCommand(classpath, main, flags, args));
-        }
+        // Both runtimes as a plain java command with the same flags: connect-reactive's is the command
+        // bin/connect-reactive runs, without the launcher's own class-data archive (the warm start uses
+        // an archive written the same way for each runtime, see prepareClassArchives).
+        ProcessBuilder pb = new ProcessBuilder(Setup.jvmCommand(classpath, main, flags, args));
         pb.directory(dir.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("worker.log").toFile());
@@ -124,17 +170,41 @@ final class WorkerProcess implements AutoCloseable {
     }
 
     /**
-     * Has bin/connect-reactive write its class-data archive (it does when a worker first stops
-     * cleanly), so that every measured run starts as a user's second start does.
+     * Writes each runtime's class-data archive the way bin/connect-reactive writes its own: a worker
+     * started with {@code -XX:ArchiveClassesAtExit}, left until REST answers, then stopped cleanly.
+     * Warm starts of both runtimes use their archive; cold starts use none (the JDK's base archive only).
      */
-    static void prepareClassArchive(Setup setup, Path dir) throws IOException, InterruptedException {
-        if (!setup.contenders().contains(Contender.CONNECT_REACTIVE)
-                || Files.exists(setup.repo().resolve("target/connect-reactive.jsa"))) {
-            return;
+    static void prepareClassArchives(Setup setup) throws IOException, InterruptedException {
+        for (Contender c : List.of(Contender.CONNECT_REACTIVE, Contender.KAFKA_CONNECT)) {
+            Path jsa = setup.classArchive(c);
+            if (!setup.contenders().contains(c) || Files.exists(jsa)) {
+                continue;
+            }
+            Files.createDirectories(jsa.getParent());
+            Path dir = setup.workDir().resolve("runs").resolve("class-archive-" + c.id());
+            try (WorkerProcess w = start(c, setup, dir, Options.SAME_PLUGIN.cold(), List.of("-XX:ArchiveClassesAtExit=" + jsa))) {
+                w.awaitRest(Duration.ofSeconds(120));
+                w.close(Duration.ofSeconds(180)); // writing the archive at exit takes a while on a busy machine
+            }
+            if (!Files.exists(jsa)) {
+                System.out.println("  no class-data archive was written for " + c.label + "; its warm starts are cold");
+            }
         }
-        try (WorkerProcess w = start(Contender.CONNECT_REACTIVE, setup, dir)) {
-            w.awaitRest(Duration.ofSeconds(120));
-        }
+    }
+
+    /** Milliseconds from the JVM's start to now: the time base of its GC log's uptime decorations. */
+    double uptimeMillis(long nanoTime) {
+        return (nanoTime - startNanos) / 1e6;
+    }
+
+    /** CPU seconds (user + system) the worker's JVM used so far, from /proc/PID/stat. */
+    double cpuSeconds() {
+        return ProcStatus.cpuSeconds(process.pid());
+    }
+
+    /** The worker's GC pauses as its GC log lists them so far (complete after {@link #close()}). */
+    GcLog gcLog() {
+        return GcLog.read(dir.resolve("gc.log"));
     }
 
     Path dir() {
@@ -162,11 +232,16 @@ final class WorkerProcess implements AutoCloseable {
         throw new IllegalStateException(kind.label + " REST did not answer within " + timeout + "; see " + dir.resolve("worker.log"));
     }
 
-    /** {@code POST /connectors}; fails unless the worker answers 201. */
+    /** {@code POST /connectors}; fails unless the worker answers 201 within 60 s. */
     void createConnector(String name, Map<String, String> config) throws IOException, InterruptedException {
+        createConnector(name, config, Duration.ofSeconds(60));
+    }
+
+    /** {@code POST /connectors}; fails unless the worker answers 201 within {@code timeout}. */
+    void createConnector(String name, Map<String, String> config, Duration timeout) throws IOException, InterruptedException {
         Map<String, Object> body = Map.of("name", name, "config", config);
         HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/connectors"))
-                .timeout(Duration.ofSeconds(60))
+                .timeout(timeout)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
                 .build();
@@ -237,9 +312,14 @@ final class WorkerProcess implements AutoCloseable {
     /** SIGTERM, then SIGKILL if the worker has not stopped in 20 s. */
     @Override
     public void close() {
+        close(Duration.ofSeconds(20));
+    }
+
+    /** SIGTERM, then SIGKILL if the worker has not stopped within {@code grace}. */
+    void close(Duration grace) {
         process.destroy();
         try {
-            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+            if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
                 process.waitFor(10, TimeUnit.SECONDS);
             }
@@ -261,6 +341,20 @@ final class WorkerProcess implements AutoCloseable {
 
     /** VmRSS in MiB and the thread count of a process. */
     record ProcStatus(double rssMiB, int threads) {
+        /** Clock ticks per second of /proc/PID/stat's utime and stime (USER_HZ, 100 on Linux). */
+        private static final double TICKS = 100.0;
+
+        /** utime + stime of a process in seconds (fields 14 and 15 of /proc/PID/stat); NaN once it is gone. */
+        static double cpuSeconds(long pid) {
+            try {
+                String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"), StandardCharsets.US_ASCII);
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS;
+            } catch (IOException | RuntimeException e) {
+                return Double.NaN;
+            }
+        }
+
         static ProcStatus of(long pid) {
             try {
                 double rss = Double.NaN;
@@ -276,6 +370,43 @@ final class WorkerProcess implements AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read /proc/" + pid + "/status", e);
             }
+        }
+    }
+
+    /**
+     * The stop-the-world pauses of a worker's G1 log ({@code -Xlog:gc:file=...:uptime}): each line's
+     * JVM uptime, pause time and heap after the collection.
+     */
+    record GcLog(List<double[]> pauses) {
+        private static final Pattern LINE = Pattern.compile("^\\[([0-9.]+)s\\].*?(\\d+)M->(\\d+)M\\((\\d+)M\\) ([0-9.]+)ms");
+
+        static GcLog read(Path file) {
+            List<double[]> pauses = new ArrayList<>();
+            try {
+                if (Files.exists(file)) {
+                    for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                        Matcher m = LINE.matcher(line);
+                        if (m.find()) {
+                            // uptime ms, pause ms, heap after MiB
+                            pauses.add(new double[] {Double.parseDouble(m.group(1)) * 1000, Double.parseDouble(m.group(5)),
+                                    Double.parseDouble(m.group(3))});
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                // no log: no pauses
+            }
+            return new GcLog(pauses);
+        }
+
+        /** Milliseconds of pauses that began in [fromMs, toMs) of JVM uptime. */
+        double pauseMillis(double fromMs, double toMs) {
+            return pauses.stream().filter(p -> p[0] >= fromMs && p[0] < toMs).mapToDouble(p -> p[1]).sum();
+        }
+
+        /** The largest heap after a collection that began before {@code toMs} (the live set's peak); NaN without one. */
+        double maxHeapAfterMiB(double toMs) {
+            return pauses.stream().filter(p -> p[0] < toMs).mapToDouble(p -> p[2]).max().orElse(Double.NaN);
         }
     }
 }
