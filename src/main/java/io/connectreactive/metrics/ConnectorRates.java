@@ -30,11 +30,10 @@ public final class ConnectorRates {
     public record Rate(double perSecond, Double lag) {
     }
 
-    private record TaskKey(String connector, String task) {
-    }
+    private static final char SEPARATOR = '\0';
 
     private final MeterRegistry registry;
-    private Map<TaskKey, Double> previous = Map.of();
+    private Map<String, Double> previous = Map.of();
     private long previousNanos;
 
     public ConnectorRates(MeterRegistry registry) {
@@ -48,31 +47,53 @@ public final class ConnectorRates {
      * @param nowNanos {@link System#nanoTime()}
      */
     public Map<String, Rate> sample(long nowNanos) {
-        Map<TaskKey, Double> counts = new HashMap<>();
-        readCounters(SOURCE_WRITE, counts);
-        readCounters(SINK_SEND, counts);
+        return sample(nowNanos, Map.of(), Map.of());
+    }
+
+    /**
+     * As {@link #sample(long)}, with the task counters and lags other workers of a cluster reported
+     * ({@link #taskCounts()} and {@link #lags()} of theirs) added to this worker's.
+     */
+    public Map<String, Rate> sample(long nowNanos, Map<String, Double> otherCounts, Map<String, Double> otherLags) {
+        Map<String, Double> counts = new HashMap<>(otherCounts);
+        counts.putAll(taskCounts());
         double seconds = (nowNanos - previousNanos) / 1e9;
         Map<String, Double> perSecond = new HashMap<>();
         counts.forEach((task, count) -> {
             Double before = previous.get(task);
             double growth = before == null || seconds <= 0 ? 0 : Math.max(0, count - before) / seconds;
-            perSecond.merge(task.connector(), growth, Double::sum);
+            perSecond.merge(task.substring(0, task.indexOf(SEPARATOR)), growth, Double::sum);
         });
         previous = counts;
         previousNanos = nowNanos;
 
-        Map<String, Double> lags = sumGauges(RECORDS_LAG);
-        sumGauges(RECORDS_LAG_MAX).forEach(lags::putIfAbsent);
+        Map<String, Double> lags = lags();
+        otherLags.forEach((connector, lag) -> lags.merge(connector, lag, Double::sum));
         Map<String, Rate> out = new HashMap<>();
         perSecond.forEach((connector, rate) -> out.put(connector, new Rate(rate, lags.get(connector))));
         return out;
     }
 
-    private void readCounters(String name, Map<TaskKey, Double> into) {
+    /** This worker's records counters of every task (source writes, sink sends), keyed {@code <connector>\0<task>}. */
+    public Map<String, Double> taskCounts() {
+        Map<String, Double> counts = new HashMap<>();
+        readCounters(SOURCE_WRITE, counts);
+        readCounters(SINK_SEND, counts);
+        return counts;
+    }
+
+    /** This worker's sink lag per connector (see the class comment). */
+    public Map<String, Double> lags() {
+        Map<String, Double> lags = sumGauges(RECORDS_LAG);
+        sumGauges(RECORDS_LAG_MAX).forEach(lags::putIfAbsent);
+        return lags;
+    }
+
+    private void readCounters(String name, Map<String, Double> into) {
         for (Counter c : registry.find(name).counters()) {
             String connector = c.getId().getTag(MetricNames.TAG_CONNECTOR);
             if (connector != null) {
-                into.put(new TaskKey(connector, c.getId().getTag(MetricNames.TAG_TASK)), c.count());
+                into.put(connector + SEPARATOR + c.getId().getTag(MetricNames.TAG_TASK), c.count());
             }
         }
     }

@@ -29,6 +29,13 @@ import io.vertx.ext.web.RoutingContext;
  * The feed keeps the last {@value #HISTORY} rates of each connector; a new subscriber's first event
  * carries them as {@code history}, so its charts start full.
  *
+ * <p>In a cluster each task's counters live on the worker running it: while a feed samples, it asks
+ * every worker ({@code connect-reactive.dashboard.sample}, published on the clustered event bus) for
+ * its task counters and lags, which they publish back ({@code connect-reactive.dashboard.counts}); the
+ * feed adds the latest of each other worker's (at most {@value #REMOTE_MAX_AGE_MS} ms old) to its own,
+ * so a connector's rate covers all its tasks whichever worker serves the page (a second late for tasks
+ * of other workers).
+ *
  * <p>The feed runs on a context of its own while anyone subscribes, and for {@value #HISTORY} seconds
  * after the last one left (so a reload finds its history); then it stops sampling. All its state is
  * touched on that context only. A subscriber whose connection cannot keep up misses events instead of
@@ -39,6 +46,9 @@ final class DashboardFeed {
     /** Rates kept per connector: one per second, five minutes. */
     static final int HISTORY = 300;
     private static final long TICK_MS = 1_000;
+    static final long REMOTE_MAX_AGE_MS = 3_000;
+    private static final String SAMPLE = "connect-reactive.dashboard.sample";
+    private static final String COUNTS = "connect-reactive.dashboard.counts";
 
     private final Vertx vertx;
     private final Herder herder;
@@ -50,11 +60,41 @@ final class DashboardFeed {
     private long timer = -1;
     private long idleSinceNanos;
     private boolean building;
+    /** This feed's name on the event bus, to tell its own counters from other workers'. */
+    private final String origin = java.util.UUID.randomUUID().toString();
+    /** Other workers' latest counters, by their feed's origin: {time, counts, lags}. On the context. */
+    private final Map<String, JsonObject> remote = new HashMap<>();
 
     DashboardFeed(Vertx vertx, Herder herder) {
         this.vertx = vertx;
         this.herder = herder;
         this.context = vertx.getOrCreateContext();
+        if (vertx.isClustered()) {
+            context.runOnContext(v -> {
+                vertx.eventBus().<String>consumer(SAMPLE, msg -> {
+                    if (!origin.equals(msg.body())) {
+                        publishCounts();
+                    }
+                });
+                vertx.eventBus().<JsonObject>consumer(COUNTS, msg -> {
+                    if (!origin.equals(msg.body().getString("origin"))) {
+                        remote.put(msg.body().getString("origin"), msg.body().put("received", System.currentTimeMillis()));
+                    }
+                });
+            });
+        }
+    }
+
+    /** Publishes this worker's task counters and lags for the other workers' feeds. */
+    private void publishCounts() {
+        ConnectMetrics metrics = ConnectMetrics.of(vertx);
+        if (metrics == null) {
+            return;
+        }
+        ConnectorRates local = new ConnectorRates(metrics.registry());
+        vertx.eventBus().publish(COUNTS, new JsonObject().put("origin", origin)
+                .put("counts", new JsonObject(new HashMap<>(local.taskCounts())))
+                .put("lags", new JsonObject(new HashMap<>(local.lags()))));
     }
 
     /** Answers the request with an event stream and adds it to the subscribers. Called on the request's event loop. */
@@ -120,7 +160,18 @@ final class DashboardFeed {
         if (rates == null && metrics != null) {
             rates = new ConnectorRates(metrics.registry());
         }
-        Map<String, ConnectorRates.Rate> sampled = rates == null ? Map.of() : rates.sample(System.nanoTime());
+        Map<String, Double> otherCounts = new HashMap<>();
+        Map<String, Double> otherLags = new HashMap<>();
+        if (vertx.isClustered()) {
+            long now = System.currentTimeMillis();
+            remote.values().removeIf(r -> now - r.getLong("received") > REMOTE_MAX_AGE_MS);
+            for (JsonObject r : remote.values()) {
+                r.getJsonObject("counts").forEach(e -> otherCounts.put(e.getKey(), ((Number) e.getValue()).doubleValue()));
+                r.getJsonObject("lags").forEach(e -> otherLags.merge(e.getKey(), ((Number) e.getValue()).doubleValue(), Double::sum));
+            }
+            vertx.eventBus().publish(SAMPLE, origin);
+        }
+        Map<String, ConnectorRates.Rate> sampled = rates == null ? Map.of() : rates.sample(System.nanoTime(), otherCounts, otherLags);
         herder.connectors()
                 .compose(names -> {
                     List<Future<JsonObject>> each = names.stream().map(this::connector).toList();

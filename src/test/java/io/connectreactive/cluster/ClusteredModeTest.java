@@ -72,6 +72,14 @@ class ClusteredModeTest {
                     assertThat(metric(metrics, "kafka_connect_worker_task_count")).isEqualTo(2);
                 }
 
+                // the dashboard of a worker that does not run a connector's only task shows its throughput
+                assertThat(send(w.get(0), "POST", "/connectors", connector("solo", topic, 1, 100)).statusCode()).isEqualTo(201);
+                await().atMost(Duration.ofSeconds(60)).until(() -> runningTaskWorkers(status(w.get(0), "solo"), 1) != null);
+                String soloWorker = runningTaskWorkers(status(w.get(0), "solo"), 1).get(0);
+                Member elsewhere = w.stream().filter(m -> !m.workerId().equals(soloWorker)).findFirst().orElseThrow();
+                assertThat(dashboardRate(elsewhere, "solo", Duration.ofSeconds(60))).isGreaterThan(0);
+                assertThat(send(w.get(0), "DELETE", "/connectors/solo", null).statusCode()).isEqualTo(204);
+
                 assertThat(send(w.get(1), "PUT", "/connectors/seq/pause", null).statusCode()).isEqualTo(202);
                 await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                     JsonObject s = status(w.get(0), "seq");
@@ -197,6 +205,30 @@ class ClusteredModeTest {
                 throw new AssertionError(e.getMessage() + cluster.logs(), e);
             }
         }
+    }
+
+    /** Reads {@code /ui/events} of {@code m} until {@code connector} shows a rate above zero; that rate, or 0 at the deadline. */
+    private static double dashboardRate(Member m, String connector, Duration timeout) throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        HttpResponse<java.util.stream.Stream<String>> events = http.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(m.url() + "/ui/events")).build(), HttpResponse.BodyHandlers.ofLines());
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (java.util.stream.Stream<String> lines = events.body()) {
+            java.util.Iterator<String> it = lines.iterator();
+            while (System.nanoTime() < deadline && it.hasNext()) {
+                String line = it.next();
+                if (!line.startsWith("data: ")) {
+                    continue;
+                }
+                for (Object o : new JsonObject(line.substring(6)).getJsonArray("connectors")) {
+                    JsonObject c = (JsonObject) o;
+                    if (connector.equals(c.getString("name")) && c.getValue("rate") instanceof Number rate && rate.doubleValue() > 0) {
+                        return rate.doubleValue();
+                    }
+                }
+            }
+        }
+        return 0;
     }
 
     /** The value of an untagged meter in Prometheus' text format. */
