@@ -79,7 +79,8 @@ public final class ClusterBench {
                     all.add(r);
                     System.out.println("== run " + run + ": " + f.label() + " (load " + Scenarios.load() + ")");
                     guarded(r, () -> s.failover(r, f.id() + "-fo-" + k, true, timeout));
-                    guarded(r, () -> s.rebalance(r, f.id() + "-rb-" + k, count, Duration.ofMinutes(3)));
+                    // generous: on the loaded 2-core machine a worker JVM took up to 3 minutes to answer REST
+                    guarded(r, () -> s.rebalance(r, f.id() + "-rb-" + k, count, Duration.ofMinutes(6)));
                     r.put("load1x100", (long) (Double.parseDouble(Scenarios.load().split(" ")[0]) * 100));
                 }
             }
