@@ -222,11 +222,12 @@ public final class ConnectWorker implements AutoCloseable {
             if (configProviders != null) {
                 configProviders.close();
             }
+            if (vertx != null) {
+                // a clustered worker leaves its cluster here: its tasks stopped above, the others take them over now
+                awaitQuietly(vertx.close());
+            }
             if (admin != null) {
                 admin.close(java.time.Duration.ofSeconds(5));
-            }
-            if (vertx != null) {
-                awaitQuietly(vertx.close());
             }
         } finally {
             rest = null;
