@@ -135,7 +135,8 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
     /** This worker is being merged into another cluster after a split: whatever it runs may run elsewhere now. */
     private void clusterLost() {
         LOG.warn("Worker {} lost its cluster; stopping its connectors and tasks until it has rejoined", worker.services().workerId());
-        assigned(new Assignment(assignment.generation(), null, Map.of(), Map.of()), true);
+        // generation 0: whatever the cluster it is merged into assigns next applies, even if numbered lower
+        assigned(new Assignment(0, null, Map.of(), Map.of()), true);
     }
 
     /** The leader computes a new assignment; followers do nothing. */
@@ -147,7 +148,10 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
         configs.connectors().forEach((name, e) ->
                 taskCounts.put(name, e.targetState() == TargetState.STOPPED ? 0 : e.taskConfigs().size()));
         List<String> members = membership.workers().stream().map(Membership.Worker::id).toList();
-        Assignment next = Assignor.assign(assignment, members, taskCounts, self);
+        Assignment computed = Assignor.assign(assignment, members, taskCounts, self);
+        // numbered above every generation this worker saw, so no member takes it for an old one
+        Assignment next = computed.generation() > generation.get() ? computed
+                : new Assignment(generation.get() + 1L, self, computed.connectors(), computed.tasks());
         if (next.sameAs(assignment) && self.equals(assignment.leader())) {
             return;
         }

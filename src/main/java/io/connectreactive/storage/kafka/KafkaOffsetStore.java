@@ -89,11 +89,13 @@ public final class KafkaOffsetStore implements OffsetStore {
             return Future.failedFuture(e);
         }
         List<CompletableFuture<RecordMetadata>> acks = log.send(records);
+        // the write completes once every acknowledged offset is applied here (readable by offset())
+        List<CompletableFuture<Void>> applied = new ArrayList<>();
         for (int i = 0; i < acks.size(); i++) {
             Pending p = written.get(i);
-            acks.get(i).thenAccept(metadata -> applyAcked(p, metadata));
+            applied.add(acks.get(i).thenAccept(metadata -> applyAcked(p, metadata)));
         }
-        return onCaller(CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)))
+        return onCaller(CompletableFuture.allOf(applied.toArray(CompletableFuture[]::new)))
                 .onFailure(err -> LOG.warn("Could not store offsets of connector {} in topic {}: {}", connector,
                         log.topicName(), err.toString()));
     }
