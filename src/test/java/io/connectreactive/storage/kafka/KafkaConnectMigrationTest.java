@@ -47,6 +47,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import static io.connectreactive.storage.kafka.StoreTesting.await;
+import static io.connectreactive.storage.kafka.StoreTesting.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -209,14 +210,6 @@ class KafkaConnectMigrationTest {
         await(store.start());
         stops.add(() -> await(store.stop()));
         return store;
-    }
-
-    private static Map<String, String> config(String... kv) {
-        Map<String, String> out = new LinkedHashMap<>();
-        for (int i = 0; i < kv.length; i += 2) {
-            out.put(kv[i], kv[i + 1]);
-        }
-        return out;
     }
 
     private static Map<String, Object> map(Object... kv) {

@@ -33,6 +33,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import static io.connectreactive.storage.kafka.StoreTesting.await;
+import static io.connectreactive.storage.kafka.StoreTesting.config;
 import static io.connectreactive.storage.kafka.StoreTesting.failureOn;
 import static io.connectreactive.storage.kafka.StoreTesting.latest;
 import static io.connectreactive.storage.kafka.StoreTesting.on;
@@ -79,14 +80,6 @@ class KafkaStoresTest {
         await(store.start());
         stops.add(store::stop);
         return store;
-    }
-
-    private static Map<String, String> config(String... kv) {
-        Map<String, String> out = new LinkedHashMap<>();
-        for (int i = 0; i < kv.length; i += 2) {
-            out.put(kv[i], kv[i + 1]);
-        }
-        return out;
     }
 
     // ---------------------------------------------------------------- config store

@@ -40,6 +40,15 @@ final class StoreTesting {
     }
 
     /** A worker config on {@code topics}, with small partition counts so that tests stay quick. */
+    /** A config map of key, value, key, value, … in that order. */
+    static Map<String, String> config(String... kv) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            out.put(kv[i], kv[i + 1]);
+        }
+        return out;
+    }
+
     static WorkerConfig workerConfig(KafkaBroker kafka, Topics topics) {
         return workerConfig(kafka.bootstrapServers(), topics);
     }
