@@ -54,6 +54,7 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String METRICS_JMX_ENABLE = "metrics.jmx.enable";
     public static final String CLIENT_CONFIG_OVERRIDE_POLICY = "connector.client.config.override.policy";
     public static final String TASK_RESTART_ENABLE = "runtime.task.restart.enable";
+    public static final String TASK_THREADS = "runtime.task.threads";
     public static final String TASK_RESTART_INITIAL_BACKOFF_MS = "runtime.task.restart.initial.backoff.ms";
     public static final String TASK_RESTART_MAX_BACKOFF_MS = "runtime.task.restart.max.backoff.ms";
     public static final String TASK_RESTART_MAX_ATTEMPTS = "runtime.task.restart.max.attempts";
@@ -166,6 +167,17 @@ public final class WorkerConfig extends AbstractConfig {
                             + "security.protocol), as in Kafka Connect; Kafka Connect's policy class names work too.")
             .define(SINK_POLL_TIMEOUT_MS, Type.LONG, 200L, ConfigDef.Range.atLeast(1), Importance.LOW,
                     "Longest wait of one sink consumer poll when no records are ready.")
+            .define(TASK_THREADS, Type.STRING, "auto", (name, value) -> {
+                        try {
+                            io.connectreactive.runtime.exec.ThreadKind.of((String) value);
+                        } catch (IllegalArgumentException e) {
+                            throw new ConfigException(name, value, e.getMessage());
+                        }
+                    }, Importance.LOW,
+                    "The thread of its own that each classic task and each connector runs its blocking calls on: platform "
+                            + "(an OS thread each, as Kafka Connect), virtual (a Java 21+ virtual thread each: a task blocked in "
+                            + "poll() or put() holds no OS thread) or auto (virtual on Java 24 and later, where synchronized "
+                            + "code no longer pins a virtual thread to its carrier; platform before).")
             .define(TASK_RESTART_ENABLE, Type.BOOLEAN, false, Importance.MEDIUM,
                     "Whether a FAILED task is restarted by the worker itself, with exponential backoff (Kafka Connect "
                             + "leaves it FAILED until POST /connectors/{name}/tasks/{id}/restart).")

@@ -147,7 +147,8 @@ public abstract class TaskLifecycleVerticle<T extends Task, R extends ConnectRec
         if (!classic) {
             return services.pluginCalls().call(create);
         }
-        thread = new TaskThread("cr-task-" + id, services.plugins().loaderFor(taskClass), io.connectreactive.runtime.exec.LogContext.of(id));
+        thread = new TaskThread("cr-task-" + id, services.plugins().loaderFor(taskClass), io.connectreactive.runtime.exec.LogContext.of(id),
+                services.threadKind());
         return thread.call(context, create);
     }
 

@@ -60,6 +60,11 @@ public record TaskServices(WorkerConfig config, PluginRegistry plugins, OffsetSt
     public record ResolvedConfigs(java.util.Map<String, String> connector, java.util.Map<String, String> task) {
     }
 
+    /** The kind of thread a classic task or a connector gets ({@code runtime.task.threads}). */
+    public io.connectreactive.runtime.exec.ThreadKind threadKind() {
+        return io.connectreactive.runtime.exec.ThreadKind.of(config.getString(WorkerConfig.TASK_THREADS));
+    }
+
     /** Reports a task's state. */
     public void report(TaskId task, State state, Throwable error) {
         statuses.putTask(task, new StatusStore.Status(state, error == null ? null : trace(error), workerId));

@@ -80,7 +80,7 @@ public final class Worker {
             LOG.warn("Connector {} is already running; not started again", name);
             return Future.failedFuture(new ConnectException("Connector " + name + " is already running"));
         }
-        TaskThread thread = new TaskThread("cr-connector-" + name, null, "[" + name + "|worker] ");
+        TaskThread thread = new TaskThread("cr-connector-" + name, null, "[" + name + "|worker] ", services.threadKind());
         starting.put(name, thread);
         services.metrics().connectorStarting(name);
         return thread.call(vertx.getOrCreateContext(), () -> {

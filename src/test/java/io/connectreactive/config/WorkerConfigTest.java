@@ -21,6 +21,26 @@ class WorkerConfigTest {
     }
 
     @Test
+    void taskThreadsAreVirtualByDefaultOnlyWhereTheJvmNoLongerPinsThemInSynchronizedCode() {
+        int java = Runtime.version().feature();
+        assertThat(config().getString(WorkerConfig.TASK_THREADS)).isEqualTo("auto");
+        assertThat(io.connectreactive.runtime.exec.ThreadKind.of("auto")).isEqualTo(java >= 24
+                ? io.connectreactive.runtime.exec.ThreadKind.VIRTUAL : io.connectreactive.runtime.exec.ThreadKind.PLATFORM);
+        assertThat(io.connectreactive.runtime.exec.ThreadKind.of("platform")).isEqualTo(io.connectreactive.runtime.exec.ThreadKind.PLATFORM);
+        if (java < 21) {
+            assertThatThrownBy(() -> config(WorkerConfig.TASK_THREADS, "virtual"))
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining(WorkerConfig.TASK_THREADS)
+                    .hasMessageContaining("needs Java 21 or later; this JVM is Java " + java);
+        } else {
+            assertThat(config(WorkerConfig.TASK_THREADS, "virtual").getString(WorkerConfig.TASK_THREADS)).isEqualTo("virtual");
+        }
+        assertThatThrownBy(() -> config(WorkerConfig.TASK_THREADS, "green"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("must be auto, platform or virtual, not green");
+    }
+
+    @Test
     void emptyConfigListensOnLocalhost8083() {
         assertThat(config().listener()).isEqualTo(new WorkerConfig.Listener("127.0.0.1", 8083));
     }

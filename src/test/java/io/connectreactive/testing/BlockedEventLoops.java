@@ -39,14 +39,37 @@ public final class BlockedEventLoops {
         BlockedEventLoops watcher = new BlockedEventLoops();
         ((VertxInternal) vertx).blockedThreadChecker().setThreadBlockedHandler(e -> {
             if (e.thread().getName().startsWith("vert.x-eventloop")) {
-                watcher.events.add(e);
                 // the checker runs while the thread is still blocked: its stack shows the culprit
+                StackTraceElement[] stack = e.thread().getStackTrace();
+                if (idleInSelector(stack)) {
+                    // the loop already waits for I/O again: the checker itself ran late (CPU starvation on a loaded
+                    // machine); a real block of over 500 ms is seen by an earlier check (every 50 ms) with its culprit
+                    LOG.info("Event loop {} reported {} ms late, already idle: not counted", e.thread().getName(),
+                            TimeUnit.NANOSECONDS.toMillis(e.duration()));
+                    return;
+                }
+                watcher.events.add(e);
                 Throwable where = new Throwable("blocked for " + TimeUnit.NANOSECONDS.toMillis(e.duration()) + " ms");
-                where.setStackTrace(e.thread().getStackTrace());
+                where.setStackTrace(stack);
                 LOG.warn("Event loop {} blocked", e.thread().getName(), where);
             }
         });
         return watcher;
+    }
+
+    /** Whether the event loop's stack shows it waiting in its selector, not running a handler. */
+    static boolean idleInSelector(StackTraceElement[] stack) {
+        for (StackTraceElement frame : stack) {
+            String type = frame.getClassName();
+            if (type.equals("io.netty.channel.nio.NioIoHandler")) {
+                return frame.getMethodName().equals("select");
+            }
+            if (!type.startsWith("sun.nio.ch.") && !type.startsWith("java.nio.")
+                    && !type.equals("io.netty.channel.nio.SelectedSelectionKeySetSelector")) {
+                return false;
+            }
+        }
+        return false;
     }
 
     /** The blocked event loops seen so far. */

@@ -18,8 +18,13 @@ public final class WorkerProcess implements AutoCloseable {
     }
 
     public static WorkerProcess start(Path workerProperties, Path log, Path... connectorFiles) throws IOException {
+        return startOn(Path.of(System.getProperty("java.home"), "bin", "java"), workerProperties, log, connectorFiles);
+    }
+
+    /** A worker on the JVM {@code java} (an executable), with the tests' class path. */
+    public static WorkerProcess startOn(Path java, Path workerProperties, Path log, Path... connectorFiles) throws IOException {
         List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add(java.toString());
         cmd.add("-Xmx256m");
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));

@@ -11,7 +11,7 @@ import io.vertx.core.Promise;
 
 /**
  * The dedicated, named thread ({@code cr-task-<connector>-<n>}) on which a classic task's blocking
- * calls run, one at a time. Results hop back to the task's context, so pipeline state is only
+ * calls run, one at a time: a platform or a virtual thread ({@link ThreadKind}). Results hop back to the task's context, so pipeline state is only
  * touched there.
  */
 public final class TaskThread {
@@ -19,19 +19,17 @@ public final class TaskThread {
     private final ExecutorService executor;
 
     public TaskThread(String name) {
-        this(name, null);
+        this(name, null, null, ThreadKind.PLATFORM);
     }
 
-    /** A thread whose context class loader is {@code loader} (the task's plugin's), or the creator's when null. */
-    public TaskThread(String name, ClassLoader loader) {
-        this(name, loader, null);
-    }
-
-    /** ... and whose log lines carry {@code logContext} ({@link LogContext}, MDC), when not null. */
-    public TaskThread(String name, ClassLoader loader, String logContext) {
+    /**
+     * A thread of {@code kind} whose context class loader is {@code loader} (the task's plugin's), or
+     * the creator's when null, and whose log lines carry {@code logContext} ({@link LogContext}, MDC)
+     * when not null.
+     */
+    public TaskThread(String name, ClassLoader loader, String logContext, ThreadKind kind) {
         this.executor = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(LogContext.withMdc(logContext, r), name);
-            t.setDaemon(true);
+            Thread t = kind.newThread(name, LogContext.withMdc(logContext, r));
             if (loader != null) {
                 t.setContextClassLoader(loader);
             }
@@ -63,8 +61,22 @@ public final class TaskThread {
         return promise.future();
     }
 
+    /**
+     * Runs {@code r} on this thread, after the calls already queued; nothing reports back. For a
+     * loop that submits its own next step, so that calls queued meanwhile run between two steps.
+     * False when the thread was shut down.
+     */
+    public boolean execute(Runnable r) {
+        try {
+            executor.execute(r);
+            return true;
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return false;
+        }
+    }
+
     /** Completes on the context; a call that ends after Vert.x closed (an abandoned plugin) has nobody left to tell. */
-    private static void hop(Context context, Runnable completion) {
+    public static void hop(Context context, Runnable completion) {
         try {
             context.runOnContext(v -> completion.run());
         } catch (java.util.concurrent.RejectedExecutionException closed) {

@@ -1,7 +1,11 @@
 package io.connectreactive.runtime.source;
 
 import java.util.List;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.connectreactive.model.TaskId;
 import io.connectreactive.runtime.errors.ErrorHandler;
@@ -19,14 +23,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Adapts a classic {@link SourceTask} into a stream: its blocking {@code poll()} runs on the task's
- * own {@link TaskThread} only while the stream has demand, and right after it, on the same thread,
- * the polled records go through the connector's transforms and converters (which may block: a
- * Schema Registry converter makes HTTP calls), so no plugin code of a classic task runs on the event
- * loop. A record a transform drops is told to the task's {@code commitRecord(record, null)} there
- * and then, as Kafka Connect does. The polled records and what they became are emitted on the
- * task's context to the {@linkplain #preparedHandler prepared-record handler}. While paused,
- * {@code poll()} is not called (the backpressure of a classic task); records of a poll that arrive
- * during a pause wait, bounded by one poll.
+ * own {@link TaskThread}, and right after it, on the same thread, the polled records go through the
+ * connector's transforms and converters (which may block: a Schema Registry converter makes HTTP
+ * calls), so no plugin code of a classic task runs on the event loop. A record a transform drops is
+ * told to the task's {@code commitRecord(record, null)} there and then, as Kafka Connect does.
+ *
+ * <p>The thread polls ahead: while the stream is not paused and fewer than {@value #AHEAD} prepared
+ * records wait, it polls again at once, without waiting for the event loop to take the last batch
+ * (a task that returns one record per poll, as Kafka's {@code SchemaSourceTask} does, would
+ * otherwise pay two thread hand-offs per record). Each poll is a separate step on the thread, so a
+ * {@code commit()} or {@code commitRecord} queued meanwhile runs between two polls. Prepared batches
+ * wait in a queue and reach the task's context in order, several per hop, where they are emitted to
+ * the {@linkplain #preparedHandler prepared-record handler} as demand allows. While paused,
+ * {@code poll()} is not called again (the backpressure of a classic task): at most one poll under
+ * way, plus {@value #AHEAD} records, wait. A failed poll ends the stream after the records polled
+ * before it were emitted.
  *
  * <p>Called on the task's context, except that the task's {@code stop()} is called from elsewhere,
  * concurrently with {@code poll()}, as Kafka Connect does to wake a waiting poll.
@@ -35,6 +46,9 @@ final class ClassicSourceStream implements ReadStream<SourceRecord> {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClassicSourceStream.class);
 
+    /** Prepared records that may wait for the event loop before the thread stops polling ahead. */
+    static final int AHEAD = 512;
+
     /**
      * Receives a polled record and its transformed, converted form (null when a transform dropped
      * it, or when it failed and the failure is tolerated: then {@code reported} is the write to the
@@ -42,6 +56,14 @@ final class ClassicSourceStream implements ReadStream<SourceRecord> {
      */
     interface PreparedHandler {
         void accept(SourceRecord original, ProducerRecord<byte[], byte[]> converted, CompletableFuture<Void> reported);
+    }
+
+    /** One poll's records and what they became; or the poll's failure. */
+    private record Batch(List<SourceRecord> records, ProducerRecord<byte[], byte[]>[] converted,
+                         CompletableFuture<Void>[] reported, Throwable failure) {
+        int size() {
+            return records.size();
+        }
     }
 
     private final TaskId id;
@@ -54,17 +76,24 @@ final class ClassicSourceStream implements ReadStream<SourceRecord> {
     private final ErrorHandler errors;
     /** The task's meters (poll time), set before the first poll; read on the task's thread. */
     volatile io.connectreactive.metrics.TaskMetrics metrics;
-    /** The last poll's records and their converted forms, emitted from {@link #next}. */
-    private List<SourceRecord> polled = List.of();
-    private ProducerRecord<byte[], byte[]>[] converted;
-    /** Per polled record, the report of a tolerated failure, or null; null when none failed. */
-    private CompletableFuture<Void>[] reported;
+
+    // shared between the task's thread and its context
+    private final Queue<Batch> ready = new ConcurrentLinkedQueue<>();
+    /** Records in {@link #ready}. */
+    private final AtomicInteger queued = new AtomicInteger();
+    /** A poll step is queued or running on the thread. */
+    private final AtomicBoolean polling = new AtomicBoolean();
+    /** A drain of {@link #ready} is scheduled on the context. */
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    private volatile boolean paused;
+    private volatile boolean closed;
+
+    // on the context
+    private Batch current;
     private int next;
     private PreparedHandler handler;
     private Handler<Throwable> exceptionHandler;
     private long demand = Long.MAX_VALUE;
-    private boolean polling;
-    private boolean closed;
     private boolean emitting;
 
     /**
@@ -106,6 +135,7 @@ final class ClassicSourceStream implements ReadStream<SourceRecord> {
     @Override
     public ReadStream<SourceRecord> pause() {
         demand = 0;
+        paused = true;
         return this;
     }
 
@@ -117,6 +147,7 @@ final class ClassicSourceStream implements ReadStream<SourceRecord> {
     @Override
     public ReadStream<SourceRecord> fetch(long amount) {
         demand = demand + amount < 0 ? Long.MAX_VALUE : demand + amount;
+        paused = false;
         drain();
         return this;
     }
@@ -129,60 +160,105 @@ final class ClassicSourceStream implements ReadStream<SourceRecord> {
     /** Stops polling; a poll under way still completes (its records are dropped, not acknowledged). */
     void close() {
         closed = true;
-        polled = List.of();
-        next = 0;
+        ready.clear();
+        current = null;
     }
 
+    /** On the context: emits what was polled, as far as demand goes, then lets the thread poll ahead again. */
     private void drain() {
         if (emitting) {
             return;
         }
         emitting = true;
         try {
-            while (demand > 0 && next < polled.size() && !closed && handler != null) {
+            while (!closed && handler != null) {
+                if (current == null || next >= current.size()) {
+                    Batch batch = ready.peek();
+                    if (batch == null) {
+                        break;
+                    }
+                    if (batch.failure() != null) {
+                        closed = true;
+                        if (exceptionHandler != null) {
+                            exceptionHandler.handle(batch.failure());
+                        }
+                        return;
+                    }
+                    if (demand == 0) {
+                        break;
+                    }
+                    ready.poll();
+                    queued.addAndGet(-batch.size());
+                    current = batch;
+                    next = 0;
+                    startPolling();
+                    continue;
+                }
+                if (demand == 0) {
+                    break;
+                }
                 if (demand != Long.MAX_VALUE) {
                     demand--;
                 }
                 int i = next++;
-                handler.accept(polled.get(i), converted[i], reported == null ? null : reported[i]);
+                handler.accept(current.records().get(i), current.converted()[i],
+                        current.reported() == null ? null : current.reported()[i]);
             }
         } finally {
             emitting = false;
         }
-        if (demand > 0 && next >= polled.size() && !polling && !closed && handler != null) {
-            poll();
+        startPolling();
+    }
+
+    private boolean mayPollAhead() {
+        return !closed && !paused && handler != null && queued.get() < AHEAD;
+    }
+
+    /** Any thread: queues a poll step unless one is queued or running, or the stream may not poll now. */
+    private void startPolling() {
+        if (mayPollAhead() && polling.compareAndSet(false, true) && !thread.execute(this::pollStep)) {
+            polling.set(false);
         }
     }
 
-    private void poll() {
-        polling = true;
-        thread.call(context, this::pollAndPrepare).onComplete(ar -> {
-            polling = false;
-            if (closed) {
-                return;
+    /** On the task's thread: one poll, its records queued for the context; then the next step, if the stream may poll ahead. */
+    private void pollStep() {
+        if (closed) {
+            polling.set(false);
+            return;
+        }
+        try {
+            Batch batch = pollAndPrepare();
+            if (batch != null && !closed) {
+                ready.add(batch);
+                queued.addAndGet(batch.size());
+                scheduleDrain();
             }
-            if (ar.failed()) {
-                closed = true;
-                if (exceptionHandler != null) {
-                    exceptionHandler.handle(ar.cause());
-                }
-                return;
-            }
-            List<SourceRecord> records = ar.result();
-            if (records != null) {
-                polled = records;
-                next = 0;
-            }
-            drain();
-        });
+        } catch (Throwable t) {
+            // the stream ends here: polling stays set, so no further poll step starts
+            ready.add(new Batch(List.of(), null, null, t));
+            scheduleDrain();
+            return;
+        }
+        polling.set(false);
+        startPolling();
+    }
+
+    private void scheduleDrain() {
+        if (drainScheduled.compareAndSet(false, true)) {
+            TaskThread.hop(context, () -> {
+                drainScheduled.set(false);
+                drain();
+            });
+        }
     }
 
     /**
      * On the task's thread: poll(), then transforms and converters for each record, each a stage of
-     * the error handler (a retry waits here, on the task's own thread).
+     * the error handler (a retry waits here, on the task's own thread). Null when the poll returned nothing.
      */
     @SuppressWarnings("unchecked")
-    private List<SourceRecord> pollAndPrepare() throws InterruptedException {
+    private Batch pollAndPrepare() throws InterruptedException {
         long t0 = System.nanoTime();
         List<SourceRecord> records = task.poll();
         if (records == null || records.isEmpty()) {
@@ -215,10 +291,7 @@ final class ClassicSourceStream implements ReadStream<SourceRecord> {
                 }
             }
         }
-        // written here, read on the context after the hop (which orders them)
-        converted = out;
-        reported = reports;
-        return records;
+        return new Batch(records, out, reports, null);
     }
 
     private void commitDropped(SourceRecord record) {

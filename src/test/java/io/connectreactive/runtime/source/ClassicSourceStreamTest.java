@@ -1,0 +1,180 @@
+package io.connectreactive.runtime.source;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.connectreactive.model.TaskId;
+import io.connectreactive.runtime.errors.ErrorHandler;
+import io.connectreactive.runtime.errors.ErrorHandlingConfig;
+import io.connectreactive.runtime.exec.TaskThread;
+import io.connectreactive.runtime.glue.ConverterChain;
+import io.connectreactive.runtime.glue.TransformChain;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.json.JsonConverter;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.apache.kafka.connect.source.SourceTask;
+import org.apache.kafka.connect.storage.SimpleHeaderConverter;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The classic source stream polls ahead of the event loop, within its bound, and keeps the order of
+ * records and of a failure: a real Vert.x context, a real task thread and JsonConverter, a task that
+ * returns one record per poll (as Kafka's {@code SchemaSourceTask} does).
+ */
+class ClassicSourceStreamTest {
+
+    private Vertx vertx;
+    private Context context;
+    private TaskThread thread;
+
+    @BeforeEach
+    void setUp() {
+        vertx = Vertx.vertx();
+        context = vertx.getOrCreateContext();
+        thread = new TaskThread("cr-task-test-0");
+    }
+
+    @AfterEach
+    void tearDown() {
+        thread.shutdown();
+        vertx.close().await();
+    }
+
+    @Test
+    void aOneRecordPollTaskIsPolledAheadWhileTheEventLoopIsBusyButNoFurtherThanTheBound() throws Exception {
+        OneRecordTask task = new OneRecordTask(Long.MAX_VALUE);
+        ClassicSourceStream stream = stream(task);
+        List<Long> received = new CopyOnWriteArrayList<>();
+        CountDownLatch release = new CountDownLatch(1);
+        context.runOnContext(v -> {
+            stream.preparedHandler((record, converted, reported) -> received.add((Long) record.sourceOffset().get("n")));
+            stream.fetch(Long.MAX_VALUE);
+            // hold the event loop: the thread keeps polling meanwhile, up to the bound
+            try {
+                release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        await().atMost(5, TimeUnit.SECONDS).until(() -> task.polls.get() >= ClassicSourceStream.AHEAD);
+        Thread.sleep(200);
+        assertThat(task.polls.get())
+                .as("polls made while the event loop could take nothing: the bound and the poll that crossed it")
+                .isBetween((long) ClassicSourceStream.AHEAD, (long) ClassicSourceStream.AHEAD + 1);
+        assertThat(received).isEmpty();
+        release.countDown();
+        await().atMost(10, TimeUnit.SECONDS).until(() -> received.size() >= 5_000);
+        List<Long> expected = new ArrayList<>();
+        for (long n = 0; n < received.size(); n++) {
+            expected.add(n);
+        }
+        assertThat(received).as("every polled record once, in poll order").isEqualTo(expected);
+    }
+
+    @Test
+    void pausingStopsPollingWithinTheBoundAndResumingGoesOnInOrder() throws Exception {
+        OneRecordTask task = new OneRecordTask(Long.MAX_VALUE);
+        ClassicSourceStream stream = stream(task);
+        List<Long> received = new CopyOnWriteArrayList<>();
+        context.runOnContext(v -> {
+            stream.preparedHandler((record, converted, reported) -> {
+                received.add((Long) record.sourceOffset().get("n"));
+                if (received.size() == 1_000) {
+                    stream.pause();
+                }
+            });
+            stream.fetch(Long.MAX_VALUE);
+        });
+        await().atMost(10, TimeUnit.SECONDS).until(() -> received.size() >= 1_000);
+        Thread.sleep(300);
+        long pollsWhilePaused = task.polls.get();
+        Thread.sleep(300);
+        assertThat(task.polls.get()).as("no poll while paused").isEqualTo(pollsWhilePaused);
+        assertThat(pollsWhilePaused - received.size())
+                .as("records polled but not emitted while paused: bounded")
+                .isLessThanOrEqualTo(ClassicSourceStream.AHEAD + 1);
+        assertThat(received).hasSize(1_000);
+        context.runOnContext(v -> stream.resume());
+        await().atMost(10, TimeUnit.SECONDS).until(() -> received.size() >= 3_000);
+        for (int i = 0; i < 3_000; i++) {
+            assertThat(received.get(i)).isEqualTo(i);
+        }
+    }
+
+    @Test
+    void aFailedPollEndsTheStreamAfterEveryRecordPolledBeforeIt() {
+        OneRecordTask task = new OneRecordTask(700);
+        ClassicSourceStream stream = stream(task);
+        List<Long> received = new CopyOnWriteArrayList<>();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        AtomicLong receivedAtFailure = new AtomicLong(-1);
+        context.runOnContext(v -> {
+            stream.exceptionHandler(e -> {
+                receivedAtFailure.set(received.size());
+                failure.set(e);
+            });
+            stream.preparedHandler((record, converted, reported) -> received.add((Long) record.sourceOffset().get("n")));
+            stream.fetch(Long.MAX_VALUE);
+        });
+        await().atMost(10, TimeUnit.SECONDS).until(() -> failure.get() != null);
+        assertThat(failure.get()).hasMessage("poll 700 failed");
+        assertThat(receivedAtFailure.get()).as("records emitted before the failure was told").isEqualTo(700);
+        assertThat(task.polls.get()).as("no poll after the failed one").isEqualTo(701);
+    }
+
+    private ClassicSourceStream stream(SourceTask task) {
+        JsonConverter key = new JsonConverter();
+        key.configure(Map.of("schemas.enable", "true"), true);
+        JsonConverter value = new JsonConverter();
+        value.configure(Map.of("schemas.enable", "true"), false);
+        ConverterChain converters = new ConverterChain(key, value, new SimpleHeaderConverter());
+        TaskId id = new TaskId("test", 0);
+        return new ClassicSourceStream(id, task, thread, context, TransformChain.empty(), converters, false,
+                new ErrorHandler(id, ErrorHandlingConfig.NONE, null));
+    }
+
+    /** Returns one record per poll (poll n carries offset n); its poll number {@code failAt} throws. */
+    private static final class OneRecordTask extends SourceTask {
+        final AtomicLong polls = new AtomicLong();
+        private final long failAt;
+
+        OneRecordTask(long failAt) {
+            this.failAt = failAt;
+        }
+
+        @Override
+        public String version() {
+            return "1";
+        }
+
+        @Override
+        public void start(Map<String, String> props) {
+        }
+
+        @Override
+        public List<SourceRecord> poll() {
+            long n = polls.getAndIncrement();
+            if (n == failAt) {
+                throw new IllegalStateException("poll " + n + " failed");
+            }
+            return List.of(new SourceRecord(Map.of("p", 0), Map.of("n", n), "t", null, Schema.STRING_SCHEMA, "record " + n));
+        }
+
+        @Override
+        public void stop() {
+        }
+    }
+}
