@@ -29,7 +29,9 @@ final class BusyTasks {
     static final String DESCRIPTION = "One FixedRateSourceConnector (a classic source connector shipped with the benchmarks, "
             + "its jar from plugin.path on both runtimes) with N tasks of 100 records/s each, JsonConverter (string schema), "
             + "8-partition topic. Latency: from when a record was due (its timestamp) until the harness's consumer received it. "
-            + "Both runtimes run each classic task on a thread of its own, so threads grow with tasks on both.";
+            + "Both runtimes run each classic task on a thread of its own: an OS thread on Kafka Connect; on connect-reactive "
+            + "an OS thread on Java 17 to 23 and a virtual thread on Java 24+ (runtime.task.threads=auto), so there its OS "
+            + "threads do not grow with tasks blocked in poll(). Both run on the harness's JVM (see Setup).";
     private static final List<Contender> WORKERS = List.of(Contender.CONNECT_REACTIVE, Contender.KAFKA_CONNECT);
     private static final long GRACE_MS = 5_000;
 
