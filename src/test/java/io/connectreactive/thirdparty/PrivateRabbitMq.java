@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import com.rabbitmq.client.Connection;
@@ -29,6 +31,9 @@ final class PrivateRabbitMq implements AutoCloseable {
 
     static final String INSTALL = "apt-get install -y rabbitmq-server";
     private static final long STARTUP_SECONDS = 120;
+    private static final String CONNECTION_NAME = "connect-reactive-test";
+    /** The client's version in {@code rabbitmqctl list_connections client_properties}: {@code {"version","5.37.1"}}. */
+    private static final Pattern CLIENT_VERSION = Pattern.compile("\\{\"version\",\"([^\"]+)\"\\}");
 
     private final Path bin;
     private final Path base;
@@ -120,7 +125,7 @@ final class PrivateRabbitMq implements AutoCloseable {
         factory.setHost("127.0.0.1");
         factory.setPort(port);
         try {
-            return factory.newConnection("connect-reactive-test");
+            return factory.newConnection(CONNECTION_NAME);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (java.util.concurrent.TimeoutException e) {
@@ -143,6 +148,23 @@ final class PrivateRabbitMq implements AutoCloseable {
             }
         }
         throw new IllegalStateException("queue " + queue + " not found on " + node + ":\n" + out);
+    }
+
+    /**
+     * The version of the AMQP Java client behind each connection to the node other than the test's own
+     * ({@link #connect}), as the client announced it (its {@code version} client property).
+     */
+    List<String> otherClientVersions() {
+        String out = ctl(List.of("-q", "list_connections", "--no-table-headers", "client_properties"), 60);
+        List<String> versions = new ArrayList<>();
+        for (String line : out.lines().toList()) {
+            if (line.contains("{\"connection_name\",\"" + CONNECTION_NAME + "\"}")) {
+                continue;
+            }
+            Matcher m = CLIENT_VERSION.matcher(line);
+            versions.add(m.find() ? m.group(1) : "none in: " + line);
+        }
+        return versions;
     }
 
     private String ctl(List<String> args, long timeoutSeconds) {

@@ -14,6 +14,7 @@ import java.util.stream.IntStream;
 import com.rabbitmq.client.BuiltinExchangeType;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.impl.ClientVersion;
 import io.connectreactive.config.WorkerConfig;
 import io.connectreactive.testing.KafkaBroker;
 import io.connectreactive.testing.TestWorker;
@@ -39,7 +40,8 @@ import static org.awaitility.Awaitility.await;
  * tasks (each its own AMQP connection), to an exchange of a RabbitMQ node of the test's own
  * ({@link PrivateRabbitMq}); the test reads what arrives from a queue bound to that exchange with RabbitMQ's Java
  * client. The connector publishes each record's value as the message body, so the value converter is
- * {@code ByteArrayConverter}.
+ * {@code ByteArrayConverter}. Its tasks use the AMQP client of its plugin directory (4.2.0), isolated from the newer
+ * one this test puts on the worker's class path.
  */
 @ExtendWith(KafkaBroker.class)
 class RabbitMqSinkTest {
@@ -101,6 +103,13 @@ class RabbitMqSinkTest {
                 assertThat(status.getJsonArray("tasks")).hasSize(2);
                 assertThat(status.getJsonArray("tasks").stream().map(t -> ((JsonObject) t).getString("state"))).containsOnly("RUNNING");
             });
+            // each task talks to RabbitMQ through the amqp-client its plugin directory bundles (4.2.0), not the one on
+            // the worker's class path (this test's)
+            assertThat(ClientVersion.VERSION).isNotEqualTo("4.2.0");
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
+                    assertThat(rabbit.otherClientVersions()).as("amqp-client versions of the connector's connections")
+                            .containsExactly("4.2.0", "4.2.0"));
+
             for (int seq = PER_PARTITION / 2; seq < PER_PARTITION; seq++) {
                 send(producer, topic, seq);
             }
