@@ -98,6 +98,7 @@ final class PrivateRabbitMq implements AutoCloseable {
         } catch (RuntimeException e) {
             String log = Files.exists(base.resolve("server.out")) ? Files.readString(base.resolve("server.out")) : "";
             kill();
+            stopPortMapper();
             throw new IllegalStateException("RabbitMQ node " + node + " did not start (its files are in " + base + "); "
                     + e.getMessage() + "\nserver output:\n" + log, e);
         }
@@ -181,6 +182,15 @@ final class PrivateRabbitMq implements AutoCloseable {
         }
     }
 
+    /** Stops the Erlang port mapper ({@code epmd}) the node started for itself on its own port, if it runs. */
+    private void stopPortMapper() {
+        try {
+            ThirdPartyPlugins.run(List.of("epmd", "-port", String.valueOf(epmdPort), "-kill"), base, Map.of(), 30);
+        } catch (IllegalStateException e) {
+            // "Cannot connect to local epmd": the node failed before it started one
+        }
+    }
+
     @Override
     public void close() {
         try {
@@ -196,8 +206,7 @@ final class PrivateRabbitMq implements AutoCloseable {
                 kill();
                 Thread.currentThread().interrupt();
             } finally {
-                // the port mapper the node started for itself on its own port
-                ThirdPartyPlugins.run(List.of("epmd", "-port", String.valueOf(epmdPort), "-kill"), base, Map.of(), 30);
+                stopPortMapper();
             }
         } finally {
             try (Stream<Path> s = Files.walk(base)) {
