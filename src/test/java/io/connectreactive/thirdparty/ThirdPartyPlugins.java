@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -89,8 +90,14 @@ final class ThirdPartyPlugins {
 
     /** Runs a command to its end (at most {@code timeoutSeconds}) and returns its output; fails on a non-zero exit. */
     static String run(List<String> command, Path dir, long timeoutSeconds) {
+        return run(command, dir, Map.of(), timeoutSeconds);
+    }
+
+    /** As {@link #run(List, Path, long)}, with {@code env} added to the command's environment. */
+    static String run(List<String> command, Path dir, Map<String, String> env, long timeoutSeconds) {
         try {
             ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+            pb.environment().putAll(env);
             if (dir != null) {
                 pb.directory(dir.toFile());
             }
