@@ -47,7 +47,7 @@ final class ClassicSourceStream implements ReadStream<SourceRecord> {
     private static final Logger LOG = LoggerFactory.getLogger(ClassicSourceStream.class);
 
     /** Prepared records that may wait for the event loop before the thread stops polling ahead. */
-    static final int AHEAD = 512;
+    static final int AHEAD = 128;
 
     /**
      * Receives a polled record and its transformed, converted form (null when a transform dropped
