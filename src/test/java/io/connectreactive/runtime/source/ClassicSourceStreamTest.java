@@ -77,11 +77,12 @@ class ClassicSourceStreamTest {
         assertThat(received).isEmpty();
         release.countDown();
         await().atMost(10, TimeUnit.SECONDS).until(() -> received.size() >= 5_000);
+        List<Long> snapshot = List.copyOf(received);
         List<Long> expected = new ArrayList<>();
-        for (long n = 0; n < received.size(); n++) {
+        for (long n = 0; n < snapshot.size(); n++) {
             expected.add(n);
         }
-        assertThat(received).as("every polled record once, in poll order").isEqualTo(expected);
+        assertThat(snapshot).as("every polled record once, in poll order").isEqualTo(expected);
     }
 
     @Test
