@@ -145,14 +145,22 @@ public class FileStreamSinkTask extends ReactiveSinkTask {
         if (records.isEmpty()) {
             return Future.succeededFuture();
         }
-        Buffer batch = Buffer.buffer(records.size() * 64);
+        // encoded first, so the batch is allocated once at its size (a 4 MiB value is not copied again as it grows)
+        byte[][] lines = new byte[records.size()][];
+        int size = 0;
         try {
+            int i = 0;
             for (SinkRecord record : records) {
                 // String.valueOf: null becomes "null", like println
-                batch.appendString(String.valueOf(record.value())).appendByte((byte) '\n');
+                lines[i] = String.valueOf(record.value()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                size += lines[i++].length + 1;
             }
         } catch (RuntimeException e) { // a value whose toString() fails: the batch is refused whole
             return Future.failedFuture(new ConnectException("Failed to format a record for " + outputName(), e));
+        }
+        Buffer batch = Buffer.buffer(size);
+        for (byte[] line : lines) {
+            batch.appendBytes(line).appendByte((byte) '\n');
         }
         if (pending.length() == 0) {
             pending = batch; // the usual case: nothing queued behind a write in flight
