@@ -18,7 +18,14 @@ import io.connectreactive.cluster.ClusterHarness.Member;
 import io.connectreactive.testing.KafkaBroker;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,8 +38,9 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Clustered mode with real worker JVMs on 127.0.0.1 and the real broker: tasks are shared evenly,
- * any worker answers and forwards changes, a killed worker's tasks (the leader's, here) run elsewhere
- * within seconds with nothing lost, a joining worker takes its fair share without stopping the
+ * any worker answers and forwards changes, a log level set with {@code scope=cluster} reaches every
+ * worker, a killed worker's tasks (the leader's, here: source and sink tasks) run elsewhere within
+ * seconds with nothing lost, a joining worker takes its fair share without stopping the
  * others' tasks, and a whole cluster stopped and started again resumes where it was.
  */
 @ExtendWith(KafkaBroker.class)
@@ -63,6 +71,28 @@ class ClusteredModeTest {
                         assertThat(new JsonArray(send(m, "GET", "/connectors", null).body())).containsExactly("seq");
                     }
                 });
+
+                // log levels: without a scope (or with scope=worker) only the worker asked changes; with
+                // scope=cluster every worker does
+                String mine = "io.connectreactive.scoped" + System.nanoTime();
+                String ours = "io.connectreactive.clustered" + System.nanoTime();
+                HttpResponse<String> unscoped = send(w.get(2), "PUT", "/admin/loggers/" + mine, "{\"level\": \"DEBUG\"}");
+                assertThat(unscoped.statusCode()).as(unscoped.body()).isEqualTo(200);
+                assertThat(new JsonArray(unscoped.body())).contains(mine);
+                assertThat(send(w.get(0), "PUT", "/admin/loggers/" + mine + "?scope=worker", "{\"level\": \"ERROR\"}").statusCode())
+                        .isEqualTo(200);
+                assertThat(send(w.get(1), "PUT", "/admin/loggers/" + ours + "?scope=cluster", "{\"level\": \"TRACE\"}").statusCode())
+                        .isEqualTo(204);
+                await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                    for (Member m : w) {
+                        HttpResponse<String> level = send(m, "GET", "/admin/loggers/" + ours, null);
+                        assertThat(level.statusCode()).as("worker %d: %s", m.index, level.body()).isEqualTo(200);
+                        assertThat(new JsonObject(level.body()).getString("level")).isEqualTo("TRACE");
+                    }
+                });
+                assertThat(new JsonObject(send(w.get(2), "GET", "/admin/loggers/" + mine, null).body()).getString("level")).isEqualTo("DEBUG");
+                assertThat(new JsonObject(send(w.get(0), "GET", "/admin/loggers/" + mine, null).body()).getString("level")).isEqualTo("ERROR");
+                assertThat(send(w.get(1), "GET", "/admin/loggers/" + mine, null).statusCode()).as("a worker not asked").isEqualTo(404);
 
                 // Kafka Connect's connect-worker-rebalance-metrics, on every worker
                 for (Member m : w) {
@@ -131,21 +161,62 @@ class ClusteredModeTest {
                         && new HashSet<>(runningTaskWorkers(status(w.get(1), "seq"), 6)).size() == 3);
                 await().atMost(Duration.ofSeconds(30)).until(() -> kafka.endOffset(topic) >= 1_000);
 
-                // kill -9 the oldest worker, the leader
+                // a sink of 4 tasks on 4 partitions, fed continuously: every worker, the leader included, runs one or two
+                String sinkTopic = KafkaBroker.uniqueTopic("cluster-sink");
+                Path sinkDir = dir.resolve("sink");
+                try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+                    admin.createTopics(List.of(new NewTopic(sinkTopic, 4, (short) 1))).all().get();
+                }
+                assertThat(send(w.get(2), "POST", "/connectors", sink("sink", sinkTopic, sinkDir)).statusCode()).isEqualTo(201);
+                await().atMost(Duration.ofSeconds(60)).until(() -> runningTaskWorkers(status(w.get(1), "sink"), 4) != null
+                        && new HashSet<>(runningTaskWorkers(status(w.get(1), "sink"), 4)).size() == 3);
                 Member leader = w.get(0);
-                long killed = System.nanoTime();
-                cluster.kill9(leader);
-                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
-                    List<String> owners = runningTaskWorkers(status(w.get(2), "seq"), 6);
-                    return owners != null && !owners.contains(leader.workerId());
-                });
-                long failoverMs = (System.nanoTime() - killed) / 1_000_000;
-                System.out.println("Failover after kill -9 of the leader: every task RUNNING elsewhere after " + failoverMs + " ms");
-                assertThat(failoverMs).as("kill -9 to every task running elsewhere (target 5 s; slack for a loaded CI machine)")
-                        .isLessThan(15_000);
+                assertThat(runningTaskWorkers(status(w.get(1), "sink"), 4)).contains(leader.workerId());
+                try (NumberedProducer producer = new NumberedProducer(kafka, sinkTopic, 4)) {
+                    await().atMost(Duration.ofSeconds(30)).until(() -> FileRecordingSink.lines(sinkDir).size() >= 500);
+                    // committed before the kill: a lower bound of what the killed worker committed last
+                    Map<Integer, Long> committed = committedOffsets(kafka, "connect-sink");
+
+                    // kill -9 the oldest worker, the leader
+                    long killed = System.nanoTime();
+                    cluster.kill9(leader);
+                    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
+                        List<String> owners = runningTaskWorkers(status(w.get(2), "seq"), 6);
+                        List<String> sinkOwners = runningTaskWorkers(status(w.get(2), "sink"), 4);
+                        return owners != null && !owners.contains(leader.workerId())
+                                && sinkOwners != null && !sinkOwners.contains(leader.workerId());
+                    });
+                    long failoverMs = (System.nanoTime() - killed) / 1_000_000;
+                    System.out.println("Failover after kill -9 of the leader: every task RUNNING elsewhere after " + failoverMs + " ms");
+                    assertThat(failoverMs).as("kill -9 to every task running elsewhere (target 5 s; slack for a loaded CI machine)")
+                            .isLessThan(15_000);
+
+                    // the sink receives every record, those produced after the kill included, long before
+                    // session.timeout.ms (45 s): the moved tasks' static members replace the dead ones at once
+                    long producedAtFailover = producer.sent();
+                    await().atMost(Duration.ofSeconds(20)).until(() -> producer.sent() >= producedAtFailover + 500);
+                    long produced = producer.stop();
+                    await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
+                            assertThat(FileRecordingSink.lines(sinkDir).stream().map(l -> Long.parseLong(l.split(":")[2])).distinct().count())
+                                    .isEqualTo(produced));
+                    long sinkCaughtUpMs = (System.nanoTime() - killed) / 1_000_000;
+                    System.out.println("Sink failover after kill -9: all " + produced + " records at the sink after " + sinkCaughtUpMs + " ms");
+                    assertThat(sinkCaughtUpMs).as("kill -9 to every record at the sink (session.timeout.ms is 45 s)").isLessThan(20_000);
+                    Map<String, Long> copies = FileRecordingSink.lines(sinkDir).stream()
+                            .collect(Collectors.groupingBy(l -> l.substring(0, l.lastIndexOf(':')), Collectors.counting()));
+                    List<String> redeliveredBeforeCommit = copies.entrySet().stream().filter(c -> c.getValue() > 1)
+                            .map(Map.Entry::getKey)
+                            .filter(po -> Long.parseLong(po.split(":")[1]) < committed.getOrDefault(Integer.parseInt(po.split(":")[0]), 0L))
+                            .toList();
+                    assertThat(redeliveredBeforeCommit).as("records delivered twice though committed before the kill").isEmpty();
+                }
                 List<String> afterKill = runningTaskWorkers(status(w.get(2), "seq"), 6);
                 assertThat(afterKill.stream().collect(Collectors.groupingBy(Function.identity(), Collectors.counting())).values())
                         .containsOnly(3L);
+
+                // (tasks are balanced over all connectors: the sink goes, so that the source's six are what is shared below)
+                assertThat(send(w.get(1), "DELETE", "/connectors/sink", null).statusCode()).isEqualTo(204);
+                await().atMost(Duration.ofSeconds(30)).until(() -> status(w.get(2), "sink") == null);
 
                 // a fourth worker joins the two left: it takes a fair share (2 of 6); tasks that stay are not restarted
                 Map<org.apache.kafka.common.TopicPartition, Long> statusEnd = kafka.endOffsets(group + "-status");
@@ -236,6 +307,64 @@ class ClusteredModeTest {
         return scrape.lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst()
                 .orElseThrow(() -> new AssertionError(name + " not in /metrics"));
+    }
+
+    private static String sink(String name, String topic, Path dir) {
+        return new JsonObject().put("name", name).put("config", new JsonObject()
+                .put("connector.class", FileRecordingSink.class.getName()).put("tasks.max", "4")
+                .put("topics", topic).put("dir", dir.toString())).encode();
+    }
+
+    /** The committed offset of each partition of the (only) topic {@code group} consumes. */
+    private static Map<Integer, Long> committedOffsets(KafkaBroker kafka, String group) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            Map<Integer, Long> out = new HashMap<>();
+            admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get()
+                    .forEach((tp, om) -> out.put(tp.partition(), om.offset()));
+            return out;
+        }
+    }
+
+    /** Sends "0", "1", … round-robin to the partitions of a topic, 10 records every 20 ms, until stopped. */
+    private static final class NumberedProducer implements AutoCloseable {
+        private final KafkaProducer<String, String> producer;
+        private final java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        private final java.util.concurrent.atomic.AtomicLong next = new java.util.concurrent.atomic.AtomicLong();
+        private final java.util.concurrent.atomic.AtomicLong failed = new java.util.concurrent.atomic.AtomicLong();
+
+        NumberedProducer(KafkaBroker kafka, String topic, int partitions) {
+            producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                    ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer());
+            timer.scheduleAtFixedRate(() -> {
+                for (int i = 0; i < 10; i++) {
+                    long n = next.getAndIncrement();
+                    producer.send(new ProducerRecord<>(topic, (int) (n % partitions), null, String.valueOf(n)), (md, err) -> {
+                        if (err != null) {
+                            failed.incrementAndGet();
+                        }
+                    });
+                }
+            }, 0, 20, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+
+        long sent() {
+            return next.get();
+        }
+
+        /** Stops sending; how many records were sent, every one acknowledged. */
+        long stop() throws InterruptedException {
+            timer.shutdown();
+            assertThat(timer.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            producer.flush();
+            assertThat(failed.get()).as("sends that failed").isZero();
+            return next.get();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            timer.shutdownNow();
+            producer.close(Duration.ofSeconds(5));
+        }
     }
 
     private static String connector(String name, String topic, int tasks, int rate) {
