@@ -1,5 +1,6 @@
 package io.connectreactive.cluster;
 
+import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -39,8 +40,9 @@ import static org.awaitility.Awaitility.await;
 /**
  * Clustered mode with real worker JVMs on 127.0.0.1 and the real broker: tasks are shared evenly,
  * any worker answers and forwards changes, a log level set with {@code scope=cluster} reaches every
- * worker, a killed worker's tasks (the leader's, here: source and sink tasks) run elsewhere within
- * seconds with nothing lost, a joining worker takes its fair share without stopping the
+ * worker, a worker cut off from the others (iptables) stops its tasks before the others run them and
+ * takes its share again when the network heals, a killed worker's tasks (the leader's, here: source and
+ * sink tasks) run elsewhere within seconds with nothing lost, a joining worker takes its fair share without stopping the
  * others' tasks, and a whole cluster stopped and started again resumes where it was.
  */
 @ExtendWith(KafkaBroker.class)
@@ -49,10 +51,15 @@ class ClusteredModeTest {
     private static final String SEQUENCE = io.connectreactive.runtime.source.SequenceSource.class.getName();
 
     @Test
-    void anyWorkerAnswersAndForwardsChangesAndTasksAreSharedEvenly(KafkaBroker kafka, @TempDir Path dir) throws Exception {
-        try (ClusterHarness cluster = new ClusterHarness(kafka, dir, "cr-rest-" + System.nanoTime())) {
+    void anyWorkerAnswersAndForwardsChangesTasksAreSharedEvenlyAndACutOffWorkerStopsItsTasksBeforeOthersRunThem(
+            KafkaBroker kafka, @TempDir Path dir) throws Exception {
+        // the third worker has a cluster address of its own, so that the test can cut it off from the others
+        java.util.Random random = new java.util.Random();
+        String cutOffHost = "127.0." + (1 + random.nextInt(250)) + "." + (2 + random.nextInt(250));
+        try (ClusterHarness cluster = new ClusterHarness(kafka, dir, "cr-rest-" + System.nanoTime());
+             NetworkSplit split = new NetworkSplit(cutOffHost)) {
             try {
-                cluster.add(3);
+                cluster.add(List.of("127.0.0.1", "127.0.0.1", cutOffHost));
                 List<Member> w = cluster.members();
                 String topic = KafkaBroker.uniqueTopic("cluster-rest");
                 // created through the youngest worker, a follower: forwarded to the leader
@@ -141,6 +148,8 @@ class ClusteredModeTest {
                         assertThat(new JsonArray(send(m, "GET", "/connectors", null).body())).isEmpty();
                     }
                 });
+
+                cutOffWorkerStopsItsTasksBeforeOthersRunThemAndTakesItsShareWhenTheNetworkHeals(kafka, cluster, split);
             } catch (AssertionError | RuntimeException e) {
                 throw new AssertionError(e.getMessage() + cluster.logs(), e);
             }
@@ -275,6 +284,137 @@ class ClusteredModeTest {
             } catch (AssertionError | RuntimeException e) {
                 throw new AssertionError(e.getMessage() + cluster.logs(), e);
             }
+        }
+    }
+
+    /**
+     * The cluster's third worker loses the other two (they all still reach Kafka): it fences itself
+     * (/health 503) before the other two, which remove it after runtime.cluster.failure.timeout.seconds,
+     * run its tasks; no task ever runs on both sides (each task's numbers are in the topic once each, in
+     * order, from one worker process at a time). When the network heals it takes its share again.
+     */
+    private static void cutOffWorkerStopsItsTasksBeforeOthersRunThemAndTakesItsShareWhenTheNetworkHeals(
+            KafkaBroker kafka, ClusterHarness cluster, NetworkSplit split) throws Exception {
+        List<Member> w = cluster.members();
+        Member cutOff = w.get(2);
+        String topic = KafkaBroker.uniqueTopic("cluster-split");
+        Map<String, Object> config = new HashMap<>(config(topic, 6, 100));
+        config.put("header.pid", "true");
+        assertThat(send(w.get(0), "POST", "/connectors", new JsonObject().put("name", "split")
+                .put("config", new JsonObject(config)).encode()).statusCode()).isEqualTo(201);
+        await().atMost(Duration.ofSeconds(60)).until(() -> runningTaskWorkers(status(w.get(0), "split"), 6) != null
+                && new HashSet<>(runningTaskWorkers(status(w.get(0), "split"), 6)).size() == 3);
+        await().atMost(Duration.ofSeconds(30)).until(() -> kafka.endOffset(topic) >= 300);
+
+        long cut = System.nanoTime();
+        split.cut();
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            HttpResponse<String> health = send(cutOff, "GET", "/health", null);
+            return health.statusCode() == 503 && health.body().contains("fenced");
+        });
+        long fencedMs = (System.nanoTime() - cut) / 1_000_000;
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            List<String> owners = runningTaskWorkers(status(w.get(0), "split"), 6);
+            return owners != null && !owners.contains(cutOff.workerId());
+        });
+        long movedMs = (System.nanoTime() - cut) / 1_000_000;
+        System.out.println("Network split: the cut-off worker fenced itself after " + fencedMs
+                + " ms; its tasks RUNNING on the others after " + movedMs + " ms");
+        assertThat(fencedMs).as("cut to fenced (runtime.cluster.fence.timeout.ms 2 s; the others wait 5 s)").isLessThan(5_000);
+        long atMove = kafka.endOffset(topic);
+        await().atMost(Duration.ofSeconds(30)).until(() -> kafka.endOffset(topic) >= atMove + 300);
+
+        split.heal();
+        long healed = System.nanoTime();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            List<String> owners = runningTaskWorkers(status(w.get(0), "split"), 6);
+            return send(cutOff, "GET", "/health", null).statusCode() == 200 && owners != null
+                    && owners.stream().filter(cutOff.workerId()::equals).count() == 2;
+        });
+        System.out.println("Network healed: the cut-off worker runs its share again after " + (System.nanoTime() - healed) / 1_000_000 + " ms");
+        long atRejoin = kafka.endOffset(topic);
+        await().atMost(Duration.ofSeconds(30)).until(() -> kafka.endOffset(topic) >= atRejoin + 300);
+        assertThat(send(w.get(1), "DELETE", "/connectors/split", null).statusCode()).isEqualTo(204);
+
+        // Per task, in the topic's order: runs of records from one worker process. Two processes running a
+        // task at once would alternate; the cut-off worker's tasks went on exactly after its last number
+        // (it had stopped them and stored their offsets before another worker read them); nothing lost.
+        long pid = cutOff.process.process().pid();
+        Map<Integer, List<long[]>> runs = new TreeMap<>(); // task → [pid, first number, last number]
+        Map<Integer, Set<Long>> numbers = new TreeMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : kafka.consume(topic, (int) kafka.endOffset(topic), Duration.ofSeconds(60))) {
+            String[] v = new String(r.value(), StandardCharsets.UTF_8).split(":");
+            int task = Integer.parseInt(v[0]);
+            long n = Long.parseLong(v[1]);
+            long producer = Long.parseLong(new String(r.headers().lastHeader("pid").value(), StandardCharsets.UTF_8));
+            numbers.computeIfAbsent(task, k -> new TreeSet<>()).add(n);
+            List<long[]> taskRuns = runs.computeIfAbsent(task, k -> new java.util.ArrayList<>());
+            if (taskRuns.isEmpty() || taskRuns.get(taskRuns.size() - 1)[0] != producer) {
+                taskRuns.add(new long[] {producer, n, n});
+            } else {
+                taskRuns.get(taskRuns.size() - 1)[2] = n;
+            }
+        }
+        Map<Integer, String> described = new TreeMap<>();
+        runs.forEach((task, taskRuns) -> described.put(task, taskRuns.stream()
+                .map(x -> (x[0] == pid ? "cut-off " : "pid " + x[0] + " ") + x[1] + ".." + x[2]).toList().toString()));
+        assertThat(numbers).containsOnlyKeys(0, 1, 2, 3, 4, 5);
+        numbers.forEach((task, ns) -> assertThat(ns.size()).as("task %d lost records: %s", task, described).isEqualTo(((TreeSet<Long>) ns).last() + 1));
+        runs.forEach((task, taskRuns) -> assertThat(taskRuns.size()).as("processes running task %d in turn: %s", task, described)
+                .isLessThanOrEqualTo(3));
+        List<Integer> moved = runs.entrySet().stream().filter(e -> e.getValue().get(0)[0] == pid).map(Map.Entry::getKey).toList();
+        assertThat(moved).as("tasks of the cut-off worker: %s", described).hasSize(2);
+        for (int task : moved) {
+            List<long[]> taskRuns = runs.get(task);
+            assertThat(taskRuns.size()).as("task %d moved: %s", task, described).isGreaterThanOrEqualTo(2);
+            assertThat(taskRuns.get(1)[1]).as("task %d went on after the cut-off worker's last number: %s", task, described)
+                    .isEqualTo(taskRuns.get(0)[2] + 1);
+        }
+    }
+
+    /**
+     * A network split on this machine: drops every packet between one loopback address (a worker's
+     * cluster address) and any other, with iptables; REST and Kafka, on 127.0.0.1, still reach the
+     * worker. Closing it heals the split.
+     */
+    static final class NetworkSplit implements AutoCloseable {
+        private final String host;
+        private boolean cut;
+
+        NetworkSplit(String host) {
+            this.host = host;
+        }
+
+        void cut() throws IOException, InterruptedException {
+            iptables("-I", "INPUT", "-s", host, "!", "-d", host, "-j", "DROP");
+            cut = true;
+            iptables("-I", "INPUT", "-d", host, "!", "-s", host, "-j", "DROP");
+        }
+
+        void heal() throws IOException, InterruptedException {
+            if (cut) {
+                cut = false;
+                try {
+                    iptables("-D", "INPUT", "-s", host, "!", "-d", host, "-j", "DROP");
+                } finally {
+                    iptables("-D", "INPUT", "-d", host, "!", "-s", host, "-j", "DROP");
+                }
+            }
+        }
+
+        private static void iptables(String... args) throws IOException, InterruptedException {
+            List<String> cmd = new java.util.ArrayList<>(List.of("iptables", "-w"));
+            cmd.addAll(List.of(args));
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException(String.join(" ", cmd) + " failed (this test needs root and iptables): " + out);
+            }
+        }
+
+        @Override
+        public void close() throws IOException, InterruptedException {
+            heal();
         }
     }
 
