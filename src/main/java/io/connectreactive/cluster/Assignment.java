@@ -18,8 +18,8 @@ import io.vertx.core.json.JsonObject;
  * @param leader the member that computed it
  * @param connectors connector name → member
  * @param tasks task → member
- * @param members the members the leader assigned to, oldest first: the view every worker fences itself
- *                by ({@link Quorum}); empty when not known
+ * @param members the worker ids of the members the leader assigned to, oldest first: the view every
+ *                worker fences itself by ({@link Quorum}); empty when not known
  */
 public record Assignment(long generation, String leader, Map<String, String> connectors, Map<TaskId, String> tasks,
                          List<String> members) {

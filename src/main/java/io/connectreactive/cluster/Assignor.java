@@ -29,7 +29,7 @@ public final class Assignor {
      */
     public static Assignment assign(Assignment previous, List<String> members, Map<String, Integer> taskCounts, String leader) {
         if (members.isEmpty()) {
-            return new Assignment(previous.generation() + 1, leader, Map.of(), Map.of(), members);
+            return new Assignment(previous.generation() + 1, leader, Map.of(), Map.of());
         }
         List<String> connectors = taskCounts.keySet().stream().sorted().toList();
         List<TaskId> tasks = new ArrayList<>();
@@ -41,7 +41,7 @@ public final class Assignor {
         tasks.sort(Comparator.comparing(TaskId::connector).thenComparingInt(TaskId::task));
         Map<String, String> c = balance(connectors, previous.connectors(), members);
         Map<TaskId, String> t = balance(tasks, previous.tasks(), members);
-        return new Assignment(previous.generation() + 1, leader, c, t, members);
+        return new Assignment(previous.generation() + 1, leader, c, t);
     }
 
     /** Keeps what may stay, takes the surplus from members above their share, gives the rest to the least loaded. */

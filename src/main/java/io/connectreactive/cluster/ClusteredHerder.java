@@ -19,6 +19,7 @@ import io.connectreactive.runtime.sink.SinkTaskVerticle;
 import io.connectreactive.storage.ConfigStore;
 import io.connectreactive.storage.StatusStore;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyException;
 import org.apache.kafka.clients.admin.MemberToRemove;
@@ -41,9 +42,10 @@ import org.slf4j.LoggerFactory;
  * to the worker running it over the event bus; other restarts are Kafka Connect's restart requests in
  * the config topic, applied by every worker to what it runs.
  *
- * <p><b>Fencing.</b> Each worker keeps the members of the last assignment it applied (its view, less the
- * members that announced an orderly leave) and asks each of them over Hazelcast every
- * {@value #CHECK_MS} ms to answer. When those that answered within {@code runtime.cluster.fence.timeout.ms}
+ * <p><b>Fencing.</b> Each worker keeps the worker ids of the members of the last assignment it applied
+ * (its view, less the members that announced an orderly leave) and asks each of them over Hazelcast
+ * every {@value #CHECK_MS} ms to answer. A leader assigns (and so makes a new view) only while the
+ * members it sees are a majority of its view. When those that answered within {@code runtime.cluster.fence.timeout.ms}
  * are no majority of the view ({@link Quorum}), the worker fences itself: it stops everything it runs,
  * each task within {@link io.connectreactive.config.WorkerConfig#fenceStopMs()}, which is before the
  * others remove it (after {@code runtime.cluster.failure.timeout.seconds}) and run its tasks; it starts
@@ -72,12 +74,19 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
     private final Map<String, TargetState> targetsHere = new HashMap<>();
     private final long fenceTimeoutMs;
     private final long fenceStopMs;
-    /** The members of the last assignment applied here, oldest first: what this worker needs a majority of. */
+    /**
+     * The worker ids of the members of the last assignment applied here, oldest first: what this worker
+     * needs a majority of. Worker ids, not member ids: a worker restarted with the same REST address counts.
+     */
     private List<String> view = List.of();
-    /** Members of the view that announced an orderly leave: no longer counted. */
-    private final Set<String> leaving = new java.util.HashSet<>();
-    /** Member → when it last answered (System.nanoTime), or when it entered the view. */
-    private final Map<String, Long> answeredAt = new HashMap<>();
+    /** Worker id → member id of the members of the view that announced an orderly leave. */
+    private final Map<String, String> leaving = new HashMap<>();
+    /** Worker id → when it last answered (System.nanoTime, taken as the answer arrives), or when it entered the view. */
+    private final Map<String, Long> answeredAt = new java.util.concurrent.ConcurrentHashMap<>();
+    /** When the last quorum check ran (System.nanoTime), to tell a pause of this worker from silence of the others. */
+    private long lastCheck;
+    /** Completes when the tasks and connectors stopped by the last fence have stopped. */
+    private Future<Void> fenceStops = Future.succeededFuture();
     /** Why this worker is fenced; null while it is not. Written on the herder's context, read by /health. */
     private volatile String fenced;
     private long checks = -1;
@@ -109,7 +118,7 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
                         membership.onAssignment(a -> context.runOnContext(x -> assigned(a)));
                         membership.onChange(() -> context.runOnContext(x -> membersChanged()),
                                 () -> context.runOnContext(x -> clusterLost()));
-                        membership.onLeaving(id -> context.runOnContext(x -> memberLeaving(id)));
+                        membership.onLeaving((id, workerId) -> context.runOnContext(x -> memberLeaving(id, workerId)));
                         return membership.assignment();
                     }))
                     .compose(current -> vertx.eventBus().<String>consumer(RESTART_TASK + self, msg -> {
@@ -192,29 +201,54 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
         if (stopping || self == null) {
             return;
         }
-        Set<String> members = new java.util.HashSet<>();
-        membership.workers().forEach(m -> members.add(m.id()));
+        Map<String, String> present = present();
         long now = System.nanoTime();
+        // this check ran late: this worker itself was paused (a long GC, a starved machine), and answers that
+        // arrived meanwhile may not be counted yet; decide at the next check
+        boolean paused = lastCheck != 0 && now - lastCheck > (CHECK_MS + 750) * 1_000_000;
+        lastCheck = now;
+        String me = worker.services().workerId();
         Set<String> reachable = new java.util.HashSet<>();
-        reachable.add(self);
-        List<String> counted = view.stream().filter(id -> !leaving.contains(id)).toList();
-        for (String id : counted) {
-            if (id.equals(self) || !members.contains(id)) {
+        reachable.add(me);
+        List<String> counted = counted(present);
+        for (String w : counted) {
+            String id = present.get(w);
+            if (w.equals(me) || id == null) {
                 continue;
             }
-            membership.ping(id, () -> context.runOnContext(x -> answeredAt.put(id, System.nanoTime())));
-            if (now - answeredAt.getOrDefault(id, 0L) <= fenceTimeoutMs * 1_000_000) {
-                reachable.add(id);
+            membership.ping(id, () -> answeredAt.put(w, System.nanoTime()));
+            if (now - answeredAt.getOrDefault(w, 0L) <= fenceTimeoutMs * 1_000_000) {
+                reachable.add(w);
             }
         }
         boolean holds = Quorum.holds(counted, reachable);
-        if (!holds && fenced == null) {
+        if (!holds && fenced == null && !paused) {
             fence(counted.stream().filter(reachable::contains).count(), counted.size());
         } else if (holds && fenced != null) {
-            LOG.info("Worker {} reaches a majority of its cluster again; no longer fenced", worker.services().workerId());
+            LOG.info("Worker {} reaches a majority of its cluster again; no longer fenced", me);
             fenced = null;
-            applied(reconcileAll());
+            rebalance(); // a leader skipped the joins and leaves it saw while fenced
+            // what the fence stopped has stopped before anything starts again
+            Promise<Void> restarted = Promise.promise();
+            fenceStops.onComplete(ar -> context.runOnContext(x -> (fenced == null ? reconcileAll() : Future.<Void>succeededFuture())
+                    .onComplete(restarted)));
+            applied(restarted.future());
         }
+    }
+
+    /** The members now, worker id → member id. */
+    private Map<String, String> present() {
+        Map<String, String> present = new HashMap<>();
+        membership.workers().forEach(m -> present.put(m.workerId(), m.id()));
+        return present;
+    }
+
+    /** The view less the workers that announced an orderly leave (unless present again as a new member: restarted). */
+    private List<String> counted(Map<String, String> present) {
+        return view.stream().filter(w -> {
+            String left = leaving.get(w);
+            return left == null || present.containsKey(w) && !present.get(w).equals(left);
+        }).toList();
     }
 
     /** Stops everything that runs here at once, each task within the fence's stop bound, and starts nothing while fenced. */
@@ -228,20 +262,22 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
             tasksHere.remove(id);
             tasks.add(worker.stopTask(id, fenceStopMs));
         }
+        List<Future<Void>> all = new ArrayList<>(tasks);
         for (String name : new ArrayList<>(connectorsHere.keySet())) {
             connectorsHere.remove(name);
-            worker.stopConnector(name);
+            all.add(worker.stopConnector(name));
         }
         targetsHere.clear();
+        fenceStops = Future.join(all).transform(ar -> Future.succeededFuture());
         int count = tasks.size();
         Future.join(tasks).onComplete(ar -> LOG.info("Worker {} fenced: its {} tasks stopped in {} ms", worker.services().workerId(),
                 count, (System.nanoTime() - start) / 1_000_000));
     }
 
     /** A member announced an orderly leave: it is not lost, the view shrinks without it. */
-    private void memberLeaving(String id) {
-        if (leaving.add(id) && view.contains(id)) {
-            LOG.info("Worker {} leaves the cluster in an orderly way", id);
+    private void memberLeaving(String id, String workerId) {
+        if (!id.equals(leaving.put(workerId, id)) && view.contains(workerId)) {
+            LOG.info("Worker {} leaves the cluster in an orderly way", workerId);
         }
     }
 
@@ -250,14 +286,15 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
      * includes it from another leader: a cluster that holds it again after a merge.
      */
     private void adoptView(Assignment a) {
-        if (a.members().isEmpty() || self == null || fenced != null && (!a.members().contains(self) || self.equals(a.leader()))) {
+        if (a.members().isEmpty() || self == null
+                || fenced != null && (!a.members().contains(worker.services().workerId()) || self.equals(a.leader()))) {
             return;
         }
         view = a.members();
         long now = System.nanoTime();
         answeredAt.keySet().retainAll(view);
-        view.forEach(id -> answeredAt.putIfAbsent(id, now));
-        leaving.retainAll(view);
+        view.forEach(w -> answeredAt.putIfAbsent(w, now));
+        leaving.keySet().retainAll(view);
     }
 
     /** This worker is being merged into another cluster after a split: whatever it runs may run elsewhere now. */
@@ -272,14 +309,21 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
         if (stopping || self == null || fenced != null || !membership.isLeader()) {
             return;
         }
+        List<String> members = membership.workers().stream().map(Membership.Worker::id).toList();
+        Map<String, String> present = present();
+        if (!Quorum.holds(counted(present), present.keySet())) {
+            // the members left are no majority of the last view (a killed worker, too, may have been cut off
+            // instead): no new view without a majority; the next check fences this worker
+            return;
+        }
         Map<String, Integer> taskCounts = new HashMap<>();
         configs.connectors().forEach((name, e) ->
                 taskCounts.put(name, e.targetState() == TargetState.STOPPED ? 0 : e.taskConfigs().size()));
-        List<String> members = membership.workers().stream().map(Membership.Worker::id).toList();
         Assignment computed = Assignor.assign(assignment, members, taskCounts, self);
         // numbered above every generation this worker saw, so no member takes it for an old one
-        Assignment next = computed.generation() > generation.get() ? computed
-                : new Assignment(generation.get() + 1L, self, computed.connectors(), computed.tasks(), computed.members());
+        long numbered = computed.generation() > generation.get() ? computed.generation() : generation.get() + 1L;
+        Assignment next = new Assignment(numbered, self, computed.connectors(), computed.tasks(),
+                membership.workers().stream().map(Membership.Worker::workerId).toList());
         if (next.sameAs(assignment) && self.equals(assignment.leader())) {
             return;
         }

@@ -178,9 +178,9 @@ public final class Membership {
                 .getAttribute(WORKER_ID)), 60, java.util.concurrent.TimeUnit.SECONDS), vertx.getOrCreateContext());
     }
 
-    /** Calls {@code listener} with the member id of every member that announces an orderly leave. */
-    public void onLeaving(Consumer<String> listener) {
-        leaving.addEntryListener((EntryAddedListener<String, String>) e -> listener.accept(e.getKey()), false);
+    /** Calls {@code listener} with the member id and worker id of every member that announces an orderly leave. */
+    public void onLeaving(java.util.function.BiConsumer<String, String> listener) {
+        leaving.addEntryListener((EntryAddedListener<String, String>) e -> listener.accept(e.getKey(), e.getValue()), true);
     }
 
     /** Calls {@code listener} with every assignment the leader publishes. */

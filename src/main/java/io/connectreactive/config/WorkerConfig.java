@@ -240,7 +240,7 @@ public final class WorkerConfig extends AbstractConfig {
                 .define(CLUSTER_FAILURE_TIMEOUT_S, Type.INT, 5, ConfigDef.Range.atLeast(2), Importance.LOW,
                         "Clustered mode: a worker that has not answered heartbeats for this long is removed and its "
                                 + "connectors and tasks run elsewhere (a killed worker is seen at once, its connections close).")
-                .define(CLUSTER_FENCE_TIMEOUT_MS, Type.LONG, 2_000L, ConfigDef.Range.atLeast(500), Importance.LOW,
+                .define(CLUSTER_FENCE_TIMEOUT_MS, Type.LONG, 2_500L, ConfigDef.Range.atLeast(500), Importance.LOW,
                         "Clustered mode: a worker that has had no answer for this long from enough of the workers of its "
                                 + "last assignment to make a majority of them fences itself: it stops its connectors and tasks "
                                 + "(each within " + CLUSTER_FAILURE_TIMEOUT_S + " minus this minus 1.5 s) before the others, "

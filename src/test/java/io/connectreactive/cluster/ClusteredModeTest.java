@@ -252,11 +252,18 @@ class ClusteredModeTest {
                         .collect(Collectors.toCollection(TreeSet::new));
                 assertThat(restarted).as("tasks whose status changed after the join").isEqualTo(moved);
 
-                // the whole cluster stops cleanly, then starts again on the same topics
+                // the whole cluster stops cleanly, one worker after the other, then starts again on the same topics.
+                // A worker stopped with SIGTERM says it leaves: the last one, alone with the younger half of its
+                // last view, is not fenced (it would be, 2.5 s after, had the other one been lost)
                 long before = kafka.endOffset(topic);
-                for (Member m : cluster.running()) {
+                List<Member> stopping = cluster.running();
+                for (Member m : stopping.subList(0, stopping.size() - 1)) {
                     assertThat(cluster.stop(m)).isZero();
                 }
+                Member last = stopping.get(stopping.size() - 1);
+                await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
+                        .until(() -> send(last, "GET", "/health", null).statusCode() == 200);
+                assertThat(cluster.stop(last)).isZero();
                 for (Member m : w) {
                     cluster.restart(m);
                 }
@@ -320,7 +327,7 @@ class ClusteredModeTest {
         long movedMs = (System.nanoTime() - cut) / 1_000_000;
         System.out.println("Network split: the cut-off worker fenced itself after " + fencedMs
                 + " ms; its tasks RUNNING on the others after " + movedMs + " ms");
-        assertThat(fencedMs).as("cut to fenced (runtime.cluster.fence.timeout.ms 2 s; the others wait 5 s)").isLessThan(5_000);
+        assertThat(fencedMs).as("cut to fenced (runtime.cluster.fence.timeout.ms 2.5 s; the others wait 5 s)").isLessThan(5_000);
         long atMove = kafka.endOffset(topic);
         await().atMost(Duration.ofSeconds(30)).until(() -> kafka.endOffset(topic) >= atMove + 300);
 
