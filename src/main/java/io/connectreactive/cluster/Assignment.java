@@ -1,9 +1,12 @@
 package io.connectreactive.cluster;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 import io.connectreactive.model.TaskId;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -15,8 +18,11 @@ import io.vertx.core.json.JsonObject;
  * @param leader the member that computed it
  * @param connectors connector name → member
  * @param tasks task → member
+ * @param members the worker ids of the members the leader assigned to, oldest first: the view every
+ *                worker fences itself by ({@link Quorum}); empty when not known
  */
-public record Assignment(long generation, String leader, Map<String, String> connectors, Map<TaskId, String> tasks) {
+public record Assignment(long generation, String leader, Map<String, String> connectors, Map<TaskId, String> tasks,
+                         List<String> members) {
 
     /** No assignment yet. */
     public static final Assignment EMPTY = new Assignment(0, null, Map.of(), Map.of());
@@ -24,6 +30,11 @@ public record Assignment(long generation, String leader, Map<String, String> con
     public Assignment {
         connectors = Map.copyOf(connectors);
         tasks = Map.copyOf(tasks);
+        members = List.copyOf(members);
+    }
+
+    public Assignment(long generation, String leader, Map<String, String> connectors, Map<TaskId, String> tasks) {
+        this(generation, leader, connectors, tasks, List.of());
     }
 
     public String connectorOwner(String connector) {
@@ -34,9 +45,9 @@ public record Assignment(long generation, String leader, Map<String, String> con
         return tasks.get(task);
     }
 
-    /** Same connectors and tasks on the same members (generation and leader aside). */
+    /** Same connectors and tasks on the same members, among the same members (generation and leader aside). */
     public boolean sameAs(Assignment other) {
-        return connectors.equals(other.connectors) && tasks.equals(other.tasks);
+        return connectors.equals(other.connectors) && tasks.equals(other.tasks) && members.equals(other.members);
     }
 
     /** As stored in the cluster's map: tasks keyed {@code <connector>-<task>}, as Kafka Connect prints them. */
@@ -45,7 +56,7 @@ public record Assignment(long generation, String leader, Map<String, String> con
         new TreeMap<>(tasks.entrySet().stream().collect(java.util.stream.Collectors.toMap(
                 e -> e.getKey().toString(), Map.Entry::getValue))).forEach(t::put);
         return new JsonObject().put("generation", generation).put("leader", leader)
-                .put("connectors", new JsonObject(new TreeMap<>(connectors))).put("tasks", t).encode();
+                .put("connectors", new JsonObject(new TreeMap<>(connectors))).put("tasks", t).put("members", new JsonArray(members)).encode();
     }
 
     public static Assignment fromJson(String json) {
@@ -57,6 +68,8 @@ public record Assignment(long generation, String leader, Map<String, String> con
             int sep = e.getKey().lastIndexOf('-');
             tasks.put(new TaskId(e.getKey().substring(0, sep), Integer.parseInt(e.getKey().substring(sep + 1))), (String) e.getValue());
         });
-        return new Assignment(o.getLong("generation"), o.getString("leader"), connectors, tasks);
+        List<String> members = new ArrayList<>();
+        o.getJsonArray("members", new JsonArray()).forEach(m -> members.add((String) m));
+        return new Assignment(o.getLong("generation"), o.getString("leader"), connectors, tasks, members);
     }
 }

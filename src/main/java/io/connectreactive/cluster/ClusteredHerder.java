@@ -19,6 +19,7 @@ import io.connectreactive.runtime.sink.SinkTaskVerticle;
 import io.connectreactive.storage.ConfigStore;
 import io.connectreactive.storage.StatusStore;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyException;
 import org.apache.kafka.clients.admin.MemberToRemove;
@@ -40,11 +41,23 @@ import org.slf4j.LoggerFactory;
  * leader, as Kafka Connect does, so that one worker applies them in order. A restart of one task goes
  * to the worker running it over the event bus; other restarts are Kafka Connect's restart requests in
  * the config topic, applied by every worker to what it runs.
+ *
+ * <p><b>Fencing.</b> Each worker keeps the worker ids of the members of the last assignment it applied
+ * (its view, less the members that announced an orderly leave) and asks each of them over Hazelcast
+ * every {@value #CHECK_MS} ms to answer. A leader assigns (and so makes a new view) only while the
+ * members it sees are a majority of its view. When those that answered within {@code runtime.cluster.fence.timeout.ms}
+ * are no majority of the view ({@link Quorum}), the worker fences itself: it stops everything it runs,
+ * each task within {@link io.connectreactive.config.WorkerConfig#fenceStopMs()}, which is before the
+ * others remove it (after {@code runtime.cluster.failure.timeout.seconds}) and run its tasks; it starts
+ * nothing until it reaches a majority of its view again, or a leader's assignment that includes it
+ * gives it a new view (after Hazelcast merged it back).
  */
 public final class ClusteredHerder extends AbstractHerder implements ConfigStore.Listener {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClusteredHerder.class);
     private static final String RESTART_TASK = "connect-reactive.restart-task.";
+    /** How often a worker asks the members of its view to answer, and checks its quorum. */
+    static final long CHECK_MS = 250;
 
     private final Membership membership;
     private final AtomicInteger generation;
@@ -59,6 +72,24 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
     private volatile long lastRebalanceMs = -1;
     /** The target state last applied to what runs here of each connector. */
     private final Map<String, TargetState> targetsHere = new HashMap<>();
+    private final long fenceTimeoutMs;
+    private final long fenceStopMs;
+    /**
+     * The worker ids of the members of the last assignment applied here, oldest first: what this worker
+     * needs a majority of. Worker ids, not member ids: a worker restarted with the same REST address counts.
+     */
+    private List<String> view = List.of();
+    /** Worker id → member id of the members of the view that announced an orderly leave. */
+    private final Map<String, String> leaving = new HashMap<>();
+    /** Worker id → when it last answered (System.nanoTime, taken as the answer arrives), or when it entered the view. */
+    private final Map<String, Long> answeredAt = new java.util.concurrent.ConcurrentHashMap<>();
+    /** When the last quorum check ran (System.nanoTime), to tell a pause of this worker from silence of the others. */
+    private long lastCheck;
+    /** Completes when the tasks and connectors stopped by the last fence have stopped. */
+    private Future<Void> fenceStops = Future.succeededFuture();
+    /** Why this worker is fenced; null while it is not. Written on the herder's context, read by /health. */
+    private volatile String fenced;
+    private long checks = -1;
 
     private record Started(Map<String, String> connectorConfig, Map<String, String> taskConfig) {
     }
@@ -71,6 +102,8 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
         super(vertx, worker, configs, statuses, validator, kafkaClusterId);
         this.membership = membership;
         this.generation = generation;
+        this.fenceTimeoutMs = worker.services().config().getLong(io.connectreactive.config.WorkerConfig.CLUSTER_FENCE_TIMEOUT_MS);
+        this.fenceStopMs = worker.services().config().fenceStopMs();
         this.rebalances = worker.services().metrics().rebalances(generation::get, () -> rebalancing,
                 () -> lastRebalanceMs < 0 ? -1 : System.currentTimeMillis() - lastRebalanceMs);
     }
@@ -85,6 +118,7 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
                         membership.onAssignment(a -> context.runOnContext(x -> assigned(a)));
                         membership.onChange(() -> context.runOnContext(x -> membersChanged()),
                                 () -> context.runOnContext(x -> clusterLost()));
+                        membership.onLeaving((id, workerId) -> context.runOnContext(x -> memberLeaving(id, workerId)));
                         return membership.assignment();
                     }))
                     .compose(current -> vertx.eventBus().<String>consumer(RESTART_TASK + self, msg -> {
@@ -101,6 +135,7 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
                         cluster.start();
                         assigned(current);
                         rebalance();
+                        checks = vertx.setPeriodic(CHECK_MS, t -> checkQuorum());
                         started = true;
                         LOG.info("Worker {} joined the cluster as member {} ({} members, leader {})", worker.services().workerId(),
                                 self, membership.workers().size(), membership.leader().workerId());
@@ -112,6 +147,23 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
     @Override
     public boolean started() {
         return super.started() && membership.active();
+    }
+
+    @Override
+    public String fenced() {
+        return fenced;
+    }
+
+    /** Tells the others this worker leaves in an orderly way (so they do not count it as lost), then stops. */
+    @Override
+    public Future<Void> stop() {
+        return onContext(() -> {
+            if (checks >= 0) {
+                vertx.cancelTimer(checks);
+            }
+            return self == null ? Future.<Void>succeededFuture()
+                    : membership.announceLeaving(vertx).timeout(1, java.util.concurrent.TimeUnit.SECONDS).otherwiseEmpty();
+        }).transform(ar -> super.stop());
     }
 
     @Override
@@ -128,8 +180,121 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
     // ---- membership and assignment (on the herder's context)
 
     private void membersChanged() {
+        String now = membership.self();
+        if (self != null && !self.equals(now)) {
+            LOG.info("Worker {} is member {} now (was {}): Hazelcast merged it into another cluster", worker.services().workerId(), now, self);
+            self = now;
+            adoptView(assignment);
+        }
         LOG.info("Cluster membership changed: {} members, leader {}", membership.workers().size(), membership.leader().workerId());
         rebalance();
+    }
+
+    // ---- fencing (on the herder's context)
+
+    /**
+     * Asks every other member of the view to answer, then fences or unfences this worker by
+     * {@link Quorum}: a member counts when it is still in Hazelcast's member list and answered within
+     * the fence timeout.
+     */
+    private void checkQuorum() {
+        if (stopping || self == null) {
+            return;
+        }
+        Map<String, String> present = present();
+        long now = System.nanoTime();
+        // this check ran late: this worker itself was paused (a long GC, a starved machine), and answers that
+        // arrived meanwhile may not be counted yet; decide at the next check
+        boolean paused = lastCheck != 0 && now - lastCheck > (CHECK_MS + 750) * 1_000_000;
+        lastCheck = now;
+        String me = worker.services().workerId();
+        Set<String> reachable = new java.util.HashSet<>();
+        reachable.add(me);
+        List<String> counted = counted(present);
+        for (String w : counted) {
+            String id = present.get(w);
+            if (w.equals(me) || id == null) {
+                continue;
+            }
+            membership.ping(id, () -> answeredAt.put(w, System.nanoTime()));
+            if (now - answeredAt.getOrDefault(w, 0L) <= fenceTimeoutMs * 1_000_000) {
+                reachable.add(w);
+            }
+        }
+        boolean holds = Quorum.holds(counted, reachable);
+        if (!holds && fenced == null && !paused) {
+            fence(counted.stream().filter(reachable::contains).count(), counted.size());
+        } else if (holds && fenced != null) {
+            LOG.info("Worker {} reaches a majority of its cluster again; no longer fenced", me);
+            fenced = null;
+            rebalance(); // a leader skipped the joins and leaves it saw while fenced
+            // what the fence stopped has stopped before anything starts again
+            Promise<Void> restarted = Promise.promise();
+            fenceStops.onComplete(ar -> context.runOnContext(x -> (fenced == null ? reconcileAll() : Future.<Void>succeededFuture())
+                    .onComplete(restarted)));
+            applied(restarted.future());
+        }
+    }
+
+    /** The members now, worker id → member id. */
+    private Map<String, String> present() {
+        Map<String, String> present = new HashMap<>();
+        membership.workers().forEach(m -> present.put(m.workerId(), m.id()));
+        return present;
+    }
+
+    /** The view less the workers that announced an orderly leave (unless present again as a new member: restarted). */
+    private List<String> counted(Map<String, String> present) {
+        return view.stream().filter(w -> {
+            String left = leaving.get(w);
+            return left == null || present.containsKey(w) && !present.get(w).equals(left);
+        }).toList();
+    }
+
+    /** Stops everything that runs here at once, each task within the fence's stop bound, and starts nothing while fenced. */
+    private void fence(long reached, int of) {
+        fenced = "it reaches " + reached + " of the " + of + " workers of its cluster's last assignment";
+        LOG.warn("Worker {} is fenced: {}; stopping its connectors and tasks (each task within {} ms)",
+                worker.services().workerId(), fenced, fenceStopMs);
+        long start = System.nanoTime();
+        List<Future<Void>> tasks = new ArrayList<>();
+        for (TaskId id : new ArrayList<>(tasksHere.keySet())) {
+            tasksHere.remove(id);
+            tasks.add(worker.stopTask(id, fenceStopMs));
+        }
+        List<Future<Void>> all = new ArrayList<>(tasks);
+        for (String name : new ArrayList<>(connectorsHere.keySet())) {
+            connectorsHere.remove(name);
+            all.add(worker.stopConnector(name));
+        }
+        targetsHere.clear();
+        fenceStops = Future.join(all).transform(ar -> Future.succeededFuture());
+        int count = tasks.size();
+        Future.join(tasks).onComplete(ar -> LOG.info("Worker {} fenced: its {} tasks stopped in {} ms", worker.services().workerId(),
+                count, (System.nanoTime() - start) / 1_000_000));
+    }
+
+    /** A member announced an orderly leave: it is not lost, the view shrinks without it. */
+    private void memberLeaving(String id, String workerId) {
+        if (!id.equals(leaving.put(workerId, id)) && view.contains(workerId)) {
+            LOG.info("Worker {} leaves the cluster in an orderly way", workerId);
+        }
+    }
+
+    /**
+     * The members of an applied assignment become the view. A fenced worker takes only a view that
+     * includes it from another leader: a cluster that holds it again after a merge.
+     */
+    private void adoptView(Assignment a) {
+        if (a.members().isEmpty() || self == null
+                || fenced != null && (!a.members().contains(worker.services().workerId()) || self.equals(a.leader()))) {
+            return;
+        }
+        view = a.members();
+        long now = System.nanoTime();
+        answeredAt.keySet().retainAll(view);
+        view.forEach(w -> answeredAt.putIfAbsent(w, now));
+        leaving.keySet().retainAll(view);
     }
 
     /** This worker is being merged into another cluster after a split: whatever it runs may run elsewhere now. */
@@ -141,23 +306,31 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
 
     /** The leader computes a new assignment; followers do nothing. */
     private void rebalance() {
-        if (stopping || self == null || !membership.isLeader()) {
+        if (stopping || self == null || fenced != null || !membership.isLeader()) {
+            return;
+        }
+        List<String> members = membership.workers().stream().map(Membership.Worker::id).toList();
+        Map<String, String> present = present();
+        if (!Quorum.holds(counted(present), present.keySet())) {
+            // the members left are no majority of the last view (a killed worker, too, may have been cut off
+            // instead): no new view without a majority; the next check fences this worker
             return;
         }
         Map<String, Integer> taskCounts = new HashMap<>();
         configs.connectors().forEach((name, e) ->
                 taskCounts.put(name, e.targetState() == TargetState.STOPPED ? 0 : e.taskConfigs().size()));
-        List<String> members = membership.workers().stream().map(Membership.Worker::id).toList();
         Assignment computed = Assignor.assign(assignment, members, taskCounts, self);
         // numbered above every generation this worker saw, so no member takes it for an old one
-        Assignment next = computed.generation() > generation.get() ? computed
-                : new Assignment(generation.get() + 1L, self, computed.connectors(), computed.tasks());
+        long numbered = computed.generation() > generation.get() ? computed.generation() : generation.get() + 1L;
+        Assignment next = new Assignment(numbered, self, computed.connectors(), computed.tasks(),
+                membership.workers().stream().map(Membership.Worker::workerId).toList());
         if (next.sameAs(assignment) && self.equals(assignment.leader())) {
             return;
         }
         LOG.info("Leader assigns generation {}: {} connectors and {} tasks on {} workers", next.generation(),
                 next.connectors().size(), next.tasks().size(), members.size());
         assignment = next;
+        adoptView(next);
         generation.set((int) next.generation());
         membership.publish(vertx, next)
                 .onFailure(err -> LOG.warn("Could not publish assignment {}: {}", next.generation(), err.toString()))
@@ -174,6 +347,7 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
         }
         assignment = next;
         generation.set((int) Math.max(generation.get(), next.generation()));
+        adoptView(next);
         applied(reconcileAll());
     }
 
@@ -264,7 +438,7 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
         List<Future<Void>> stops = new ArrayList<>();
         for (TaskId id : tasksOf(name)) {
             Started s = tasksHere.get(id);
-            boolean keep = runs && id.task() < e.taskConfigs().size() && self.equals(assignment.taskOwner(id))
+            boolean keep = runs && id.task() < e.taskConfigs().size() && mine(assignment.taskOwner(id))
                     && s.connectorConfig().equals(e.config()) && s.taskConfig().equals(e.taskConfigs().get(id.task()));
             if (!keep) {
                 tasksHere.remove(id);
@@ -276,13 +450,16 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
                 }));
             }
         }
-        boolean ownsConnector = e != null && self.equals(assignment.connectorOwner(name));
+        boolean ownsConnector = e != null && mine(assignment.connectorOwner(name));
         Map<String, String> startedWith = connectorsHere.get(name);
         if (startedWith != null && !(ownsConnector && runs && startedWith.equals(e.config()))) {
             connectorsHere.remove(name);
             stops.add(worker.stopConnector(name));
         }
         return Future.join(stops).transform(ar -> {
+            if (fenced != null) {
+                return Future.succeededFuture(); // fenced while these stopped: start nothing
+            }
             if (e == null) {
                 targetsHere.remove(name);
                 return Future.succeededFuture();
@@ -310,7 +487,7 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
             if (runs) {
                 for (int i = 0; i < e.taskConfigs().size(); i++) {
                     TaskId id = new TaskId(name, i);
-                    if (self.equals(assignment.taskOwner(id)) && !tasksHere.containsKey(id)) {
+                    if (mine(assignment.taskOwner(id)) && !tasksHere.containsKey(id)) {
                         toStart.add(id);
                     }
                 }
@@ -328,10 +505,16 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
                         LOG.warn("Could not read the offset topic to its end before starting tasks of {}: {}", name, err.toString());
                         return Future.succeededFuture();
                     })
-                    .compose(v -> Future.join(toStart.stream().map(id -> worker.startTask(id, e.config(),
+                    // not those the worker stopped meanwhile, having fenced itself
+                    .compose(v -> Future.join(toStart.stream().filter(tasksHere::containsKey).map(id -> worker.startTask(id, e.config(),
                             e.taskConfigs().get(id.task()), e.targetState())).toList()).otherwiseEmpty().mapEmpty());
             return Future.join(connector, tasks).otherwiseEmpty().mapEmpty();
         });
+    }
+
+    /** Whether {@code owner} is this worker, which is not fenced. */
+    private boolean mine(String owner) {
+        return fenced == null && self.equals(owner);
     }
 
     /**

@@ -34,9 +34,13 @@ public final class Membership {
     static final String WORKER_ID = "connect-reactive.worker.id";
     static final String REST_URL = "connect-reactive.rest.url";
     private static final String ASSIGNMENT = "assignment";
+    private static final String PINGS = "connect-reactive-pings";
+    private static final int MERGE_DELAY_S = 5;
 
     private final HazelcastInstance hazelcast;
     private final IMap<String, String> shared;
+    /** Members that announced an orderly leave: member id → worker id, each kept for a minute. */
+    private final IMap<String, String> leaving;
 
     /** A member of the cluster. */
     public record Worker(String id, String workerId, String restUrl) {
@@ -45,6 +49,7 @@ public final class Membership {
     public Membership(HazelcastClusterManager manager, String groupId) {
         this.hazelcast = manager.getHazelcastInstance();
         this.shared = hazelcast.getMap("connect-reactive-" + groupId);
+        this.leaving = hazelcast.getMap("connect-reactive-" + groupId + "-leaving");
     }
 
     /**
@@ -61,11 +66,18 @@ public final class Membership {
         hz.setProperty("hazelcast.heartbeat.interval.seconds", "1");
         hz.setProperty("hazelcast.max.no.heartbeat.seconds", String.valueOf(config.getInt(WorkerConfig.CLUSTER_FAILURE_TIMEOUT_S)));
         hz.setProperty("hazelcast.shutdownhook.enabled", "false");
+        // after a network split, the halves look for each other every few seconds (Hazelcast's default: 5 min, then 2 min)
+        hz.setProperty("hazelcast.merge.first.run.delay.seconds", String.valueOf(MERGE_DELAY_S));
+        hz.setProperty("hazelcast.merge.next.run.delay.seconds", String.valueOf(MERGE_DELAY_S));
+        // connections to other members leave from runtime.cluster.host too, so one address is the whole of a member
+        hz.setProperty("hazelcast.socket.client.bind.any", "false");
+        hz.getExecutorConfig(PINGS).setPoolSize(2).setQueueCapacity(1_000);
         NetworkConfig net = hz.getNetworkConfig();
         String host = config.getString(WorkerConfig.CLUSTER_HOST);
         net.setPort(config.getInt(WorkerConfig.CLUSTER_PORT)).setPortAutoIncrement(true);
         net.setPublicAddress(host);
-        net.getInterfaces().setEnabled(true).setInterfaces(List.of(host));
+        // binds exactly this address (any local one, a loopback alias too), not the first interface matching it
+        hz.setProperty("hazelcast.local.localAddress", host);
         JoinConfig join = net.getJoin();
         join.getMulticastConfig().setEnabled(false);
         join.getAutoDetectionConfig().setEnabled(false);
@@ -121,8 +133,54 @@ public final class Membership {
         hazelcast.getLifecycleService().addLifecycleListener(e -> {
             if (e.getState() == LifecycleEvent.LifecycleState.MERGING) {
                 lost.run();
+            } else if (e.getState() == LifecycleEvent.LifecycleState.MERGED) {
+                changed.run(); // merged: this member may have a new id
             }
         });
+    }
+
+    /**
+     * Asks member {@code id} to answer over Hazelcast's connection to it (the one its heartbeats use),
+     * and calls {@code answered} on a Hazelcast thread when it does. Nothing happens when it is no
+     * longer a member, or does not answer.
+     */
+    public void ping(String id, Runnable answered) {
+        Member member = member(id);
+        if (member == null) {
+            return;
+        }
+        hazelcast.getExecutorService(PINGS).submitToMember(new Ping(), member, new com.hazelcast.core.ExecutionCallback<Boolean>() {
+            @Override
+            public void onResponse(Boolean response) {
+                answered.run();
+            }
+
+            @Override
+            public void onFailure(Throwable t) {
+                // not answered: the caller counts the time since the last answer
+            }
+        });
+    }
+
+    /** What a ping runs on the member asked. */
+    private static final class Ping implements java.util.concurrent.Callable<Boolean>, java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public Boolean call() {
+            return Boolean.TRUE;
+        }
+    }
+
+    /** Tells the other members that this one is leaving in an orderly way (it is not lost: they need not fence). */
+    public Future<Void> announceLeaving(Vertx vertx) {
+        return Future.fromCompletionStage(leaving.setAsync(self(), String.valueOf(hazelcast.getCluster().getLocalMember()
+                .getAttribute(WORKER_ID)), 60, java.util.concurrent.TimeUnit.SECONDS), vertx.getOrCreateContext());
+    }
+
+    /** Calls {@code listener} with the member id and worker id of every member that announces an orderly leave. */
+    public void onLeaving(java.util.function.BiConsumer<String, String> listener) {
+        leaving.addEntryListener((EntryAddedListener<String, String>) e -> listener.accept(e.getKey(), e.getValue()), true);
     }
 
     /** Calls {@code listener} with every assignment the leader publishes. */
@@ -143,9 +201,14 @@ public final class Membership {
 
     /** The worker with member id {@code id}, or null when it is not (or no longer) a member. */
     public Worker worker(String id) {
+        Member m = member(id);
+        return m == null ? null : new Worker(id, m.getAttribute(WORKER_ID), m.getAttribute(REST_URL));
+    }
+
+    private Member member(String id) {
         for (Member m : hazelcast.getCluster().getMembers()) {
             if (m.getUuid().equals(UUID.fromString(id))) {
-                return new Worker(id, m.getAttribute(WORKER_ID), m.getAttribute(REST_URL));
+                return m;
             }
         }
         return null;

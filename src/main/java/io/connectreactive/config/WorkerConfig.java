@@ -79,6 +79,7 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String CLUSTER_PORT = "runtime.cluster.port";
     public static final String CLUSTER_MEMBERS = "runtime.cluster.members";
     public static final String CLUSTER_FAILURE_TIMEOUT_S = "runtime.cluster.failure.timeout.seconds";
+    public static final String CLUSTER_FENCE_TIMEOUT_MS = "runtime.cluster.fence.timeout.ms";
 
     public static final String JSON_CONVERTER = "org.apache.kafka.connect.json.JsonConverter";
 
@@ -250,7 +251,13 @@ public final class WorkerConfig extends AbstractConfig {
                                 + "(TCP-IP join; no multicast). A host alone tries ports from runtime.cluster.port up.")
                 .define(CLUSTER_FAILURE_TIMEOUT_S, Type.INT, 5, ConfigDef.Range.atLeast(2), Importance.LOW,
                         "Clustered mode: a worker that has not answered heartbeats for this long is removed and its "
-                                + "connectors and tasks run elsewhere (a killed worker is seen at once, its connections close).");
+                                + "connectors and tasks run elsewhere (a killed worker is seen at once, its connections close).")
+                .define(CLUSTER_FENCE_TIMEOUT_MS, Type.LONG, 2_500L, ConfigDef.Range.atLeast(500), Importance.LOW,
+                        "Clustered mode: a worker that has had no answer for this long from enough of the workers of its "
+                                + "last assignment to make a majority of them fences itself: it stops its connectors and tasks "
+                                + "(each within " + CLUSTER_FAILURE_TIMEOUT_S + " minus this minus 1.5 s) before the others, "
+                                + "which remove it only after " + CLUSTER_FAILURE_TIMEOUT_S + ", run them. At most "
+                                + CLUSTER_FAILURE_TIMEOUT_S + " x 1000 - 2000.");
     }
 
     private final Map<String, String> originals;
@@ -260,11 +267,26 @@ public final class WorkerConfig extends AbstractConfig {
         this.originals = Map.copyOf(props);
         listeners();
         adminListeners();
+        if (fenceStopMs() < 500) {
+            throw new ConfigException(CLUSTER_FENCE_TIMEOUT_MS, getLong(CLUSTER_FENCE_TIMEOUT_MS), "must be at most "
+                    + CLUSTER_FAILURE_TIMEOUT_S + " x 1000 - 2000 (" + (getInt(CLUSTER_FAILURE_TIMEOUT_S) * 1000L - 2000) + " ms)");
+        }
         for (String extension : getList(REST_EXTENSION_CLASSES)) {
             if (!extension.equals(BASIC_AUTH_EXTENSION)) {
                 throw new ConfigException(REST_EXTENSION_CLASSES, extension, "only " + BASIC_AUTH_EXTENSION + " is supported");
             }
         }
+    }
+
+    /**
+     * Clustered mode: how long a fenced worker gives each of its tasks to stop before abandoning it. The
+     * other workers remove a silent one after {@code runtime.cluster.failure.timeout.seconds} without a
+     * heartbeat (sent every second, so as early as that less one second after the last), then start its
+     * tasks; the fenced worker has stopped them by fence timeout + 0.25 s (its check interval) + this,
+     * which leaves 0.25 s to spare.
+     */
+    public long fenceStopMs() {
+        return getInt(CLUSTER_FAILURE_TIMEOUT_S) * 1000L - getLong(CLUSTER_FENCE_TIMEOUT_MS) - 1_500;
     }
 
     /** Whether Kafka Connect's basic authentication extension is configured. */

@@ -23,6 +23,14 @@ public interface Herder {
     /** True once {@link #start()} completed: stored connectors were started ({@code GET /health}). */
     boolean started();
 
+    /**
+     * Why this clustered worker has fenced itself (it reaches no majority of its cluster, so it runs no
+     * connectors or tasks), or null while it has not.
+     */
+    default String fenced() {
+        return null;
+    }
+
     /** What the worker cannot reach in its Kafka cluster, and since when; null while it answers. */
     default io.connectreactive.kafka.ClusterMonitor.Outage kafkaOutage() {
         return null;

@@ -13,7 +13,9 @@ import io.vertx.ext.web.RoutingContext;
  * has started the stored connectors); 500 {@code unhealthy} when the herder does not answer in time.
  * While the worker cannot reach its Kafka cluster it answers 503 {@code unhealthy} saying so (our
  * addition: REST keeps answering, tasks wait and retry); a liveness probe should not restart a worker
- * for that, a readiness probe may take it out of rotation.
+ * for that, a readiness probe may take it out of rotation. A clustered worker that has fenced itself
+ * (it reaches no majority of its cluster, see {@link Herder#fenced()}) answers 503 {@code unhealthy}
+ * saying so, for as long as it is fenced.
  * The body is Kafka Connect's WorkerStatus, {@code {"status": ..., "message": ...}}, in every case.
  * Runs on the REST server's event loop and never blocks it.
  */
@@ -41,7 +43,11 @@ final class HealthRoutes {
         }
         herder.connectors().timeout(TIMEOUT_MS, TimeUnit.MILLISECONDS).onComplete(ar -> {
             io.connectreactive.kafka.ClusterMonitor.Outage outage = herder.kafkaOutage();
-            if (ar.succeeded() && outage != null) {
+            String fenced = herder.fenced();
+            if (ar.succeeded() && fenced != null) {
+                send(ctx, 503, "unhealthy", "Worker is fenced: " + fenced + ". It runs no connectors or tasks until it is "
+                        + "back in a cluster with a majority of them; REST keeps answering.");
+            } else if (ar.succeeded() && outage != null) {
                 send(ctx, 503, "unhealthy", "Worker cannot reach its Kafka cluster since " + outage.since() + ": "
                         + outage.reason() + ". Tasks wait and retry; REST keeps answering.");
             } else if (ar.succeeded()) {

@@ -70,6 +70,8 @@ public abstract class TaskLifecycleVerticle<T extends Task, R extends ConnectRec
     protected boolean failed;
     /** Stop was asked for. */
     protected boolean stopping;
+    private volatile long stopWithinMs = -1;
+
     /** The task was abandoned: its records and offsets are no longer accepted. Any thread may read it. */
     protected volatile boolean cancelled;
     /** The task's version(), read by the herder from its own context. */
@@ -214,10 +216,15 @@ public abstract class TaskLifecycleVerticle<T extends Task, R extends ConnectRec
         return Math.max(1, config.getLong(WorkerConfig.TASK_SHUTDOWN_TIMEOUT_MS) + config.getLong(WorkerConfig.OFFSET_FLUSH_TIMEOUT_MS));
     }
 
+    /** Makes the next stop abandon the task after {@code ms} if that is sooner than its deadline (a fenced worker's stop). Any thread. */
+    public void stopWithin(long ms) {
+        stopWithinMs = ms;
+    }
+
     @Override
     public final Future<?> stop() {
         stopping = true;
-        long deadline = stopDeadlineMs(services.config());
+        long deadline = stopWithinMs > 0 ? Math.min(stopWithinMs, stopDeadlineMs(services.config())) : stopDeadlineMs(services.config());
         return lifecycle
                 .compose(v -> task == null ? Future.<Void>succeededFuture() : end())
                 .timeout(deadline, TimeUnit.MILLISECONDS)

@@ -256,6 +256,15 @@ public final class Worker {
         });
     }
 
+    /** As {@link #stopTask(TaskId)}, abandoning the task after {@code deadlineMs} if that is sooner (a fenced worker's stop). */
+    public Future<Void> stopTask(TaskId id, long deadlineMs) {
+        RunningTask running = tasks.get(id);
+        if (running != null && running.verticle != null) {
+            running.verticle.stopWithin(deadlineMs);
+        }
+        return stopTask(id);
+    }
+
     /**
      * Undeploys a task: it drains records in flight and stores its offsets first. A task that has not
      * stopped within {@link #stopDeadlineMs()} (hung in {@code start}, {@code poll}, {@code put} or

@@ -32,17 +32,19 @@ final class ClusterHarness implements AutoCloseable {
     private final String group;
     private final List<Member> members = new ArrayList<>();
 
-    /** One worker: its process (null once stopped), REST port and cluster port. */
+    /** One worker: its process (null once stopped), REST port, cluster address and port. */
     static final class Member {
         final int index;
         final int restPort;
+        final String clusterHost;
         final int clusterPort;
         final Path log;
         WorkerProcess process;
 
-        Member(int index, int restPort, int clusterPort, Path log) {
+        Member(int index, int restPort, String clusterHost, int clusterPort, Path log) {
             this.index = index;
             this.restPort = restPort;
+            this.clusterHost = clusterHost;
             this.clusterPort = clusterPort;
             this.log = log;
         }
@@ -76,9 +78,21 @@ final class ClusterHarness implements AutoCloseable {
 
     /** Starts {@code n} new workers side by side and waits until every running worker answers /health. */
     ClusterHarness add(int n) throws IOException {
-        List<Member> added = new ArrayList<>();
+        List<String> hosts = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            added.add(new Member(members.size(), freePort(), freePort(), dir.resolve("worker-" + members.size() + ".log")));
+            hosts.add("127.0.0.1");
+        }
+        return add(hosts);
+    }
+
+    /**
+     * Starts one new worker per cluster address side by side (each binds and advertises its address for
+     * the cluster, its REST API stays on 127.0.0.1), and waits until every running worker answers /health.
+     */
+    ClusterHarness add(List<String> clusterHosts) throws IOException {
+        List<Member> added = new ArrayList<>();
+        for (String host : clusterHosts) {
+            added.add(new Member(members.size(), freePort(), host, freePort(), dir.resolve("worker-" + members.size() + ".log")));
             members.add(added.get(added.size() - 1));
         }
         for (Member m : added) {
@@ -94,7 +108,7 @@ final class ClusterHarness implements AutoCloseable {
     }
 
     private void start(Member m) throws IOException {
-        List<String> seeds = members.stream().map(x -> "127.0.0.1:" + x.clusterPort).toList();
+        List<String> seeds = members.stream().map(x -> x.clusterHost + ":" + x.clusterPort).toList();
         Path props = dir.resolve("worker-" + m.index + ".properties");
         Files.writeString(props, String.join("\n",
                 "bootstrap.servers=" + kafka.bootstrapServers(),
@@ -105,6 +119,7 @@ final class ClusterHarness implements AutoCloseable {
                 "offset.storage.partitions=5",
                 "status.storage.partitions=2",
                 "listeners=http://127.0.0.1:" + m.restPort,
+                "runtime.cluster.host=" + m.clusterHost,
                 "runtime.cluster.port=" + m.clusterPort,
                 "runtime.cluster.members=" + String.join(",", seeds),
                 "runtime.data.dir=" + dir.resolve("data-" + m.index),

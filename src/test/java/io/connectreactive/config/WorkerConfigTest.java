@@ -64,6 +64,17 @@ class WorkerConfigTest {
     }
 
     @Test
+    void aFencedWorkerStopsItsTasksBeforeTheOthersRemoveIt() {
+        // 5 s failure timeout: 2.5 s to fence + 0.25 s check + 1 s to stop leaves 0.25 s before the earliest removal (4 s)
+        assertThat(config().fenceStopMs()).isEqualTo(1_000);
+        assertThat(config(WorkerConfig.CLUSTER_FAILURE_TIMEOUT_S, "10", WorkerConfig.CLUSTER_FENCE_TIMEOUT_MS, "3000").fenceStopMs())
+                .isEqualTo(5_500);
+        assertThat(config(WorkerConfig.CLUSTER_FENCE_TIMEOUT_MS, "3000").fenceStopMs()).isEqualTo(500);
+        assertThatThrownBy(() -> config(WorkerConfig.CLUSTER_FENCE_TIMEOUT_MS, "3001"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("at most");
+    }
+
+    @Test
     void offsetFileDefaultsToDataDirNamedData() {
         assertThat(config().offsetFile()).isEqualTo(Path.of("data", "connect.offsets"));
     }

@@ -21,7 +21,8 @@ import org.apache.kafka.connect.source.SourceTask;
  * {@code count} records to {@code topic}, key {@code "c-i"} (so each task's records share one Kafka
  * partition), value {@code "i:n"}, source partition {@code {"seq": "c-i"}} and offset {@code {"n": n}},
  * resuming after its stored offset, {@code batch} records per poll (each poll waiting {@code poll.delay.ms}
- * first, 0 by default). Its {@code commitRecord} records,
+ * first, 0 by default); with {@code header.pid=true} each record has a header {@code pid}, the id of the
+ * worker process that produced it. Its {@code commitRecord} records,
  * per task, the thread it ran on and the offset it was told of.
  */
 public class SequenceSource extends SourceConnector {
@@ -82,6 +83,7 @@ public class SequenceSource extends SourceConnector {
         private long pollDelayMs;
         private long next;
         private Map<String, String> partition;
+        private String pid;
         private volatile boolean stopped;
 
         @Override
@@ -98,6 +100,7 @@ public class SequenceSource extends SourceConnector {
             batch = Integer.parseInt(props.getOrDefault("batch", "100"));
             pollDelayMs = Long.parseLong(props.getOrDefault("poll.delay.ms", "0"));
             partition = Map.of("seq", name);
+            pid = Boolean.parseBoolean(props.get("header.pid")) ? String.valueOf(ProcessHandle.current().pid()) : null;
             Map<String, Object> offset = context.offsetStorageReader().offset(partition);
             next = offset == null ? 0 : ((Number) offset.get("n")).longValue() + 1;
         }
@@ -123,7 +126,8 @@ public class SequenceSource extends SourceConnector {
             List<SourceRecord> out = new ArrayList<>();
             for (int i = 0; i < batch && next < count; i++, next++) {
                 out.add(new SourceRecord(partition, Map.of("n", next), topic, null,
-                        Schema.STRING_SCHEMA, name, Schema.STRING_SCHEMA, index + ":" + next));
+                        Schema.STRING_SCHEMA, name, Schema.STRING_SCHEMA, index + ":" + next, null,
+                        pid == null ? null : new org.apache.kafka.connect.header.ConnectHeaders().addString("pid", pid)));
             }
             return out;
         }
