@@ -119,6 +119,7 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
                         membership.onChange(() -> context.runOnContext(x -> membersChanged()),
                                 () -> context.runOnContext(x -> clusterLost()));
                         membership.onLeaving((id, workerId) -> context.runOnContext(x -> memberLeaving(id, workerId)));
+                        membership.onDead((id, workerId) -> context.runOnContext(x -> memberDead(id, workerId)));
                         return membership.assignment();
                     }))
                     .compose(current -> vertx.eventBus().<String>consumer(RESTART_TASK + self, msg -> {
@@ -279,6 +280,20 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
         if (!id.equals(leaving.put(workerId, id)) && view.contains(workerId)) {
             LOG.info("Worker {} leaves the cluster in an orderly way", workerId);
         }
+    }
+
+    /**
+     * A removed member's address refuses connections: its process is gone, not cut off, so like an orderly
+     * leave it no longer counts in the view, and the leader reassigns its work (in a two-worker cluster, the
+     * survivor of a killed leader takes over instead of fencing).
+     */
+    private void memberDead(String id, String workerId) {
+        if (workerId == null || !view.contains(workerId) || id.equals(leaving.get(workerId))) {
+            return;
+        }
+        leaving.put(workerId, id);
+        LOG.info("Worker {} is gone (its cluster address refuses connections): not counted as cut off", workerId);
+        rebalance();
     }
 
     /**

@@ -178,6 +178,48 @@ public final class Membership {
                 .getAttribute(WORKER_ID)), 60, java.util.concurrent.TimeUnit.SECONDS), vertx.getOrCreateContext());
     }
 
+    /**
+     * Calls {@code listener} with the member id and worker id of every removed member whose cluster address
+     * now refuses connections: its host answers, its process is gone (killed, crashed), so it was not cut
+     * off and runs nothing. A member that cannot be reached at all (no answer within a second: a network
+     * split, a dead host) is not reported. Probes run on a short-lived thread of their own; the listener is
+     * called there.
+     */
+    public void onDead(java.util.function.BiConsumer<String, String> listener) {
+        hazelcast.getCluster().addMembershipListener(new MembershipListener() {
+            @Override
+            public void memberAdded(MembershipEvent e) {
+            }
+
+            @Override
+            public void memberRemoved(MembershipEvent e) {
+                Member gone = e.getMember();
+                if (gone.localMember()) {
+                    return;
+                }
+                Thread probe = new Thread(() -> {
+                    if (refusesConnections(gone.getAddress().getHost(), gone.getAddress().getPort())) {
+                        listener.accept(gone.getUuid().toString(), gone.getAttribute(WORKER_ID));
+                    }
+                }, "cr-cluster-probe");
+                probe.setDaemon(true);
+                probe.start();
+            }
+        });
+    }
+
+    /** Whether a TCP connection to host:port is refused (the host answers, nothing listens); blocks up to a second. */
+    static boolean refusesConnections(String host, int port) {
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(new java.net.InetSocketAddress(host, port), 1_000);
+            return false;
+        } catch (java.net.ConnectException e) {
+            return e.getMessage() != null && e.getMessage().contains("refused");
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
     /** Calls {@code listener} with the member id and worker id of every member that announces an orderly leave. */
     public void onLeaving(java.util.function.BiConsumer<String, String> listener) {
         leaving.addEntryListener((EntryAddedListener<String, String>) e -> listener.accept(e.getKey(), e.getValue()), true);
