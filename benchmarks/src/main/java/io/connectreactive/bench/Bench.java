@@ -130,11 +130,25 @@ public final class Bench {
         System.exit(0);
     }
 
+    /** The name this run's result files start with: today's date, or date-2, date-3, ... when an earlier run of today wrote its own. */
+    private static String runName;
+
+    private static String freeRunName(Path resultsDir, String date) {
+        String name = date;
+        for (int n = 2; Files.exists(resultsDir.resolve(name + "-summary.md")); n++) {
+            name = date + "-" + n;
+        }
+        return name;
+    }
+
     private static void write(Setup setup, long sourceBytes, Map<String, List<Metric>> results, Path resultsDir, String note,
                               String command, long started, boolean last) throws java.io.IOException {
         List<Metric> all = new ArrayList<>();
         results.values().forEach(all::addAll);
-        String date = LocalDate.now().toString();
+        if (runName == null) {
+            runName = freeRunName(resultsDir, LocalDate.now().toString());
+        }
+        String date = runName;
         String chart = date + "-ratios.png";
         String subtitle = String.format("benchmarks/run%s, %s: medians of %d interleaved runs, %,d records%s",
                 setup.quick() ? " --quick" : "", date, setup.runs(), setup.lines(), note.isEmpty() ? "" : "; " + note);
