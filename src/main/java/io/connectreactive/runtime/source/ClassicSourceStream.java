@@ -223,8 +223,10 @@ final class ClassicSourceStream implements ReadStream<SourceRecord> {
 
     /** On the task's thread: one poll, its records queued for the context; then the next step, if the stream may poll ahead. */
     private void pollStep() {
-        if (closed) {
+        if (closed || paused) {
+            // paused since this step was queued: no poll (a fetch meanwhile finds polling still set, so look again)
             polling.set(false);
+            startPolling();
             return;
         }
         try {
