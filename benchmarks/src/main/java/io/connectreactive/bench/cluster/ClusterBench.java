@@ -16,7 +16,8 @@ import io.connectreactive.kafka.embedded.EmbeddedKafka;
  * for each contender (connect-reactive; Kafka Connect 4.3.1 distributed with
  * {@code scheduled.rebalance.max.delay.ms=0}; in a full run also once with its defaults) fresh
  * three-worker clusters for the failover and the rebalance scenarios ({@link Scenarios}). Contenders
- * are interleaved run by run. Prints a table and writes {@code <results>/<date>-cluster.md}.
+ * are interleaved run by run. Prints a table and writes {@code <results>/<date>-cluster.md} (or
+ * {@code <date>-<n>-cluster.md} when an earlier run of the day wrote that).
  *
  * <p>Options: {@code --repo DIR --bench DIR} (set by the script), {@code --quick} (20 connectors, one
  * run, no 5-minute Kafka Connect default run), {@code --runs N}, {@code --connectors N},
@@ -100,6 +101,9 @@ public final class ClusterBench {
         Files.createDirectories(results);
         String date = LocalDate.now(ZoneOffset.UTC).toString();
         Path out = results.resolve(date + "-cluster.md");
+        for (int n = 2; Files.exists(out); n++) { // a second run of the day keeps the first's results
+            out = results.resolve(date + "-" + n + "-cluster.md");
+        }
         Files.writeString(out, Report.markdown(all, table, n, runs, quick, loadBefore, Scenarios.load(), minutes));
         System.out.println("written " + out);
     }
