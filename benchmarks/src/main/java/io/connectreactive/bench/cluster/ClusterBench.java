@@ -101,8 +101,8 @@ public final class ClusterBench {
         Files.createDirectories(results);
         String date = LocalDate.now(ZoneOffset.UTC).toString();
         Path out = results.resolve(date + "-cluster.md");
-        for (int n = 2; Files.exists(out); n++) { // a second run of the day keeps the first's results
-            out = results.resolve(date + "-" + n + "-cluster.md");
+        for (int k = 2; Files.exists(out); k++) { // a second run of the day keeps the first's results
+            out = results.resolve(date + "-" + k + "-cluster.md");
         }
         Files.writeString(out, Report.markdown(all, table, n, runs, quick, loadBefore, Scenarios.load(), minutes));
         System.out.println("written " + out);
