@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The Kafka producer that source tasks share: one per worker, plus one of its own for each task of
  * a connector with {@code producer.override.*} settings (Kafka Connect gives each task a producer
- * and a thread; DESIGN.md §10).
+ * and a thread; docs/ARCHITECTURE.md, "Producers").
  *
  * <p>It is created through vertx-kafka-client ({@link KafkaWriteStream}), but the hot path does not
  * go through that stream's per-record {@code send}: a plain {@code pipeTo} reached only 30–50 % of
