@@ -166,8 +166,9 @@ public final class PluginScanner {
             }
         }
         if (discovery.scans()) {
-            // every class, also in a plugin with some manifests: a bundled library's manifest says nothing of the plugin's own classes
-            for (String className : classNames(jars, classDirs)) {
+            // every class, also in a plugin with some manifests: a bundled library's manifest says nothing of the plugin's own
+            // classes; each class's supertypes are read from its class file, and only those that may be plugins are loaded
+            for (String className : new SubtypeIndex(parent, PluginType.superTypes()).subtypes(classFiles(jars, classDirs))) {
                 for (PluginType type : PluginType.values()) {
                     addByName(found, loader, className, type, location, listed.contains(className));
                 }
@@ -243,29 +244,30 @@ public final class PluginScanner {
         return names;
     }
 
-    /** The top-level and nested class names in the plugin's jars and class directories. */
-    private static List<String> classNames(List<Path> jars, List<Path> classDirs) throws IOException {
-        List<String> names = new ArrayList<>();
+    /** Reads every class file of the plugin's jars and class directories (module-info and META-INF excepted). */
+    private static List<byte[]> classFiles(List<Path> jars, List<Path> classDirs) throws IOException {
+        List<byte[]> files = new ArrayList<>();
         for (Path jar : jars) {
             try (JarFile jf = new JarFile(jar.toFile())) {
                 for (JarEntry e : Collections.list(jf.entries())) {
                     String n = e.getName();
                     if (n.endsWith(".class") && !n.startsWith("META-INF/") && !n.endsWith("module-info.class")) {
-                        names.add(n.substring(0, n.length() - ".class".length()).replace('/', '.'));
+                        try (java.io.InputStream in = jf.getInputStream(e)) {
+                            files.add(in.readAllBytes());
+                        }
                     }
                 }
             }
         }
         for (Path dir : classDirs) {
-            try (Stream<Path> files = Files.walk(dir)) {
-                files.filter(f -> f.toString().endsWith(".class") && !f.getFileName().toString().equals("module-info.class"))
-                        .forEach(f -> {
-                            String rel = dir.relativize(f).toString();
-                            names.add(rel.substring(0, rel.length() - ".class".length()).replace(java.io.File.separatorChar, '.'));
-                        });
+            try (Stream<Path> paths = Files.walk(dir)) {
+                for (Path f : (Iterable<Path>) paths.filter(f -> f.toString().endsWith(".class")
+                        && !f.getFileName().toString().equals("module-info.class"))::iterator) {
+                    files.add(Files.readAllBytes(f));
+                }
             }
         }
-        return names;
+        return files;
     }
 
     private static boolean containsClassFiles(Path dir) throws IOException {

@@ -45,6 +45,15 @@ public enum PluginType {
     }
 
     /** Whether {@code type} is a plugin of this kind (assignable; abstractness is checked elsewhere). */
+    /** Every plugin type's supertype. */
+    public static java.util.Set<Class<?>> superTypes() {
+        java.util.Set<Class<?>> all = new java.util.HashSet<>();
+        for (PluginType t : values()) {
+            all.add(t.superType);
+        }
+        return all;
+    }
+
     public boolean matches(Class<?> type) {
         return superType.isAssignableFrom(type);
     }
