@@ -186,6 +186,9 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
             LOG.info("Worker {} is member {} now (was {}): Hazelcast merged it into another cluster", worker.services().workerId(), now, self);
             self = now;
             adoptView(assignment);
+            // the merged cluster's leader may have published its assignment before this member's listener was
+            // registered there: read the one in force
+            vertx.executeBlocking(membership::assignment).onSuccess(current -> context.runOnContext(x -> assigned(current)));
         }
         LOG.info("Cluster membership changed: {} members, leader {}", membership.workers().size(), membership.leader().workerId());
         rebalance();
