@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -33,13 +32,7 @@ public class FileRecordingSink extends TestConnectors.Sink {
 
     @Override
     public List<Map<String, String>> taskConfigs(int maxTasks) {
-        List<Map<String, String>> out = new ArrayList<>();
-        for (int i = 0; i < maxTasks; i++) {
-            Map<String, String> c = new HashMap<>(props);
-            c.put("task.index", String.valueOf(i));
-            out.add(c);
-        }
-        return out;
+        return TestConnectors.indexedTaskConfigs(props, maxTasks);
     }
 
     /** Every line any task of this sink wrote under {@code dir}, in no particular order. */

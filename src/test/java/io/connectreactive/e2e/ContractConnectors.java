@@ -47,13 +47,7 @@ final class ContractConnectors {
 
         @Override
         public List<Map<String, String>> taskConfigs(int maxTasks) {
-            List<Map<String, String>> out = new ArrayList<>();
-            for (int i = 0; i < Math.min(maxTasks, TASKS.get()); i++) {
-                Map<String, String> c = new java.util.HashMap<>(props);
-                c.put("task.index", String.valueOf(i));
-                out.add(c);
-            }
-            return out;
+            return TestConnectors.indexedTaskConfigs(props, Math.min(maxTasks, TASKS.get()));
         }
 
     }

@@ -1,6 +1,5 @@
 package io.connectreactive.e2e;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -24,13 +23,7 @@ public class SleepySource extends TestConnectors.Source {
 
     @Override
     public List<Map<String, String>> taskConfigs(int maxTasks) {
-        List<Map<String, String>> configs = new ArrayList<>();
-        for (int i = 0; i < maxTasks; i++) {
-            Map<String, String> c = new java.util.HashMap<>(props);
-            c.put("task", String.valueOf(i));
-            configs.add(c);
-        }
-        return configs;
+        return TestConnectors.indexedTaskConfigs(props, maxTasks);
     }
 
     /** The classic task. */
@@ -48,7 +41,7 @@ public class SleepySource extends TestConnectors.Source {
         @Override
         public void start(Map<String, String> props) {
             topic = props.get("topic");
-            task = props.get("task");
+            task = props.get("task.index");
             sleepMs = Long.parseLong(props.getOrDefault("sleep.ms", "50"));
         }
 

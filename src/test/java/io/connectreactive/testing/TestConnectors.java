@@ -20,6 +20,17 @@ public final class TestConnectors {
     private TestConnectors() {
     }
 
+    /** {@code count} task configs, each the connector's {@code props} plus its {@code task.index}. */
+    public static List<Map<String, String>> indexedTaskConfigs(Map<String, String> props, int count) {
+        List<Map<String, String>> configs = new java.util.ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            Map<String, String> c = new HashMap<>(props);
+            c.put("task.index", String.valueOf(i));
+            configs.add(c);
+        }
+        return configs;
+    }
+
     /** A source connector of one task whose config is the connector's. */
     public abstract static class Source extends SourceConnector {
         protected Map<String, String> props = Map.of();

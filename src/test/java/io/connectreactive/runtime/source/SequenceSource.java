@@ -48,13 +48,7 @@ public class SequenceSource extends SourceConnector {
 
     @Override
     public List<Map<String, String>> taskConfigs(int maxTasks) {
-        List<Map<String, String>> out = new ArrayList<>();
-        for (int i = 0; i < maxTasks; i++) {
-            Map<String, String> c = new HashMap<>(props);
-            c.put("task.index", String.valueOf(i));
-            out.add(c);
-        }
-        return out;
+        return TestConnectors.indexedTaskConfigs(props, maxTasks);
     }
 
     @Override
