@@ -136,6 +136,47 @@ class ClassicSourceStreamTest {
         assertThat(task.polls.get()).as("no poll after the failed one").isEqualTo(701);
     }
 
+    @Test
+    void recordsOfAOneRecordPollTaskReachTheEventLoopInGathersNotOneWakeUpEach() {
+        // 20 µs per poll, as a task building one record per poll: slower than the event loop takes them, so
+        // without gathering every record would be a drain of its own
+        OneRecordTask task = new OneRecordTask(Long.MAX_VALUE, 20);
+        ClassicSourceStream stream = stream(task);
+        List<Long> received = new CopyOnWriteArrayList<>();
+        context.runOnContext(v -> {
+            stream.preparedHandler((record, converted, reported) -> received.add((Long) record.sourceOffset().get("n")));
+            stream.fetch(Long.MAX_VALUE);
+        });
+        await().atMost(30, TimeUnit.SECONDS).until(() -> received.size() >= 20_000);
+        long records = received.size();
+        long drains = stream.drains();
+        // at most one drain per millisecond once the task runs faster than that, as it does here
+        assertThat(drains).as("event-loop drains for %d records", records).isLessThan(records / 5);
+        List<Long> snapshot = List.copyOf(received);
+        for (int i = 0; i < snapshot.size(); i++) {
+            assertThat(snapshot.get(i)).isEqualTo(i);
+        }
+    }
+
+    @Test
+    void aRecordOfASlowTaskIsDrainedAtOnceNotHeldForAGather() {
+        SlowTask task = new SlowTask();
+        ClassicSourceStream stream = stream(task);
+        List<Long> delaysMs = new CopyOnWriteArrayList<>();
+        context.runOnContext(v -> {
+            stream.preparedHandler((record, converted, reported) ->
+                    delaysMs.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - (Long) record.sourceOffset().get("at"))));
+            stream.fetch(Long.MAX_VALUE);
+        });
+        await().atMost(20, TimeUnit.SECONDS).until(() -> delaysMs.size() >= 20);
+        List<Long> sorted = new ArrayList<>(delaysMs);
+        sorted.sort(null);
+        // each poll's record comes 20 ms after the last: drained right away (a gather would hold it ~1-2 ms;
+        // the slack is for a loaded machine)
+        assertThat(sorted.get(sorted.size() / 2)).as("median poll → handler delay, ms").isLessThan(5);
+        assertThat(stream.drains()).as("one drain per record").isGreaterThanOrEqualTo(sorted.size() - 1L);
+    }
+
     private ClassicSourceStream stream(SourceTask task) {
         JsonConverter key = new JsonConverter();
         key.configure(Map.of("schemas.enable", "true"), true);
@@ -147,13 +188,42 @@ class ClassicSourceStreamTest {
                 new ErrorHandler(id, ErrorHandlingConfig.NONE, null));
     }
 
+    /** Returns one record every 20 ms; its offset carries when poll() returned it (System.nanoTime). */
+    private static final class SlowTask extends SourceTask {
+        @Override
+        public String version() {
+            return "1";
+        }
+
+        @Override
+        public void start(Map<String, String> props) {
+        }
+
+        @Override
+        public List<SourceRecord> poll() throws InterruptedException {
+            Thread.sleep(20);
+            return List.of(new SourceRecord(Map.of("p", 0), Map.of("at", System.nanoTime()), "t", null, Schema.STRING_SCHEMA, "r"));
+        }
+
+        @Override
+        public void stop() {
+        }
+    }
+
     /** Returns one record per poll (poll n carries offset n); its poll number {@code failAt} throws. */
     private static final class OneRecordTask extends SourceTask {
         final AtomicLong polls = new AtomicLong();
         private final long failAt;
+        private final long spinNanos;
 
         OneRecordTask(long failAt) {
+            this(failAt, 0);
+        }
+
+        /** Each poll also spins {@code spinMicros} before it returns. */
+        OneRecordTask(long failAt, long spinMicros) {
             this.failAt = failAt;
+            this.spinNanos = TimeUnit.MICROSECONDS.toNanos(spinMicros);
         }
 
         @Override
@@ -167,6 +237,10 @@ class ClassicSourceStreamTest {
 
         @Override
         public List<SourceRecord> poll() {
+            long until = System.nanoTime() + spinNanos;
+            while (System.nanoTime() < until) {
+                Thread.onSpinWait();
+            }
             long n = polls.getAndIncrement();
             if (n == failAt) {
                 throw new IllegalStateException("poll " + n + " failed");
