@@ -59,8 +59,14 @@ final class RestClient {
     record Answer(int status, String body) {
     }
 
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
-            .version(HttpClient.Version.HTTP_1_1).build();
+    /**
+     * Built on the first request, not when {@code Main} touches this class: building an HttpClient
+     * sets up TLS (the JDK's trust store), about half a second that {@code start} does not need.
+     */
+    private static final class Http {
+        static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
+                .version(HttpClient.Version.HTTP_1_1).build();
+    }
     private final String base;
 
     RestClient(String url) {
@@ -90,7 +96,7 @@ final class RestClient {
         b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         HttpResponse<String> r;
         try {
-            r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+            r = Http.CLIENT.send(b.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new Failure("Cannot reach the worker at " + base + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));
         } catch (InterruptedException e) {
