@@ -140,7 +140,7 @@ class ClassicSourceStreamTest {
     void recordsOfAOneRecordPollTaskReachTheEventLoopInGathersNotOneWakeUpEach() {
         // 20 µs per poll, as a task building one record per poll: slower than the event loop takes them, so
         // without gathering every record would be a drain of its own
-        OneRecordTask task = new OneRecordTask(Long.MAX_VALUE, 20);
+        OneRecordTask task = new OneRecordTask(Long.MAX_VALUE, 20, 0);
         ClassicSourceStream stream = stream(task);
         List<Long> received = new CopyOnWriteArrayList<>();
         context.runOnContext(v -> {
@@ -160,7 +160,8 @@ class ClassicSourceStreamTest {
 
     @Test
     void aRecordOfASlowTaskIsDrainedAtOnceNotHeldForAGather() {
-        SlowTask task = new SlowTask();
+        // one record per 20 ms
+        OneRecordTask task = new OneRecordTask(Long.MAX_VALUE, 0, 20);
         ClassicSourceStream stream = stream(task);
         List<Long> delaysMs = new CopyOnWriteArrayList<>();
         context.runOnContext(v -> {
@@ -188,8 +189,27 @@ class ClassicSourceStreamTest {
                 new ErrorHandler(id, ErrorHandlingConfig.NONE, null));
     }
 
-    /** Returns one record every 20 ms; its offset carries when poll() returned it (System.nanoTime). */
-    private static final class SlowTask extends SourceTask {
+    /**
+     * Returns one record per poll (poll n carries offset n, and in "at" when poll() returned it, System.nanoTime);
+     * its poll number {@code failAt} throws.
+     */
+    private static final class OneRecordTask extends SourceTask {
+        final AtomicLong polls = new AtomicLong();
+        private final long failAt;
+        private final long spinNanos;
+        private final long sleepMs;
+
+        OneRecordTask(long failAt) {
+            this(failAt, 0, 0);
+        }
+
+        /** Each poll also spins {@code spinMicros}, then sleeps {@code sleepMs}, before it returns. */
+        OneRecordTask(long failAt, long spinMicros, long sleepMs) {
+            this.failAt = failAt;
+            this.spinNanos = TimeUnit.MICROSECONDS.toNanos(spinMicros);
+            this.sleepMs = sleepMs;
+        }
+
         @Override
         public String version() {
             return "1";
@@ -201,51 +221,19 @@ class ClassicSourceStreamTest {
 
         @Override
         public List<SourceRecord> poll() throws InterruptedException {
-            Thread.sleep(20);
-            return List.of(new SourceRecord(Map.of("p", 0), Map.of("at", System.nanoTime()), "t", null, Schema.STRING_SCHEMA, "r"));
-        }
-
-        @Override
-        public void stop() {
-        }
-    }
-
-    /** Returns one record per poll (poll n carries offset n); its poll number {@code failAt} throws. */
-    private static final class OneRecordTask extends SourceTask {
-        final AtomicLong polls = new AtomicLong();
-        private final long failAt;
-        private final long spinNanos;
-
-        OneRecordTask(long failAt) {
-            this(failAt, 0);
-        }
-
-        /** Each poll also spins {@code spinMicros} before it returns. */
-        OneRecordTask(long failAt, long spinMicros) {
-            this.failAt = failAt;
-            this.spinNanos = TimeUnit.MICROSECONDS.toNanos(spinMicros);
-        }
-
-        @Override
-        public String version() {
-            return "1";
-        }
-
-        @Override
-        public void start(Map<String, String> props) {
-        }
-
-        @Override
-        public List<SourceRecord> poll() {
             long until = System.nanoTime() + spinNanos;
             while (System.nanoTime() < until) {
                 Thread.onSpinWait();
+            }
+            if (sleepMs > 0) {
+                Thread.sleep(sleepMs);
             }
             long n = polls.getAndIncrement();
             if (n == failAt) {
                 throw new IllegalStateException("poll " + n + " failed");
             }
-            return List.of(new SourceRecord(Map.of("p", 0), Map.of("n", n), "t", null, Schema.STRING_SCHEMA, "record " + n));
+            return List.of(new SourceRecord(Map.of("p", 0), Map.of("n", n, "at", System.nanoTime()), "t", null,
+                    Schema.STRING_SCHEMA, "record " + n));
         }
 
         @Override
