@@ -61,7 +61,7 @@ final class RestClient {
 
     /**
      * Built on the first request, not when {@code Main} touches this class: building an HttpClient
-     * sets up TLS (the JDK's trust store), about half a second that {@code start} does not need.
+     * sets up TLS (the JDK's trust store), a tenth of a second or more that {@code start} does not need.
      */
     private static final class Http {
         static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
