@@ -44,7 +44,6 @@ public enum PluginType {
         return this == SOURCE || this == SINK;
     }
 
-    /** Whether {@code type} is a plugin of this kind (assignable; abstractness is checked elsewhere). */
     /** Every plugin type's supertype. */
     public static java.util.Set<Class<?>> superTypes() {
         java.util.Set<Class<?>> all = new java.util.HashSet<>();
@@ -54,6 +53,7 @@ public enum PluginType {
         return all;
     }
 
+    /** Whether {@code type} is a plugin of this kind (assignable; abstractness is checked elsewhere). */
     public boolean matches(Class<?> type) {
         return superType.isAssignableFrom(type);
     }

@@ -90,14 +90,11 @@ class ClassicSourceStreamTest {
         OneRecordTask task = new OneRecordTask(Long.MAX_VALUE);
         ClassicSourceStream stream = stream(task);
         List<Long> received = new CopyOnWriteArrayList<>();
-        context.runOnContext(v -> {
-            stream.preparedHandler((record, converted, reported) -> {
-                received.add((Long) record.sourceOffset().get("n"));
-                if (received.size() == 1_000) {
-                    stream.pause();
-                }
-            });
-            stream.fetch(Long.MAX_VALUE);
+        start(stream, (record, converted, reported) -> {
+            received.add((Long) record.sourceOffset().get("n"));
+            if (received.size() == 1_000) {
+                stream.pause();
+            }
         });
         await().atMost(10, TimeUnit.SECONDS).until(() -> received.size() >= 1_000);
         Thread.sleep(300);
@@ -143,10 +140,7 @@ class ClassicSourceStreamTest {
         OneRecordTask task = new OneRecordTask(Long.MAX_VALUE, 20, 0);
         ClassicSourceStream stream = stream(task);
         List<Long> received = new CopyOnWriteArrayList<>();
-        context.runOnContext(v -> {
-            stream.preparedHandler((record, converted, reported) -> received.add((Long) record.sourceOffset().get("n")));
-            stream.fetch(Long.MAX_VALUE);
-        });
+        start(stream, (record, converted, reported) -> received.add((Long) record.sourceOffset().get("n")));
         await().atMost(30, TimeUnit.SECONDS).until(() -> received.size() >= 20_000);
         long records = received.size();
         long drains = stream.drains();
@@ -164,11 +158,8 @@ class ClassicSourceStreamTest {
         OneRecordTask task = new OneRecordTask(Long.MAX_VALUE, 0, 20);
         ClassicSourceStream stream = stream(task);
         List<Long> delaysMs = new CopyOnWriteArrayList<>();
-        context.runOnContext(v -> {
-            stream.preparedHandler((record, converted, reported) ->
-                    delaysMs.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - (Long) record.sourceOffset().get("at"))));
-            stream.fetch(Long.MAX_VALUE);
-        });
+        start(stream, (record, converted, reported) ->
+                delaysMs.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - (Long) record.sourceOffset().get("at"))));
         await().atMost(20, TimeUnit.SECONDS).until(() -> delaysMs.size() >= 20);
         List<Long> sorted = new ArrayList<>(delaysMs);
         sorted.sort(null);
@@ -176,6 +167,14 @@ class ClassicSourceStreamTest {
         // the slack is for a loaded machine)
         assertThat(sorted.get(sorted.size() / 2)).as("median poll → handler delay, ms").isLessThan(5);
         assertThat(stream.drains()).as("one drain per record").isGreaterThanOrEqualTo(sorted.size() - 1L);
+    }
+
+    /** On the context: records go to {@code handler}, with unbounded demand. */
+    private void start(ClassicSourceStream stream, ClassicSourceStream.PreparedHandler handler) {
+        context.runOnContext(v -> {
+            stream.preparedHandler(handler);
+            stream.fetch(Long.MAX_VALUE);
+        });
     }
 
     private ClassicSourceStream stream(SourceTask task) {
