@@ -31,9 +31,16 @@ import org.slf4j.LoggerFactory;
  *
  * <p>It is created through vertx-kafka-client ({@link KafkaWriteStream}), but the hot path does not
  * go through that stream's per-record {@code send}: a plain {@code pipeTo} reached only 30–50 % of
- * the raw producer's rate here (STACK.md). Instead tasks hand over whole batches; one sender thread
- * ({@code cr-producer}) calls the raw producer's {@code send}; the producer's callbacks count a
- * batch down and the batch's completion hops back to the submitting task's context once.
+ * the raw producer's rate here. Two ways in:
+ * <ul>
+ * <li><b>A classic task's own thread</b> calls {@link #sendNow} for each record, as Kafka Connect's
+ * task thread calls {@code send}: the record crosses no thread of ours, and its callback runs on the
+ * producer's I/O thread ({@code ClassicSourceLoop}).
+ * <li><b>Reactive tasks</b>, whose records are on an event loop, hand over whole batches
+ * ({@link #send(Batch)}); one sender thread ({@code cr-producer}) calls the raw producer's
+ * {@code send}; the producer's callbacks count a batch down and the batch's completion hops back to
+ * the submitting task's context once. What follows about stalls and lanes is about this way.
+ * </ul>
  *
  * <p><b>The sender never waits for one task's record.</b> The producer runs with
  * {@code max.block.ms=0}: a record whose topic is not (yet) in the producer's metadata (a topic that
@@ -128,6 +135,29 @@ public final class SharedProducer {
     /** The worker-wide bound on queued records. */
     public QueueBound bound() {
         return bound;
+    }
+
+    /**
+     * Hands one record to Kafka from the calling thread, a classic task's own: never blocks
+     * ({@code max.block.ms=0}). A refusal (a retriable one too: the topic not in the metadata yet,
+     * {@code buffer.memory} full) reaches {@code callback} synchronously on the calling thread, as
+     * Kafka's producer reports it, and so does anything {@code send} throws, an {@code Error}
+     * included; acknowledgements reach it on the producer's I/O thread. Never throws.
+     */
+    public void sendNow(ProducerRecord<byte[], byte[]> record, Callback callback) {
+        if (closed) {
+            callback.onCompletion(null, new IllegalStateException("the producer is closed"));
+            return;
+        }
+        try {
+            producer.send(record, callback);
+        } catch (Exception e) {
+            // closed meanwhile, interrupted: the record was not handed over
+            callback.onCompletion(null, e);
+        } catch (Error e) {
+            // an interceptor's Error escapes send(): this record is refused, the task decides
+            callback.onCompletion(null, new org.apache.kafka.common.KafkaException(e.toString(), e));
+        }
     }
 
     /**

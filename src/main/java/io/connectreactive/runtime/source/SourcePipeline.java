@@ -26,12 +26,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The source pipeline of one task: records from the task's stream are converted (a reactive task's
- * here, on the event loop; a classic task's already on its own thread, see
- * {@link ClassicSourceStream}), tracked in {@link SubmittedOffsets} and handed to the producer in
- * batches (one batch per turn of the event loop). The stream is read by demand: {@value #FETCH}
- * records per turn of the event loop, so no turn runs long and other tasks on the same loop get
- * their share.
+ * The source pipeline of one reactive task ({@code io.connectreactive.api.ReactiveSourceTask}):
+ * records from the task's stream are transformed and converted here, on the event loop, tracked in
+ * {@link SubmittedOffsets} and handed to the producer in batches (one batch per turn of the event
+ * loop). A classic task's records take another way, on its own thread ({@link ClassicSourceLoop}).
+ * The stream is read by demand: {@value #FETCH} records per turn of the event loop, so no turn runs
+ * long and other tasks on the same loop get their share.
  *
  * <p>Bounds: while the task's records in flight are at {@code maxInFlight} no more are asked for;
  * reading resumes when they fall to half. Before a batch is handed over, room for it is taken in the
@@ -39,13 +39,13 @@ import org.slf4j.LoggerFactory;
  * turn. When the producer hands records back unsent (their topic is not in the metadata, the buffer
  * is full), the task stops reading, gathers every record handed back in order and resends them
  * after a backoff (20 ms doubling to 1 s), ahead of newer records; it says why in its log once when
- * that lasts over {@value #WARN_AFTER_MS} ms (a new topic's metadata usually arrives sooner), and once when it sends again. Acknowledgements come back per batch and
- * advance the committable offsets; the task's {@code commitRecord} is told per batch, in the order
- * the records were read.
+ * that lasts over {@value #WARN_AFTER_MS} ms (a new topic's metadata usually arrives sooner), and
+ * once when it sends again. Acknowledgements come back per batch and advance the committable
+ * offsets; the task's {@code commitRecord} is told per batch, in the order the records were read.
  *
  * <p>Everything here runs on the task's context.
  */
-final class SourcePipeline {
+final class SourcePipeline implements SourceFlow {
 
     private static final Logger LOG = LoggerFactory.getLogger(SourcePipeline.class);
 
@@ -73,7 +73,6 @@ final class SourcePipeline {
     private final SharedProducer.Lane lane;
     private final int maxInFlight;
     private final RecordAcks acks;
-    private final boolean classic;
     private final Handler<Throwable> onFailure;
     private final ErrorHandler errors;
     /** A reactive task's record whose stage is retried on a timer, then the records read meanwhile (at most {@value #FETCH}). */
@@ -116,12 +115,10 @@ final class SourcePipeline {
 
     /**
      * @param acks called per batch of acknowledged records, or null
-     * @param classic true when {@code stream} is a {@link ClassicSourceStream}: its records come
-     *        transformed and converted, dropped ones already told to the task
      */
     SourcePipeline(TaskId id, Context context, ReadStream<SourceRecord> stream, TransformChain<SourceRecord> transforms,
                    TopicCreation topicCreation, ConverterChain converters, SharedProducer producer, int maxInFlight, RecordAcks acks,
-                   boolean classic, Handler<Throwable> onFailure, ErrorHandler errors) {
+                   Handler<Throwable> onFailure, ErrorHandler errors) {
         this.errors = errors;
         this.id = id;
         this.context = context;
@@ -134,7 +131,6 @@ final class SourcePipeline {
         this.lane = new SharedProducer.Lane(context, this::onStalled);
         this.maxInFlight = maxInFlight;
         this.acks = acks;
-        this.classic = classic;
         this.onFailure = onFailure;
         this.pending = new Outbox(acks != null);
     }
@@ -150,25 +146,23 @@ final class SourcePipeline {
         m.activeRecords(offsets::inFlight);
     }
 
-    void start() {
+    @Override
+    public void start() {
         stream.exceptionHandler(this::fail);
         stream.endHandler(v -> { });
         stream.pause();
-        if (stream instanceof ClassicSourceStream c) {
-            c.preparedHandler(this::accept);
-        } else {
-            stream.handler(this::onRecord);
-        }
+        stream.handler(this::onRecord);
         requestMore();
     }
 
-    /** Pauses reading (the connector was paused). */
-    void pause() {
+    @Override
+    public void pause() {
         userPaused = true;
         stopReading();
     }
 
-    void resume() {
+    @Override
+    public void resume() {
         userPaused = false;
         requestMore();
     }
@@ -197,20 +191,23 @@ final class SourcePipeline {
         });
     }
 
-    int inFlight() {
+    @Override
+    public int inFlight() {
         return offsets.inFlight();
     }
 
-    Map<Map<String, ?>, Map<String, ?>> takeCommittable() {
+    @Override
+    public Map<Map<String, ?>, Map<String, ?>> takeCommittable() {
         return offsets.takeCommittable();
     }
 
-    void restoreCommittable(Map<Map<String, ?>, Map<String, ?>> failed) {
+    @Override
+    public void restoreCommittable(Map<Map<String, ?>, Map<String, ?>> failed) {
         offsets.restore(failed);
     }
 
-    /** Stops reading and completes once every record in flight is acknowledged (or failed). */
-    Future<Void> drain() {
+    @Override
+    public Future<Void> drain() {
         stopped = true;
         stopReading();
         sendBatch();
@@ -221,8 +218,8 @@ final class SourcePipeline {
         return drained.future();
     }
 
-    /** After the drain (or its timeout): no longer waits for room in the worker-wide bound. */
-    void close() {
+    @Override
+    public void close() {
         failed = true;
         stopReading();
         if (waitingForRoom > 0 && bound.cancel(roomHandler)) {
@@ -307,7 +304,7 @@ final class SourcePipeline {
             // dropped by a transform: it counts as done for its partition's offset, as in Kafka Connect
             offsets.ack(offsets.submit(record.sourcePartition(), record.sourceOffset()));
             lastEntry = null; // a later record must not move its offset before this one's
-            if (acks != null && !classic) {
+            if (acks != null) {
                 acks.acked(List.of(record), Collections.singletonList(null));
             }
             return;
@@ -341,7 +338,7 @@ final class SourcePipeline {
             return;
         }
         offsets.ack(entry);
-        if (acks != null && !classic) {
+        if (acks != null) {
             acks.acked(List.of(record), Collections.singletonList(null));
         }
         afterAcks();

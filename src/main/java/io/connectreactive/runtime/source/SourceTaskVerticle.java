@@ -24,8 +24,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One source task: creates the task, opens its record stream (a reactive task's own, or a classic
- * task's {@code poll()} adapted on its dedicated thread), runs the {@link SourcePipeline} and, every
+ * One source task: creates the task, runs its records to Kafka (a classic task's
+ * {@link ClassicSourceLoop} on its dedicated thread, a reactive task's {@link SourcePipeline} on its
+ * context) and, every
  * {@code offset.flush.interval.ms}, stores the committable offsets and calls the task's
  * {@code commit()}. Stopping drains records in flight (up to
  * {@code task.shutdown.graceful.timeout.ms}) and stores offsets once more.
@@ -47,8 +48,8 @@ public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, 
     private SourceTaskContext sourceContext;
     /** Calls into the task, by its kind; set as the task starts. */
     private Calls calls;
-    private ClassicSourceStream classicStream;
-    private SourcePipeline pipeline;
+    private ClassicSourceLoop classicLoop;
+    private SourceFlow pipeline;
     /** The task's own producer (producer.override.*), else null: it uses the worker's. */
     private SharedProducer ownProducer;
     private long commitTimer = -1;
@@ -70,15 +71,8 @@ public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, 
     @Override
     protected Future<Void> begin() {
         calls = task instanceof ReactiveSourceTask reactive ? new ReactiveCalls(reactive) : new ClassicCalls();
-        return producer().compose(producer -> calls.open().map(stream -> {
-            pipeline = new SourcePipeline(id, context, stream, transforms,
-                    TopicCreation.of(services.admin(), services.config().getBoolean(WorkerConfig.TOPIC_CREATION_ENABLE), connectorConfig),
-                    converters, producer,
-                    services.config().getInt(WorkerConfig.SOURCE_MAX_IN_FLIGHT),
-                    commitRecord ? calls::commitRecords : null,
-                    classic, this::fail, errors);
-            pipeline.trackTopics(services.activeTopicRecorder(id.connector()));
-            pipeline.metrics(metrics);
+        return producer().compose(producer -> calls.open(producer).map(flow -> {
+            pipeline = flow;
             pipeline.start();
             if (paused) {
                 pipeline.pause();
@@ -130,9 +124,6 @@ public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, 
     protected void onCancel() {
         if (commitTimer >= 0) {
             vertx.cancelTimer(commitTimer);
-        }
-        if (classicStream != null) {
-            classicStream.close();
         }
         if (pipeline != null) {
             pipeline.close();
@@ -225,32 +216,34 @@ public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, 
         }
     }
 
+    private TopicCreation topicCreation() {
+        return TopicCreation.of(services.admin(), services.config().getBoolean(WorkerConfig.TOPIC_CREATION_ENABLE), connectorConfig);
+    }
+
     /** The calls into the task that differ by its kind; on the task's context, never throwing. */
     private interface Calls {
-        /** Starts the task and gives its records as a stream. */
-        Future<ReadStream<SourceRecord>> open();
+        /** Starts the task and gives the flow of its records to {@code producer}. */
+        Future<SourceFlow> open(SharedProducer producer);
 
         /** The task's {@code commit()} after offsets were stored. */
         Future<Void> commit();
-
-        /** The task's {@code commitRecord} for a batch of acknowledged records, in order. */
-        void commitRecords(java.util.List<SourceRecord> records, java.util.List<RecordMetadata> metadata);
 
         /** Stops the task. */
         Future<Void> stop();
     }
 
-    /** A classic task: its calls on its own thread, its blocking {@code poll()} adapted into a stream. */
+    /** A classic task: its calls on its own thread, where its records also go from {@code poll()} to the producer. */
     private final class ClassicCalls implements Calls {
         @Override
-        public Future<ReadStream<SourceRecord>> open() {
+        public Future<SourceFlow> open(SharedProducer producer) {
             return thread.call(context, () -> {
                 task.start(taskConfig);
                 return null;
             }).map(v -> {
-                classicStream = new ClassicSourceStream(id, task, thread, context, transforms, converters, commitRecord, errors);
-                classicStream.metrics = metrics;
-                return classicStream;
+                classicLoop = new ClassicSourceLoop(id, task, thread, context, transforms, converters, errors, producer,
+                        topicCreation(), services.config().getInt(WorkerConfig.SOURCE_MAX_IN_FLIGHT), commitRecord,
+                        SourceTaskVerticle.this::fail, metrics, services.activeTopicRecorder(id.connector()));
+                return classicLoop;
             });
         }
 
@@ -262,25 +255,11 @@ public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, 
             });
         }
 
-        /** One hop to the task's thread per batch; never on a producer I/O thread. */
-        @Override
-        public void commitRecords(java.util.List<SourceRecord> records, java.util.List<RecordMetadata> metadata) {
-            if (failed) {
-                return;
-            }
-            thread.call(context, () -> {
-                for (int i = 0; i < records.size(); i++) {
-                    commitRecord(records.get(i), metadata.get(i));
-                }
-                return null;
-            });
-        }
-
         /** As Kafka Connect does, from another thread than the task's, where {@code poll()} may be waiting, to wake it. */
         @Override
         public Future<Void> stop() {
-            if (classicStream != null) {
-                classicStream.close();
+            if (classicLoop != null) {
+                classicLoop.stopPolling();
             }
             return services.pluginCalls().call(() -> {
                 try (LoaderSwap s = swap()) {
@@ -300,10 +279,19 @@ public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, 
         }
 
         @Override
-        public Future<ReadStream<SourceRecord>> open() {
+        public Future<SourceFlow> open(SharedProducer producer) {
+            Future<ReadStream<SourceRecord>> opened;
             try (LoaderSwap s = swap()) {
-                return reactive.open(new ReactiveTaskContext<>(vertx, context, sourceContext), taskConfig);
+                opened = reactive.open(new ReactiveTaskContext<>(vertx, context, sourceContext), taskConfig);
             }
+            return opened.map(stream -> {
+                SourcePipeline p = new SourcePipeline(id, context, stream, transforms, topicCreation(), converters, producer,
+                        services.config().getInt(WorkerConfig.SOURCE_MAX_IN_FLIGHT), commitRecord ? this::commitRecords : null,
+                        SourceTaskVerticle.this::fail, errors);
+                p.trackTopics(services.activeTopicRecorder(id.connector()));
+                p.metrics(metrics);
+                return p;
+            });
         }
 
         @Override
@@ -313,8 +301,8 @@ public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, 
             }
         }
 
-        @Override
-        public void commitRecords(java.util.List<SourceRecord> records, java.util.List<RecordMetadata> metadata) {
+        /** The task's {@code commitRecord} for a batch of acknowledged records, in order. */
+        private void commitRecords(java.util.List<SourceRecord> records, java.util.List<RecordMetadata> metadata) {
             try (LoaderSwap s = swap()) {
                 for (int i = 0; i < records.size(); i++) {
                     commitRecord(records.get(i), metadata.get(i));
