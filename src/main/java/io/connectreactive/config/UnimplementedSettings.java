@@ -85,6 +85,14 @@ final class UnimplementedSettings {
     private UnimplementedSettings() {
     }
 
+    /** The Kafka Connect keys this class refuses or warns about (not the {@code admin.listeners.https.} prefix). */
+    static java.util.Set<String> keys() {
+        java.util.Set<String> out = new java.util.TreeSet<>(IGNORED.keySet());
+        out.add(EXACTLY_ONCE_SOURCE_SUPPORT);
+        out.add(RESPONSE_HTTP_HEADERS);
+        return out;
+    }
+
     /**
      * Refuses a setting this runtime cannot honour without losing data or a guarantee.
      *

@@ -19,6 +19,11 @@ import org.apache.kafka.common.config.ConfigException;
  * <p>Unlike Kafka Connect, {@code bootstrap.servers} has no default: when it is absent the worker
  * starts an embedded broker. {@code key.converter}/{@code value.converter} default to
  * JsonConverter and {@code offset.storage.file.filename} to a file in {@code runtime.data.dir}.
+ *
+ * <p>A Kafka Connect worker key this runtime does not implement is never ignored silently: it is
+ * refused (a {@link ConfigException} naming it) where ignoring it would lose data or a guarantee, such as
+ * {@code exactly.once.source.support=enabled} on a clustered worker, and otherwise logged once as
+ * ignored, by name ({@code UnimplementedSettings}).
  */
 public final class WorkerConfig extends AbstractConfig {
 

@@ -386,4 +386,26 @@ class WorkerConfigTest {
                 .hasMessageContaining("admin.listeners.https.ssl.keystore.password");
         assertThat(config("response.http.headers.config", "").listener()).isNotNull();
     }
+
+    @Test
+    void everyKafkaConnectWorkerKeyIsDeclaredHonouredRefusedOrWarnedAbout() {
+        // Kafka Connect 4.3.1's own worker configs (connect-runtime on the classpath) list every key they define
+        Map<String, String> converters = Map.of("key.converter", WorkerConfig.JSON_CONVERTER, "value.converter",
+                WorkerConfig.JSON_CONVERTER, "bootstrap.servers", "b:9092");
+        Map<String, String> distributed = new HashMap<>(converters);
+        distributed.putAll(Map.of("group.id", "g", "config.storage.topic", "c", "offset.storage.topic", "o", "status.storage.topic", "s"));
+        Map<String, String> standalone = new HashMap<>(converters);
+        standalone.put("offset.storage.file.filename", "f");
+        java.util.Set<String> kafkaConnect = new java.util.TreeSet<>(
+                new org.apache.kafka.connect.runtime.distributed.DistributedConfig(distributed).values().keySet());
+        kafkaConnect.addAll(new org.apache.kafka.connect.runtime.standalone.StandaloneConfig(standalone).values().keySet());
+        assertThat(kafkaConnect).as("every key warned about or refused is Kafka Connect's").containsAll(UnimplementedSettings.keys());
+
+        kafkaConnect.removeAll(WorkerConfig.CONFIG_DEF.configKeys().keySet());
+        kafkaConnect.removeAll(UnimplementedSettings.keys());
+        // honoured without a declaration: ConfigProviders reads config.providers, ConverterChain the worker's converter versions
+        kafkaConnect.removeAll(List.of(ConfigProviders.CONFIG_PROVIDERS, "key.converter.plugin.version",
+                "value.converter.plugin.version", "header.converter.plugin.version"));
+        assertThat(kafkaConnect).as("Kafka Connect worker keys neither declared, honoured, refused nor warned about").isEmpty();
+    }
 }

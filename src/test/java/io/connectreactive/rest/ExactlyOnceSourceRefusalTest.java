@@ -27,7 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Kafka Connect's exactly-once source settings (KIP-618), which this runtime does not implement yet,
  * over real HTTP against a real standalone worker on the shared test broker: a value it cannot honour
- * is a 400 naming the key on create, update and {@code PUT /connectors/{name}/config}, and an error on
+ * is a 400 naming the key on create, on {@code PUT} and {@code PATCH /connectors/{name}/config}, and an error on
  * that key in validation; the defaults are accepted. The worker was started with a Kafka Connect
  * setting it ignores, and warned about it once, by name.
  */
@@ -96,6 +96,7 @@ class ExactlyOnceSourceRefusalTest {
                 .put("config", config(name)).encode());
         assertThat(plain.status()).as(plain.body()).isEqualTo(201);
         assertRefused(worker.send("PUT", "/connectors/" + name + "/config", config(name).put(key, value).encode()), expected);
+        assertRefused(worker.send("PATCH", "/connectors/" + name + "/config", new JsonObject().put(key, value).encode()), expected);
         assertThat(worker.get("/connectors/" + name + "/config").json().containsKey(key)).isFalse();
         assertThat(worker.send("DELETE", "/connectors/" + name, null).status()).isEqualTo(204);
     }
