@@ -19,6 +19,11 @@ import org.apache.kafka.common.config.ConfigException;
  * <p>Unlike Kafka Connect, {@code bootstrap.servers} has no default: when it is absent the worker
  * starts an embedded broker. {@code key.converter}/{@code value.converter} default to
  * JsonConverter and {@code offset.storage.file.filename} to a file in {@code runtime.data.dir}.
+ *
+ * <p>A Kafka Connect worker key this runtime does not implement is never ignored silently: it is
+ * refused (a {@link ConfigException} naming it) where ignoring it would lose data or a guarantee, such as
+ * {@code exactly.once.source.support=enabled} on a clustered worker, and otherwise logged once as
+ * ignored, by name ({@code UnimplementedSettings}).
  */
 public final class WorkerConfig extends AbstractConfig {
 
@@ -71,6 +76,8 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String STATUS_STORAGE_REPLICATION_FACTOR = STATUS_STORAGE_PREFIX + "replication.factor";
     public static final String OFFSET_STORAGE_PARTITIONS = OFFSET_STORAGE_PREFIX + "partitions";
     public static final String STATUS_STORAGE_PARTITIONS = STATUS_STORAGE_PREFIX + "partitions";
+    /** Kafka Connect's exactly-once source support (KIP-618), not implemented: a clustered worker refuses anything but disabled. */
+    public static final String EXACTLY_ONCE_SOURCE_SUPPORT = UnimplementedSettings.EXACTLY_ONCE_SOURCE_SUPPORT;
 
     public static final String REST_ADVERTISED_HOST_NAME = "rest.advertised.host.name";
     public static final String REST_ADVERTISED_PORT = "rest.advertised.port";
@@ -214,7 +221,11 @@ public final class WorkerConfig extends AbstractConfig {
             .define(OFFSET_STORAGE_PARTITIONS, Type.INT, 25, PARTITIONS, Importance.LOW,
                     "The number of partitions used when creating the offset topic; -1 uses the brokers' num.partitions.")
             .define(STATUS_STORAGE_PARTITIONS, Type.INT, 5, PARTITIONS, Importance.LOW,
-                    "The number of partitions used when creating the status topic; -1 uses the brokers' num.partitions.");
+                    "The number of partitions used when creating the status topic; -1 uses the brokers' num.partitions.")
+            .define(EXACTLY_ONCE_SOURCE_SUPPORT, Type.STRING, UnimplementedSettings.EXACTLY_ONCE_SOURCE_SUPPORT_DEFAULT,
+                    Importance.HIGH, "Kafka Connect's exactly-once support for source connectors (KIP-618), which this "
+                            + "runtime does not implement yet: a clustered worker refuses to start with enabled or preparing; "
+                            + "disabled (the default) is accepted. A standalone worker ignores the key, as Kafka Connect's does.");
 
     static {
         // the client security settings, as Kafka Connect's worker declares them: passed to every Kafka client
@@ -260,11 +271,28 @@ public final class WorkerConfig extends AbstractConfig {
                                 + CLUSTER_FAILURE_TIMEOUT_S + " x 1000 - 2000.");
     }
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WorkerConfig.class);
+
     private final Map<String, String> originals;
 
+    /**
+     * Parses and checks the worker's settings, and logs a warning for each Kafka Connect setting set
+     * that this runtime ignores.
+     *
+     * @throws ConfigException naming the key of a bad value, or of a Kafka Connect setting this runtime
+     *         cannot honour (e.g. {@code exactly.once.source.support=enabled} on a clustered worker)
+     */
     public WorkerConfig(Map<String, String> props) {
+        this(props, true);
+    }
+
+    private WorkerConfig(Map<String, String> props, boolean warn) {
         super(CONFIG_DEF, props, false);
         this.originals = Map.copyOf(props);
+        UnimplementedSettings.refuse(props, clustered());
+        if (warn) {
+            UnimplementedSettings.warnings(props, clustered()).forEach(LOG::warn);
+        }
         listeners();
         adminListeners();
         if (fenceStopMs() < 500) {
@@ -437,7 +465,7 @@ public final class WorkerConfig extends AbstractConfig {
     public WorkerConfig withBootstrapServers(String servers) {
         Map<String, String> props = new HashMap<>(originals);
         props.put(BOOTSTRAP_SERVERS, servers);
-        return new WorkerConfig(props);
+        return new WorkerConfig(props, false);
     }
 
     /** The policy on connectors' client overrides ({@code connector.client.config.override.policy}). */

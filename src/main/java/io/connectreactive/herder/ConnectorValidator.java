@@ -19,7 +19,6 @@ import io.connectreactive.kafka.TopicCreation;
 import io.connectreactive.plugin.PluginRegistry;
 import io.connectreactive.runtime.glue.TransformChain;
 import org.apache.kafka.connect.source.SourceConnector;
-import io.connectreactive.runtime.glue.TransformChain;
 import org.apache.kafka.common.config.Config;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -36,7 +35,8 @@ import org.apache.kafka.connect.transforms.predicates.Predicate;
 
 /**
  * Validates a connector config as Kafka Connect's herder does: the common connector keys, the
- * converters it names, a sink's topics, then the connector's own {@code validate()} (under the
+ * converters it names, a sink's topics, a source's exactly-once keys (refused but for their defaults:
+ * {@link ExactlyOnceSourceKeys}), then the connector's own {@code validate()} (under the
  * plugin's class loader). {@link #validateConfig} gives Kafka Connect's {@link ConfigInfos} for
  * {@code PUT /connector-plugins/{plugin}/config/validate}; {@link #validate} turns errors into the
  * 400 that creating or updating a connector answers. Instantiates plugins, so call it off the
@@ -105,6 +105,12 @@ public final class ConnectorValidator {
                     "List of topics to consume, separated by commas.", COMMON_GROUP, 4, Width.LONG, "Topics")
             .define(TOPICS_REGEX, Type.STRING, "", Importance.HIGH,
                     "Regular expression giving topics to consume.", COMMON_GROUP, 4, Width.LONG, "Topics regex");
+
+    /**
+     * The common keys of a source connector: {@link #COMMON} and Kafka Connect's exactly-once and
+     * offsets-topic keys, which this runtime refuses when set to anything but their defaults.
+     */
+    public static final ConfigDef COMMON_SOURCE = ExactlyOnceSourceKeys.define(new ConfigDef(COMMON));
 
     private final PluginRegistry plugins;
     private final io.connectreactive.kafka.ClientConfigOverridePolicy overridePolicy;
@@ -199,7 +205,10 @@ public final class ConnectorValidator {
     }
 
     private static ConfigDef commonDef(Class<?> connectorClass) {
-        return SinkConnector.class.isAssignableFrom(connectorClass) ? COMMON_SINK : COMMON;
+        if (SinkConnector.class.isAssignableFrom(connectorClass)) {
+            return COMMON_SINK;
+        }
+        return SourceConnector.class.isAssignableFrom(connectorClass) ? COMMON_SOURCE : COMMON;
     }
 
     private ConfigInfos validateConfig(Map<String, String> config, Class<? extends Connector> connectorClass) {
@@ -210,6 +219,9 @@ public final class ConnectorValidator {
         checkConverter(config, WorkerConfig.HEADER_CONVERTER, commonValues, false);
         if (common == COMMON_SINK) {
             checkSinkTopics(config, commonValues.get(TOPICS), commonValues.get(TOPICS_REGEX));
+        }
+        if (common == COMMON_SOURCE) {
+            ExactlyOnceSourceKeys.refuseUnsupported(config, commonValues);
         }
         TransformChain.validate(plugins, config).forEach(commonValues.get(TRANSFORMS)::addErrorMessage);
         List<String> topicCreationErrors = SourceConnector.class.isAssignableFrom(connectorClass)

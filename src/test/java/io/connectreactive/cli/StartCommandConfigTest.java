@@ -77,6 +77,36 @@ class StartCommandConfigTest {
         assertThat(r3.err()).contains("malformed.json");
     }
 
+    @ParameterizedTest
+    @CsvSource({"enabled", "preparing"})
+    void aClusteredWorkerWithExactlyOnceSourceSupportFailsTheStartInOneLineNamingTheKey(String value, @TempDir Path dir)
+            throws Exception {
+        Path worker = dir.resolve("worker.properties");
+        Files.writeString(worker, "runtime.data.dir=" + dir.resolve("data") + "\nexactly.once.source.support=" + value + "\n");
+        StartCommand command = new StartCommand();
+        command.cluster = true;
+        command.workerFile = worker;
+        Result r = run(command);
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).isEqualTo("Invalid worker configuration: Invalid value " + value + " for configuration "
+                + "exactly.once.source.support: this runtime does not support exactly-once source connectors (KIP-618) yet; "
+                + "use disabled (the default): source records are then delivered at least once" + System.lineSeparator());
+    }
+
+    @Test
+    void aConnectorFileRequiringExactlyOnceFailsTheStartNamingTheKey(KafkaBroker kafka, @TempDir Path dir) throws Exception {
+        Path worker = dir.resolve("worker.properties");
+        Files.writeString(worker, "runtime.data.dir=" + dir.resolve("data") + "\nbootstrap.servers=" + kafka.bootstrapServers()
+                + "\nlisteners=http://127.0.0.1:0\n");
+        Path connector = dir.resolve("eos.properties");
+        Files.writeString(connector, "name=eos\nconnector.class=FileStreamSource\ntopic=t\nfile=" + dir.resolve("in.txt")
+                + "\nexactly.once.support=required\n");
+        Result r = run(worker, List.of(connector));
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("Invalid value required for configuration exactly.once.support: This worker does not "
+                + "have exactly-once source support enabled: this runtime does not support exactly-once source connectors");
+    }
+
     private record Result(int code, String err) {
     }
 
@@ -84,6 +114,10 @@ class StartCommandConfigTest {
         StartCommand command = new StartCommand();
         command.workerFile = worker;
         command.connectorFiles = connectors;
+        return run(command);
+    }
+
+    private static Result run(StartCommand command) {
         PrintStream previous = System.err;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));

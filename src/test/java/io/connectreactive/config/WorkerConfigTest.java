@@ -2,10 +2,13 @@ package io.connectreactive.config;
 
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -286,5 +289,123 @@ class WorkerConfigTest {
         Map<String, Object> internal = c.clientConfig(null, org.apache.kafka.clients.producer.ProducerConfig.configNames());
         assertThat(internal).containsEntry("security.protocol", "SASL_SSL").containsEntry("bootstrap.servers", "b:9092")
                 .doesNotContainKey("linger.ms");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"enabled", "preparing", "ENABLED", " preparing "})
+    void aClusteredWorkerRefusesExactlyOnceSourceSupportItCannotHonourNamingTheKey(String value) {
+        assertThatThrownBy(() -> config(WorkerConfig.GROUP_ID, "connect-cluster", WorkerConfig.EXACTLY_ONCE_SOURCE_SUPPORT, value))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("Invalid value " + value.trim() + " for configuration exactly.once.source.support: this runtime "
+                        + "does not support exactly-once source connectors (KIP-618) yet; use disabled (the default): source "
+                        + "records are then delivered at least once");
+    }
+
+    @Test
+    void aClusteredWorkerAcceptsExactlyOnceSourceSupportDisabledAndRejectsAnUnknownValueAsKafkaConnectDoes() {
+        assertThat(config(WorkerConfig.GROUP_ID, "c", WorkerConfig.EXACTLY_ONCE_SOURCE_SUPPORT, "disabled")
+                .getString(WorkerConfig.EXACTLY_ONCE_SOURCE_SUPPORT)).isEqualTo("disabled");
+        assertThat(UnimplementedSettings.warnings(Map.of(WorkerConfig.GROUP_ID, "c",
+                WorkerConfig.EXACTLY_ONCE_SOURCE_SUPPORT, "DISABLED"), true)).isEmpty();
+        assertThatThrownBy(() -> config(WorkerConfig.GROUP_ID, "c", WorkerConfig.EXACTLY_ONCE_SOURCE_SUPPORT, "sometimes"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("Invalid value sometimes for configuration exactly.once.source.support: String must be one of");
+    }
+
+    @Test
+    void aStandaloneWorkerIgnoresExactlyOnceSourceSupportAsKafkaConnectsDoesWithAWarning() {
+        Map<String, String> props = Map.of(WorkerConfig.EXACTLY_ONCE_SOURCE_SUPPORT, "enabled");
+        assertThat(new WorkerConfig(props).clustered()).isFalse();
+        assertThat(UnimplementedSettings.warnings(props, false)).containsExactly("exactly.once.source.support is a setting of "
+                + "Kafka Connect's distributed workers; a standalone worker ignores it, as Kafka Connect's does: standalone "
+                + "workers cannot provide exactly-once semantics");
+        assertThat(UnimplementedSettings.warnings(Map.of(WorkerConfig.EXACTLY_ONCE_SOURCE_SUPPORT, "disabled"), false)).isEmpty();
+    }
+
+    @Test
+    void warnsOncePerKafkaConnectSettingThatIsSetAndIgnored() {
+        Map<String, String> props = Map.of(WorkerConfig.GROUP_ID, "c", "scheduled.rebalance.max.delay.ms", "0",
+                "metric.reporters", "com.example.Reporter", "retry.backoff.ms", "10");
+        assertThat(new WorkerConfig(props).clustered()).isTrue();
+        assertThat(UnimplementedSettings.warnings(props, true)).containsExactly(
+                "metric.reporters is a Kafka Connect setting this runtime does not implement; it is ignored (metrics are "
+                        + "served by GET /metrics and, with metrics.jmx.enable, as JMX MBeans)",
+                "retry.backoff.ms is a Kafka Connect setting this runtime does not implement; it is ignored (set it under "
+                        + "producer., consumer. or admin. for the clients it should reach)",
+                "scheduled.rebalance.max.delay.ms is a Kafka Connect setting this runtime does not implement; it is ignored "
+                        + "(cluster membership runs over Hazelcast: see runtime.cluster.*; a lost worker's connectors and tasks "
+                        + "move after runtime.cluster.failure.timeout.seconds)");
+        // a distributed worker's key on a standalone worker: Kafka Connect's standalone worker ignores it too
+        assertThat(UnimplementedSettings.warnings(Map.of("session.timeout.ms", "10000"), false)).containsExactly(
+                "session.timeout.ms is a setting of Kafka Connect's distributed workers; a standalone worker ignores it, "
+                        + "as Kafka Connect's does");
+    }
+
+    @Test
+    void noWarningForSettingsPassedOnToClientsConvertersAndConfigProviders() {
+        Map<String, String> props = new HashMap<>();
+        for (String key : List.of("producer.retry.backoff.ms", "consumer.request.timeout.ms", "admin.client.dns.lookup",
+                "producer.override.linger.ms", "ssl.truststore.type", "sasl.mechanism", "security.protocol",
+                "key.converter.schemas.enable", "value.converter.plugin.version", "header.converter.plugin.version",
+                "config.providers", "listeners.https.ssl.client.auth", "offset.storage.min.insync.replicas",
+                "plugin.discovery", "topic.creation.enable", "exactly.once.source.support")) {
+            props.put(key, "x");
+        }
+        props.put("exactly.once.source.support", "disabled");
+        assertThat(UnimplementedSettings.warnings(props, true)).isEmpty();
+        assertThat(UnimplementedSettings.warnings(props, false)).isEmpty();
+    }
+
+    @Test
+    void theWorkerCopyWithTheEmbeddedBrokersAddressDoesNotWarnAgain() {
+        ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(WorkerConfig.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> log = new ch.qos.logback.core.read.ListAppender<>();
+        log.start();
+        logger.addAppender(log);
+        try {
+            config("metrics.num.samples", "3").withBootstrapServers("127.0.0.1:9092");
+        } finally {
+            logger.detachAppender(log);
+        }
+        assertThat(log.list).extracting(e -> e.getFormattedMessage()).singleElement().asString()
+                .startsWith("metrics.num.samples is a Kafka Connect setting this runtime does not implement; it is ignored");
+    }
+
+    @Test
+    void settingsWhoseIgnoringWouldLoseAGuaranteeAreRefusedNamingTheKey() {
+        assertThatThrownBy(() -> config("response.http.headers.config", "add Strict-Transport-Security: max-age=31536000"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("Invalid value add Strict-Transport-Security: max-age=31536000 for configuration "
+                        + "response.http.headers.config: this runtime does not implement it");
+        assertThatThrownBy(() -> config("admin.listeners.https.ssl.client.auth", "required"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("Invalid value required for configuration admin.listeners.https.ssl.client.auth: "
+                        + "this runtime does not implement admin.listeners.https.*");
+        assertThatThrownBy(() -> config("admin.listeners.https.ssl.keystore.password", "hush-1234"))
+                .isInstanceOf(ConfigException.class).hasMessageNotContaining("hush-1234")
+                .hasMessageContaining("admin.listeners.https.ssl.keystore.password");
+        assertThat(config("response.http.headers.config", "").listener()).isNotNull();
+    }
+
+    @Test
+    void everyKafkaConnectWorkerKeyIsDeclaredHonouredRefusedOrWarnedAbout() {
+        // Kafka Connect 4.3.1's own worker configs (connect-runtime on the classpath) list every key they define
+        Map<String, String> converters = Map.of("key.converter", WorkerConfig.JSON_CONVERTER, "value.converter",
+                WorkerConfig.JSON_CONVERTER, "bootstrap.servers", "b:9092");
+        Map<String, String> distributed = new HashMap<>(converters);
+        distributed.putAll(Map.of("group.id", "g", "config.storage.topic", "c", "offset.storage.topic", "o", "status.storage.topic", "s"));
+        Map<String, String> standalone = new HashMap<>(converters);
+        standalone.put("offset.storage.file.filename", "f");
+        java.util.Set<String> kafkaConnect = new java.util.TreeSet<>(
+                new org.apache.kafka.connect.runtime.distributed.DistributedConfig(distributed).values().keySet());
+        kafkaConnect.addAll(new org.apache.kafka.connect.runtime.standalone.StandaloneConfig(standalone).values().keySet());
+        assertThat(kafkaConnect).as("every key warned about or refused is Kafka Connect's").containsAll(UnimplementedSettings.keys());
+
+        kafkaConnect.removeAll(WorkerConfig.CONFIG_DEF.configKeys().keySet());
+        kafkaConnect.removeAll(UnimplementedSettings.keys());
+        // honoured without a declaration: ConfigProviders reads config.providers, ConverterChain the worker's converter versions
+        kafkaConnect.removeAll(List.of(ConfigProviders.CONFIG_PROVIDERS, "key.converter.plugin.version",
+                "value.converter.plugin.version", "header.converter.plugin.version"));
+        assertThat(kafkaConnect).as("Kafka Connect worker keys neither declared, honoured, refused nor warned about").isEmpty();
     }
 }
