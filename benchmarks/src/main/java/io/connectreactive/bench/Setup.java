@@ -113,6 +113,19 @@ record Setup(boolean quick, long lines, int runs, int latencySamples, List<Integ
         }
     }
 
+    /** The limit loop's classes ({@code io.connectreactive.bench.limit}), packaged by {@link Plugins#prepare}. */
+    Path limitJar() {
+        return workDir.resolve("limit").resolve("bench-limit.jar");
+    }
+
+    /**
+     * The limit loop's class path: its own jar, then Kafka Connect's class path without connect-file
+     * (the same-plugin scenarios load it from plugin.path, as both runtimes do).
+     */
+    String limitClasspath() {
+        return limitJar() + ":" + kafkaConnectClasspath(false);
+    }
+
     /** Apache's connect-file jar in target/kc-lib (copied into the shared plugin.path). */
     Path connectFileJar() {
         return benchDir.resolve("target/kc-lib/connect-file-4.3.1.jar");

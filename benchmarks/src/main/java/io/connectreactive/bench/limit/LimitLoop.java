@@ -3,6 +3,7 @@ package io.connectreactive.bench.limit;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.PrintStream;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -63,6 +64,10 @@ public final class LimitLoop {
 
     public static void main(String[] args) throws Exception {
         BufferedReader control = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        // stdout is the protocol's; what plugins print (SchemaSourceTask prints a line per record) goes to stderr,
+        // the log file, as a worker's stdout goes to its log (a pipe nobody reads would block them once full)
+        PrintStream protocol = System.out;
+        System.setOut(System.err);
         Map<String, String> worker = load(Path.of(args[0]));
         long count = Long.parseLong(args[1]);
         List<Map<String, String>> connectors = new ArrayList<>();
@@ -79,8 +84,8 @@ public final class LimitLoop {
         for (Map<String, String> c : connectors) {
             plugins.connectorClass(c.get("connector.class"));
         }
-        System.out.println("READY");
-        System.out.flush();
+        protocol.println("READY");
+        protocol.flush();
         String go = control.readLine();
         if (!"GO".equals(go)) {
             throw new IllegalStateException("expected GO, got " + go);
@@ -164,8 +169,8 @@ public final class LimitLoop {
             failure.get().printStackTrace();
             System.exit(1);
         }
-        System.out.println("DONE");
-        System.out.flush();
+        protocol.println("DONE");
+        protocol.flush();
         System.exit(0);
     }
 
