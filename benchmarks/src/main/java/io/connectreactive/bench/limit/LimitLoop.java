@@ -62,7 +62,17 @@ public final class LimitLoop {
     private LimitLoop() {
     }
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        try {
+            run(args);
+        } catch (Throwable t) {
+            // a connector that failed to start: exit now, whatever non-daemon threads it left behind
+            t.printStackTrace();
+            System.exit(1);
+        }
+    }
+
+    private static void run(String[] args) throws Exception {
         BufferedReader control = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         // stdout is the protocol's; what plugins print (SchemaSourceTask prints a line per record) goes to stderr,
         // the log file, as a worker's stdout goes to its log (a pipe nobody reads would block them once full)
