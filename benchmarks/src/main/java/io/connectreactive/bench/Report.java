@@ -269,10 +269,13 @@ final class Report {
         renderer.setBarPainter(new StandardBarPainter());
         renderer.setShadowVisible(false);
         renderer.setBase(1.0);
-        renderer.setSeriesPaint(0, new Color(0x1f77b4));
-        renderer.setSeriesPaint(1, new Color(0xff7f0e));
-        renderer.setSeriesPaint(2, new Color(0x2ca02c));
-        renderer.setSeriesPaint(3, new Color(0x9467bd));
+        // one colour per ratio, whichever of them a chart has
+        Map<String, Color> colours = Map.of("connect-reactive / Kafka Connect", new Color(0x1f77b4),
+                "connect-reactive / raw client", new Color(0xff7f0e), "connect-reactive / limit loop", new Color(0x2ca02c),
+                "Kafka Connect / limit loop", new Color(0x9467bd));
+        for (int i = 0; i < data.getRowCount(); i++) {
+            renderer.setSeriesPaint(i, colours.getOrDefault(String.valueOf(data.getRowKey(i)), Color.GRAY));
+        }
         renderer.setDefaultItemLabelGenerator(new StandardCategoryItemLabelGenerator("{2}", new java.text.DecimalFormat("0.00'×'")));
         renderer.setDefaultItemLabelsVisible(true);
         renderer.setDefaultItemLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));

@@ -19,7 +19,7 @@ import java.util.Map;
  * @param benchDir         benchmarks/
  * @param workDir          scratch space, wiped at start (benchmarks/work)
  * @param bootstrapServers the shared broker
- * @param contenders       who runs (all three by default; fewer to profile one)
+ * @param contenders       who runs (cr, kc, raw and limit by default; fewer to profile one)
  * @param busyTasks        busy-tasks scenario: source tasks, each offering {@code busyRate} records/s
  * @param busyRate         busy-tasks scenario: records per second per task
  * @param busySeconds      busy-tasks scenario: the measured window, after all tasks run and a warm-up
