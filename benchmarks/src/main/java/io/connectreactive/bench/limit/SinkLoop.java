@@ -145,7 +145,12 @@ public final class SinkLoop implements Runnable {
         }
         Map<TopicPartition, OffsetAndMetadata> committable = task.preCommit(new HashMap<>(consumed));
         if (committable != null && !committable.isEmpty()) {
-            consumer.commitSync(committable);
+            try {
+                consumer.commitSync(committable);
+            } catch (WakeupException e) {
+                // stop()'s wakeup came while put or preCommit ran, and hit this call instead of poll: it is spent now
+                consumer.commitSync(committable);
+            }
         }
     }
 
