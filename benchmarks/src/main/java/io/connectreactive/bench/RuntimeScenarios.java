@@ -24,8 +24,9 @@ import org.apache.kafka.connect.json.JsonConverter;
  * SchemaSourceConnector and MirrorMaker 2 from each runtime's class path), the same worker and
  * producer settings (or, for {@code defaults}, each runtime's own), cold and warm start-up. Every
  * throughput scenario reports the end-to-end rate, the steady-state rate and the CPU per record of
- * the 10–90 % window ({@link Throughput}), GC pauses in the window and the heap after GC.
- * Runs on the harness's main thread.
+ * the 10–90 % window ({@link Throughput}), GC pauses in the window and the heap after GC; each
+ * of them also runs the same connectors in a limit loop ({@link Contender#LIMIT}, issue 18), the
+ * yardstick both runtimes are measured against. Runs on the harness's main thread.
  */
 final class RuntimeScenarios {
 
