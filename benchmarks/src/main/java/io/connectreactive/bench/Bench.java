@@ -19,7 +19,7 @@ import io.connectreactive.kafka.embedded.EmbeddedKafka;
  *
  * <pre>
  * Bench --repo DIR --bench DIR [--quick] [--scenarios file-source,...] [--runs N] [--lines N]
- *       [--tasks 100,1000] [--samples N] [--busy-tasks N] [--busy-seconds N] [--contenders cr,kc,raw] [--results DIR]
+ *       [--tasks 100,1000] [--samples N] [--busy-tasks N] [--busy-seconds N] [--contenders cr,kc,raw,limit] [--results DIR]
  *       [--note TEXT]
  * </pre>
  */
@@ -70,9 +70,9 @@ public final class Bench {
             tasks.add(Integer.parseInt(t.trim()));
         }
         List<Contender> contenders = new ArrayList<>();
-        for (String c : opts.getOrDefault("contenders", "cr,kc,raw").split(",")) {
+        for (String c : opts.getOrDefault("contenders", "cr,kc,raw,limit").split(",")) {
             contenders.add(java.util.Arrays.stream(Contender.values()).filter(x -> x.id().equals(c.trim())).findFirst()
-                    .orElseThrow(() -> new IllegalArgumentException("unknown contender " + c + " (cr, kc, raw)")));
+                    .orElseThrow(() -> new IllegalArgumentException("unknown contender " + c + " (cr, kc, raw, limit)")));
         }
         int busyTasks = Integer.parseInt(opts.getOrDefault("busy-tasks", quick ? "100" : "1000"));
         int busySeconds = Integer.parseInt(opts.getOrDefault("busy-seconds", quick ? "10" : "30"));
@@ -161,7 +161,8 @@ public final class Bench {
             return;
         }
         System.out.println();
-        System.out.println("== results (medians; CR = connect-reactive, KC = Apache Kafka Connect 4.3.1, raw = plain Kafka clients)");
+        System.out.println("== results (medians; CR = connect-reactive, KC = Apache Kafka Connect 4.3.1, raw = plain Kafka clients, "
+                + "limit = the same plugin in the simplest loop, no runtime)");
         System.out.println();
         System.out.print(Report.table(all));
         System.out.println();

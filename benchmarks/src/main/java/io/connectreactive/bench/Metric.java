@@ -9,8 +9,9 @@ import java.util.function.Function;
 
 /**
  * One measured quantity of a scenario (e.g. source records/s): every run's value per contender,
- * their medians, the ratios connect-reactive / Kafka Connect and connect-reactive / raw, and the
- * issue's target for it if it has one. Filled on the harness's main thread.
+ * their medians, the ratios connect-reactive / Kafka Connect, connect-reactive / raw and each
+ * runtime / the limit loop, and the issue's target for it if it has one. Filled on the harness's
+ * main thread.
  */
 final class Metric {
 
@@ -80,7 +81,12 @@ final class Metric {
 
     /** connect-reactive's median over {@code other}'s; NaN when either is missing. */
     double ratio(Contender other) {
-        return median(Contender.CONNECT_REACTIVE) / median(other);
+        return ratio(Contender.CONNECT_REACTIVE, other);
+    }
+
+    /** {@code c}'s median over {@code other}'s (e.g. Kafka Connect / limit); NaN when either is missing. */
+    double ratio(Contender c, Contender other) {
+        return median(c) / median(other);
     }
 
     /** Whether connect-reactive meets the target: null without a target or without the numbers. */

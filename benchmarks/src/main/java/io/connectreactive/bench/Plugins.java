@@ -15,11 +15,14 @@ import java.util.jar.Manifest;
  * The plugin.path directory both runtimes get in the same-plugin scenarios (issue 9), one
  * directory per plugin as Kafka Connect expects: Apache's connect-file 4.3.1 jar, and the
  * benchmarks' fixed-rate test connector packaged from this project's classes (with its
- * ServiceLoader manifest, so neither runtime needs to scan for it). Written once per harness run.
+ * ServiceLoader manifest, so neither runtime needs to scan for it); and the limit loop's jar
+ * ({@link Setup#limitJar()}), which runs on Kafka Connect's class path. Written once per harness
+ * run, on its main thread.
  */
 final class Plugins {
 
     private static final String PLUGIN_PACKAGE = "io/connectreactive/bench/plugin/";
+    private static final String LIMIT_PACKAGE = "io/connectreactive/bench/limit/";
 
     private Plugins() {
     }
@@ -34,20 +37,31 @@ final class Plugins {
         Path fixedRate = dir.resolve("fixed-rate");
         Files.createDirectories(fixedRate);
         Path classes = setup.benchDir().resolve("target/classes");
+        writeJar(fixedRate.resolve("bench-fixed-rate-1.0.jar"), classes, PLUGIN_PACKAGE,
+                "META-INF/services/org.apache.kafka.connect.source.SourceConnector",
+                "io.connectreactive.bench.plugin.FixedRateSourceConnector\n");
+        Files.createDirectories(setup.limitJar().getParent());
+        writeJar(setup.limitJar(), classes, LIMIT_PACKAGE, null, null);
+    }
+
+    /** A jar of the classes under {@code classes/pkg}, with one ServiceLoader file if {@code service} is not null. */
+    private static void writeJar(Path target, Path classes, String pkg, String service, String serviceText) throws IOException {
         Manifest manifest = new Manifest();
         manifest.getMainAttributes().putValue("Manifest-Version", "1.0");
-        try (OutputStream out = Files.newOutputStream(fixedRate.resolve("bench-fixed-rate-1.0.jar"));
+        try (OutputStream out = Files.newOutputStream(target);
              JarOutputStream jar = new JarOutputStream(out, manifest)) {
-            try (var files = Files.walk(classes.resolve(PLUGIN_PACKAGE))) {
+            try (var files = Files.walk(classes.resolve(pkg))) {
                 for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile).sorted()::iterator) {
                     jar.putNextEntry(new JarEntry(classes.relativize(f).toString().replace('\\', '/')));
                     jar.write(Files.readAllBytes(f));
                     jar.closeEntry();
                 }
             }
-            jar.putNextEntry(new JarEntry("META-INF/services/org.apache.kafka.connect.source.SourceConnector"));
-            jar.write("io.connectreactive.bench.plugin.FixedRateSourceConnector\n".getBytes(StandardCharsets.UTF_8));
-            jar.closeEntry();
+            if (service != null) {
+                jar.putNextEntry(new JarEntry(service));
+                jar.write(serviceText.getBytes(StandardCharsets.UTF_8));
+                jar.closeEntry();
+            }
         }
     }
 

@@ -36,19 +36,23 @@ final class Report {
 
     // ------------------------------------------------------------------ tables
 
-    /** The headline table: medians, ratios, targets. */
+    /** The headline table: medians, ratios (to Kafka Connect, to raw, each runtime to the limit loop), targets. */
     static String table(List<Metric> metrics) {
         StringBuilder sb = new StringBuilder();
-        sb.append("| scenario | metric | connect-reactive | Kafka Connect | raw client | CR / KC | CR / raw | target | met |\n");
-        sb.append("|---|---|---:|---:|---:|---:|---:|---|---|\n");
+        sb.append("| scenario | metric | connect-reactive | Kafka Connect | raw client | limit loop | CR / KC | CR / raw "
+                + "| CR / limit | KC / limit | target | met |\n");
+        sb.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|\n");
         for (Metric m : metrics) {
             sb.append("| ").append(m.scenario)
                     .append(" | ").append(m.name).append(" (").append(m.unit).append(", ").append(m.higherIsBetter ? "↑" : "↓").append(")")
                     .append(" | ").append(value(m, Contender.CONNECT_REACTIVE))
                     .append(" | ").append(value(m, Contender.KAFKA_CONNECT))
                     .append(" | ").append(value(m, Contender.RAW))
-                    .append(" | ").append(ratio(m, Contender.KAFKA_CONNECT))
-                    .append(" | ").append(ratio(m, Contender.RAW))
+                    .append(" | ").append(value(m, Contender.LIMIT))
+                    .append(" | ").append(ratio(m, Contender.CONNECT_REACTIVE, Contender.KAFKA_CONNECT))
+                    .append(" | ").append(ratio(m, Contender.CONNECT_REACTIVE, Contender.RAW))
+                    .append(" | ").append(ratio(m, Contender.CONNECT_REACTIVE, Contender.LIMIT))
+                    .append(" | ").append(ratio(m, Contender.KAFKA_CONNECT, Contender.LIMIT))
                     .append(" | ").append(m.target == null ? "" : m.target.text())
                     .append(" | ").append(met(m.met()))
                     .append(" |\n");
@@ -56,11 +60,18 @@ final class Report {
         return sb.toString();
     }
 
-    /** Every run's value, in run order, then min / median / max, so the medians and the spread can be checked. */
+    /**
+     * Every run's value, in run order, then min / median / max, so the medians and the spread can be
+     * checked; then the per-round ratios CR / KC, CR / limit and KC / limit.
+     */
     static String runsTable(List<Metric> metrics) {
         StringBuilder sb = new StringBuilder();
-        sb.append("| metric | connect-reactive runs (min / median / max) | Kafka Connect runs (min / median / max) | raw client runs (min / median / max) "
-                + "| CR / KC per round (median) |\n|---|---|---|---|---|\n");
+        sb.append("| metric");
+        for (Contender c : Contender.values()) {
+            sb.append(" | ").append(c.label).append(" runs (min / median / max)");
+        }
+        sb.append(" | CR / KC per round (median) | CR / limit per round (median) | KC / limit per round (median) |\n|---");
+        sb.append("|---".repeat(Contender.values().length + 3)).append("|\n");
         for (Metric m : metrics) {
             sb.append("| ").append(m.name).append(" (").append(m.unit).append(")");
             for (Contender c : Contender.values()) {
@@ -72,19 +83,21 @@ final class Report {
                             .append(" / ").append(format(m.extreme(c, true))).append(")");
                 }
             }
-            sb.append(" | ").append(perRound(m)).append(" |\n");
+            sb.append(" | ").append(perRound(m, Contender.CONNECT_REACTIVE, Contender.KAFKA_CONNECT))
+                    .append(" | ").append(perRound(m, Contender.CONNECT_REACTIVE, Contender.LIMIT))
+                    .append(" | ").append(perRound(m, Contender.KAFKA_CONNECT, Contender.LIMIT)).append(" |\n");
         }
         return sb.toString();
     }
 
     /**
-     * connect-reactive's run over Kafka Connect's run of the same round, per round, and their median:
-     * on a machine whose load drifts, a ratio of two runs made minutes apart is steadier than the
-     * ratio of two medians.
+     * {@code c}'s run over {@code other}'s run of the same round, per round, and their median: on a
+     * machine whose load drifts, a ratio of two runs made minutes apart is steadier than the ratio of
+     * two medians.
      */
-    static String perRound(Metric m) {
-        List<Double> cr = m.values(Contender.CONNECT_REACTIVE);
-        List<Double> kc = m.values(Contender.KAFKA_CONNECT);
+    static String perRound(Metric m, Contender c, Contender other) {
+        List<Double> cr = m.values(c);
+        List<Double> kc = m.values(other);
         if (cr.isEmpty() || cr.size() != kc.size()) {
             return "";
         }
@@ -138,6 +151,9 @@ final class Report {
                 if (m.has(Contender.RAW)) {
                     sb.append(String.format(Locale.ROOT, ", %.2f× raw", m.ratio(Contender.RAW)));
                 }
+                if (m.has(Contender.LIMIT)) {
+                    sb.append(String.format(Locale.ROOT, ", %.2f× the limit loop", m.ratio(Contender.LIMIT)));
+                }
                 sb.append('\n');
             }
         }
@@ -148,11 +164,11 @@ final class Report {
         return m.has(c) ? format(m.median(c)) : "–";
     }
 
-    private static String ratio(Metric m, Contender c) {
-        if (!m.has(c)) {
+    private static String ratio(Metric m, Contender c, Contender other) {
+        if (!m.has(c) || !m.has(other)) {
             return "–";
         }
-        double r = m.ratio(c);
+        double r = m.ratio(c, other);
         return Double.isNaN(r) || Double.isInfinite(r) ? "n/a" : String.format(Locale.ROOT, "%.2f×", r);
     }
 
@@ -202,6 +218,10 @@ final class Report {
                 + "written the same way for both; connect-reactive runs as the java command bin/connect-reactive runs\n");
         sb.append("- same-plugin scenarios: `plugin.path` = a directory holding Apache's connect-file-4.3.1.jar and the benchmarks' "
                 + "fixed-rate test connector, on both runtimes (connect-file then not on Kafka Connect's class path); full class names\n");
+        sb.append("- limit loop: the scenario's connector and tasks from the same plugin.path / class path, loaded with Kafka Connect's "
+                + "`Plugins` (Kafka Connect's class path), the workers' converters and `producer.*` on top of Kafka Connect's base "
+                + "producer/consumer settings, one producer or consumer per task, one thread per task, the workers' JVM flags and GC log, "
+                + "no class-data archive; its clock starts at GO (plugins loaded, connectors not yet started)\n");
         sb.append("- throughput: end-to-end = clock start (connector creation, worker already answering REST) → last record; steady state "
                 + "and CPU per record = the window from 10 % to 90 % of the records (CPU: utime+stime of the contender JVM from /proc/PID/stat); "
                 + "GC pauses: stop-the-world pauses that began in that window\n");
@@ -226,8 +246,8 @@ final class Report {
     // ------------------------------------------------------------------ chart
 
     /**
-     * A horizontal bar chart of the ratios connect-reactive / Kafka Connect and connect-reactive /
-     * raw on a logarithmic axis, with a line at 1 (parity). Each category says whether higher or
+     * A horizontal bar chart of the ratios connect-reactive / Kafka Connect, connect-reactive / raw,
+     * connect-reactive / limit loop and Kafka Connect / limit loop on a logarithmic axis, with a line at 1 (parity). Each category says whether higher or
      * lower is better for connect-reactive.
      */
     static void chart(List<Metric> metrics, Path png, String subtitle) throws IOException {
@@ -235,8 +255,10 @@ final class Report {
         DefaultCategoryDataset data = new DefaultCategoryDataset();
         for (Metric m : metrics) {
             String category = m.name + " [" + m.unit + "] " + (m.higherIsBetter ? "(↑ better)" : "(↓ better)");
-            addRatio(data, m, Contender.KAFKA_CONNECT, "connect-reactive / Kafka Connect", category);
-            addRatio(data, m, Contender.RAW, "connect-reactive / raw client", category);
+            addRatio(data, m, Contender.CONNECT_REACTIVE, Contender.KAFKA_CONNECT, "connect-reactive / Kafka Connect", category);
+            addRatio(data, m, Contender.CONNECT_REACTIVE, Contender.RAW, "connect-reactive / raw client", category);
+            addRatio(data, m, Contender.CONNECT_REACTIVE, Contender.LIMIT, "connect-reactive / limit loop", category);
+            addRatio(data, m, Contender.KAFKA_CONNECT, Contender.LIMIT, "Kafka Connect / limit loop", category);
         }
         LogAxis axis = new LogAxis("ratio (log scale; 1 = parity)");
         axis.setSmallestValue(0.001);
@@ -247,8 +269,13 @@ final class Report {
         renderer.setBarPainter(new StandardBarPainter());
         renderer.setShadowVisible(false);
         renderer.setBase(1.0);
-        renderer.setSeriesPaint(0, new Color(0x1f77b4));
-        renderer.setSeriesPaint(1, new Color(0xff7f0e));
+        // one colour per ratio, whichever of them a chart has
+        Map<String, Color> colours = Map.of("connect-reactive / Kafka Connect", new Color(0x1f77b4),
+                "connect-reactive / raw client", new Color(0xff7f0e), "connect-reactive / limit loop", new Color(0x2ca02c),
+                "Kafka Connect / limit loop", new Color(0x9467bd));
+        for (int i = 0; i < data.getRowCount(); i++) {
+            renderer.setSeriesPaint(i, colours.getOrDefault(String.valueOf(data.getRowKey(i)), Color.GRAY));
+        }
         renderer.setDefaultItemLabelGenerator(new StandardCategoryItemLabelGenerator("{2}", new java.text.DecimalFormat("0.00'×'")));
         renderer.setDefaultItemLabelsVisible(true);
         renderer.setDefaultItemLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
@@ -262,7 +289,7 @@ final class Report {
         plot.setRangeGridlinePaint(new Color(0xcccccc));
         ValueMarker parity = new ValueMarker(1.0, Color.BLACK, new BasicStroke(1.5f));
         plot.addRangeMarker(parity);
-        JFreeChart chart = new JFreeChart("connect-reactive vs Apache Kafka Connect and the raw Kafka clients",
+        JFreeChart chart = new JFreeChart("connect-reactive vs Apache Kafka Connect, the raw Kafka clients and the limit loop",
                 new Font(Font.SANS_SERIF, Font.BOLD, 16), plot, true);
         chart.addSubtitle(new TextTitle(subtitle, new Font(Font.SANS_SERIF, Font.PLAIN, 12)));
         chart.setBackgroundPaint(Color.WHITE);
@@ -270,11 +297,11 @@ final class Report {
         ChartUtils.saveChartAsPNG(png.toFile(), chart, 1200, height);
     }
 
-    private static void addRatio(DefaultCategoryDataset data, Metric m, Contender other, String series, String category) {
-        if (!m.has(other)) {
+    private static void addRatio(DefaultCategoryDataset data, Metric m, Contender c, Contender other, String series, String category) {
+        if (!m.has(c) || !m.has(other)) {
             return;
         }
-        double r = m.ratio(other);
+        double r = m.ratio(c, other);
         if (!Double.isNaN(r) && !Double.isInfinite(r) && r > 0) {
             data.addValue(r, series, category);
         }
@@ -308,7 +335,9 @@ final class Report {
                     + table(e.getValue()) + "\n"
                     + "![" + e.getKey() + "](" + scenarioChart + ")\n\n"
                     + "CR = connect-reactive, KC = Apache Kafka Connect 4.3.1, raw = a plain KafkaProducer/KafkaConsumer "
-                    + "(the physical limit). Ratios are of medians; ↑/↓ says which direction is better.\n\n"
+                    + "(the physical limit), limit = the same plugin's tasks in the simplest correct loop, no runtime around them "
+                    + "(what a runtime could reach with this plugin). Ratios are of medians (per round in the runs table); ↑/↓ says "
+                    + "which direction is better.\n\n"
                     + targets(e.getValue())
                     + "## Runs\n\n" + runsTable(e.getValue()) + "\n"
                     + (notes(e.getValue()).isEmpty() ? "" : "## Notes\n\n" + notes(e.getValue()) + "\n")

@@ -24,8 +24,9 @@ import org.apache.kafka.connect.json.JsonConverter;
  * SchemaSourceConnector and MirrorMaker 2 from each runtime's class path), the same worker and
  * producer settings (or, for {@code defaults}, each runtime's own), cold and warm start-up. Every
  * throughput scenario reports the end-to-end rate, the steady-state rate and the CPU per record of
- * the 10–90 % window ({@link Throughput}), GC pauses in the window and the heap after GC.
- * Runs on the harness's main thread.
+ * the 10–90 % window ({@link Throughput}), GC pauses in the window and the heap after GC; each
+ * of them also runs the same connectors in a limit loop ({@link Contender#LIMIT}, issue 18), the
+ * yardstick both runtimes are measured against. Runs on the harness's main thread.
  */
 final class RuntimeScenarios {
 
@@ -38,6 +39,13 @@ final class RuntimeScenarios {
     static final String MIRROR = "mirror";
     static final String DEFAULTS = "defaults";
     static final String STARTUP = "startup";
+
+    /** The limit contender, the same in every same-plugin scenario. */
+    static final String LIMIT_DESCRIPTION = "Limit: the same connector and task classes from the same plugin.path / class path, "
+            + "the same converters and producer/consumer settings, in one JVM with the workers' flags, driven by the simplest "
+            + "correct loop (source: poll → converters → KafkaProducer.send, commitRecord in the send callback; sink: "
+            + "KafkaConsumer.poll → converters → put, preCommit + commitSync every offset.flush.interval.ms), no REST, statuses or "
+            + "offset storage: what either runtime could reach.";
 
     /** What runs on each side and what still differs, per scenario: printed with the results. */
     static final Map<String, String> DESCRIPTIONS = new LinkedHashMap<>();
@@ -68,12 +76,19 @@ final class RuntimeScenarios {
                 + "acks=all, max.in.flight.requests.per.connection=1, linger.ms=5 and batch.size=16384 (client defaults), "
                 + "enable.idempotence left at the client default; connect-reactive: acks=all, one request in flight, linger.ms=5, "
                 + "enable.idempotence=false (ordering holds with one request in flight), max.block.ms=0, batch.size=16384.");
+        for (String scenario : List.of(FILE_SOURCE, FILE_SINK, STRUCT_SOURCE, STRUCT_SINK, PARALLEL_SOURCE, PARALLEL_SINK, MIRROR, DEFAULTS)) {
+            DESCRIPTIONS.put(scenario, DESCRIPTIONS.get(scenario) + " " + LIMIT_DESCRIPTION
+                    + (scenario.equals(DEFAULTS) ? " Here with Kafka Connect's base producer settings (acks=all, one request in "
+                    + "flight, delivery.timeout.ms=MAX), the client's defaults otherwise." : ""));
+        }
         DESCRIPTIONS.put(STARTUP, "JVM start → `GET /` answers, same JVM flags and plugin.path on both: cold = no application "
                 + "class-data archive (the JDK's base archive only); warm = each runtime's own dynamic archive, written the same way "
                 + "for both (-XX:ArchiveClassesAtExit, start, REST answers, clean stop).");
     }
 
-    private static final List<Contender> ALL = List.of(Contender.CONNECT_REACTIVE, Contender.KAFKA_CONNECT, Contender.RAW);
+    private static final List<Contender> ALL = List.of(Contender.CONNECT_REACTIVE, Contender.KAFKA_CONNECT, Contender.RAW, Contender.LIMIT);
+    /** The same-plugin scenarios without a raw contender: both runtimes and the limit loop. */
+    private static final List<Contender> SAME_PLUGIN = List.of(Contender.CONNECT_REACTIVE, Contender.KAFKA_CONNECT, Contender.LIMIT);
     private static final List<Contender> WORKERS = List.of(Contender.CONNECT_REACTIVE, Contender.KAFKA_CONNECT);
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
     private static final String FILE_SOURCE_CLASS = "org.apache.kafka.connect.file.FileStreamSourceConnector";
@@ -155,9 +170,15 @@ final class RuntimeScenarios {
         return Duration.ofSeconds(Math.max(120, records / 2_000));
     }
 
-    /** Starts a worker, runs {@code connectors} (created back to back as the clock starts) and measures {@code progress}. */
+    /**
+     * Starts a worker, runs {@code connectors} (created back to back as the clock starts) and measures {@code progress};
+     * for {@link Contender#LIMIT}, the same connectors in a limit loop ({@link #limitRun}).
+     */
     private Throughput.Run workerRun(Contender c, Path dir, WorkerProcess.Options options, Map<String, Map<String, String>> connectors,
                                      long total, Throughput.Progress progress, String what) throws Exception {
+        if (c == Contender.LIMIT) {
+            return limitRun(dir, options, connectors, total, progress, what);
+        }
         Throughput.Run run;
         try (WorkerProcess w = WorkerProcess.start(c, setup, dir, options)) {
             w.awaitRest(START_TIMEOUT);
@@ -168,6 +189,33 @@ final class RuntimeScenarios {
             run = Throughput.measure(t0, total, progress, w::cpuSeconds, timeout(total), what);
             w.close();
             return Throughput.withGc(run, w);
+        }
+    }
+
+    /**
+     * Starts a limit loop with the settings a worker started with {@code options} would get (without
+     * REST and offset file), releases it as the clock starts and measures {@code progress}; the loop
+     * stops by itself after {@code total} records.
+     */
+    private Throughput.Run limitRun(Path dir, WorkerProcess.Options options, Map<String, Map<String, String>> connectors, long total,
+                                    Throughput.Progress progress, String what) throws Exception {
+        Map<String, String> worker = new LinkedHashMap<>(setup.commonWorkerSettings(options.sameProducer()));
+        if (options.pluginPath()) {
+            worker.put("plugin.path", setup.pluginDir().toString());
+        }
+        worker.putAll(options.extra());
+        try (RawProcess limit = RawProcess.limit(setup, dir, worker, connectors, total)) {
+            long t0 = System.nanoTime();
+            limit.go();
+            Throughput.Run run = Throughput.measure(t0, total, () -> {
+                long p = progress.get();
+                if (p < total) {
+                    limit.checkAlive();
+                }
+                return p;
+            }, limit::cpuSeconds, timeout(total), what);
+            limit.awaitDone(60);
+            return Throughput.withGc(run, limit.gcLog(), limit::uptimeMillis);
         }
     }
 
@@ -276,7 +324,7 @@ final class RuntimeScenarios {
 
     List<Metric> structSource() throws Exception {
         long n = setup.lines();
-        return throughput(STRUCT_SOURCE, WORKERS, n, "records", 1.5, 0.6, (c, round, dir, id) -> {
+        return throughput(STRUCT_SOURCE, SAME_PLUGIN, n, "records", 1.5, 0.6, (c, round, dir, id) -> {
             String topic = id;
             kafka.createTopic(topic);
             try {
@@ -346,7 +394,7 @@ final class RuntimeScenarios {
         try {
             // progress in bytes of the expected file, turned into records at the average line length
             double perLine = bytes / (double) n;
-            return throughput(STRUCT_SINK, WORKERS, n, "records", 2.0, 0, (c, round, dir, id) -> {
+            return throughput(STRUCT_SINK, SAME_PLUGIN, n, "records", 2.0, 0, (c, round, dir, id) -> {
                 Path out = dir.resolve("sink.txt");
                 Throughput.Run run = workerRun(c, dir, WorkerProcess.Options.SAME_PLUGIN, Map.of(id, fileSink(topic, out, 1)), n,
                         () -> Files.exists(out) ? (Files.size(out) >= bytes ? n : (long) (Files.size(out) / perLine)) : 0, out.toString());
@@ -365,7 +413,7 @@ final class RuntimeScenarios {
     List<Metric> parallelSource() throws Exception {
         long n = setup.lines() / 4 * 4;
         List<Path> quarters = quarters();
-        return throughput(PARALLEL_SOURCE, WORKERS, n, "records", 0, 0, (c, round, dir, id) -> {
+        return throughput(PARALLEL_SOURCE, SAME_PLUGIN, n, "records", 0, 0, (c, round, dir, id) -> {
             String topic = id;
             kafka.createTopic(topic, 8);
             try {
@@ -422,7 +470,7 @@ final class RuntimeScenarios {
         kafka.fill(topic, sourceFile);
         Scenarios.log("filled %s (8 partitions) with %,d records in %.1f s", topic, n, (System.nanoTime() - t) / 1e9);
         try {
-            return throughput(PARALLEL_SINK, WORKERS, n, "records", 0, 0, (c, round, dir, id) -> {
+            return throughput(PARALLEL_SINK, SAME_PLUGIN, n, "records", 0, 0, (c, round, dir, id) -> {
                 Path out = dir.resolve("sink.txt");
                 Throughput.Run run = workerRun(c, dir, WorkerProcess.Options.SAME_PLUGIN, Map.of(id, fileSink(topic, out, 4)), n,
                         () -> linesIn(out), out.toString());
@@ -441,7 +489,7 @@ final class RuntimeScenarios {
     List<Metric> mirror() throws Exception {
         String topic = linesTopic();
         long n = setup.lines();
-        return throughput(MIRROR, WORKERS, n, "records", 1.5, 0, (c, round, dir, id) -> {
+        return throughput(MIRROR, SAME_PLUGIN, n, "records", 1.5, 0, (c, round, dir, id) -> {
             String alias = "m" + c.id() + round + (id.endsWith("retry") ? "r" : "");
             String target = alias + "." + topic;
             Map<String, String> config = new LinkedHashMap<>();

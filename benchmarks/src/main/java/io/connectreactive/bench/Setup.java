@@ -19,7 +19,7 @@ import java.util.Map;
  * @param benchDir         benchmarks/
  * @param workDir          scratch space, wiped at start (benchmarks/work)
  * @param bootstrapServers the shared broker
- * @param contenders       who runs (all three by default; fewer to profile one)
+ * @param contenders       who runs (cr, kc, raw and limit by default; fewer to profile one)
  * @param busyTasks        busy-tasks scenario: source tasks, each offering {@code busyRate} records/s
  * @param busyRate         busy-tasks scenario: records per second per task
  * @param busySeconds      busy-tasks scenario: the measured window, after all tasks run and a warm-up
@@ -111,6 +111,19 @@ record Setup(boolean quick, long lines, int runs, int latencySamples, List<Integ
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    /** The limit loop's classes ({@code io.connectreactive.bench.limit}), packaged by {@link Plugins#prepare}. */
+    Path limitJar() {
+        return workDir.resolve("limit").resolve("bench-limit.jar");
+    }
+
+    /**
+     * The limit loop's class path: its own jar, then Kafka Connect's class path without connect-file
+     * (the same-plugin scenarios load it from plugin.path, as both runtimes do).
+     */
+    String limitClasspath() {
+        return limitJar() + ":" + kafkaConnectClasspath(false);
     }
 
     /** Apache's connect-file jar in target/kc-lib (copied into the shared plugin.path). */

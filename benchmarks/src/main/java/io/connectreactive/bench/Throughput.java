@@ -107,9 +107,13 @@ final class Throughput {
 
     /** A run with its window's GC figures from the worker's GC log. */
     static Run withGc(Run run, WorkerProcess w) {
-        WorkerProcess.GcLog gc = w.gcLog();
-        double from = w.uptimeMillis(run.windowStart());
-        double to = w.uptimeMillis(run.windowEnd());
+        return withGc(run, w.gcLog(), w::uptimeMillis);
+    }
+
+    /** A run with its window's GC figures from a GC log whose uptimes {@code uptimeMillis} gives. */
+    static Run withGc(Run run, WorkerProcess.GcLog gc, java.util.function.LongToDoubleFunction uptimeMillis) {
+        double from = uptimeMillis.applyAsDouble(run.windowStart());
+        double to = uptimeMillis.applyAsDouble(run.windowEnd());
         return new Run(run.totalSeconds(), run.windowSeconds(), run.windowShare(), run.cpuWindow(),
                 gc.pauseMillis(from, to), gc.maxHeapAfterMiB(to), run.windowStart(), run.windowEnd());
     }
