@@ -1,7 +1,6 @@
 package io.connectreactive.runtime.source;
 
 import java.util.ArrayDeque;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -138,7 +137,6 @@ final class ClassicSourceLoop implements SourceFlow {
 
     // on the task's thread
     private final ArrayDeque<Prepared> pending = new ArrayDeque<>();
-    private final Set<String> creating = new HashSet<>();
     private volatile boolean waitingForRoom;
     private volatile boolean waitingForTopic;
     private volatile boolean retryPending;
@@ -388,6 +386,10 @@ final class ClassicSourceLoop implements SourceFlow {
         }
         SubmittedOffsets.Entry[] entries = new SubmittedOffsets.Entry[n];
         synchronized (offsets) {
+            if (stopping || closed) {
+                // a drain that found nothing in flight may have completed: nothing is submitted after it
+                return;
+            }
             SubmittedOffsets.Entry last = null;
             for (int i = 0; i < n; i++) {
                 SourceRecord record = records.get(i);
@@ -528,14 +530,10 @@ final class ClassicSourceLoop implements SourceFlow {
         });
     }
 
-    /** Creates a new topic of the connector's topic creation on the context; its records wait. */
+    /** Creates a new topic of the connector's topic creation on the context; the task's records wait (one topic at a time). */
     private void createTopic(String topic) {
         waitingForTopic = true;
-        if (!creating.add(topic)) {
-            return;
-        }
         TaskThread.hop(context, () -> topicCreation.ensure(topic, context).onComplete(ar -> {
-            creating.remove(topic);
             waitingForTopic = false;
             if (ar.failed()) {
                 fail(new ConnectException("Task " + id + " could not create topic " + topic + ": " + ar.cause().getMessage(), ar.cause()));

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.connectreactive.kafka.SharedProducer;
+import io.connectreactive.kafka.TopicCreation;
 import io.connectreactive.metrics.ConnectMetrics;
 import io.connectreactive.model.TaskId;
 import io.connectreactive.runtime.errors.ErrorHandler;
@@ -50,7 +51,8 @@ import static org.awaitility.Awaitility.await;
  * real broker, with a real Vert.x context, task thread and producer, several source and Kafka
  * partitions. Who calls {@code send}, order under the producer's refusals (a tiny
  * {@code buffer.memory}), pause, a failed poll, a stop while a poll is under way, the worker-wide
- * bound shared by two tasks, and offsets that never run ahead of Kafka's acknowledgements.
+ * bound shared by two tasks, a topic created before its records go, and offsets that never run ahead
+ * of Kafka's acknowledgements.
  */
 @ExtendWith(KafkaBroker.class)
 class ClassicSourceLoopTest {
@@ -214,6 +216,25 @@ class ClassicSourceLoopTest {
         assertThat(maxSeen.get()).as("records in flight at most").isBetween(1L, 124L);
     }
 
+    @Test
+    void aNewTopicIsCreatedWithItsGroupsSettingsBeforeItsRecordsAreSent() throws Exception {
+        String topic = KafkaBroker.uniqueTopic("created");
+        SharedProducer producer = producer(Map.of(), 100_000);
+        Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
+        closing.add(admin);
+        TopicCreation creation = TopicCreation.of(admin, true, Map.of("topic.creation.default.partitions", "4",
+                "topic.creation.default.replication.factor", "1", "topic.creation.default.cleanup.policy", "compact"));
+        NumberedTask task = new NumberedTask(1_000, 20);
+        start(task, producer, topic, 10_000, false, creation);
+        assertEveryNumberOnceInOrder(kafka.consume(topic, 1_000, Duration.ofSeconds(60)), 1_000);
+        var described = admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic);
+        assertThat(described.partitions()).hasSize(PARTITIONS);
+        var resource = new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topic);
+        assertThat(admin.describeConfigs(List.of(resource)).all().get(10, TimeUnit.SECONDS).get(resource).get("cleanup.policy").value())
+                .isEqualTo("compact");
+        assertThat(failures).isEmpty();
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private String topic() throws Exception {
@@ -233,6 +254,11 @@ class ClassicSourceLoopTest {
     }
 
     private ClassicSourceLoop start(NumberedTask task, SharedProducer producer, String topic, int maxInFlight, boolean commitRecord) {
+        return start(task, producer, topic, maxInFlight, commitRecord, null);
+    }
+
+    private ClassicSourceLoop start(NumberedTask task, SharedProducer producer, String topic, int maxInFlight, boolean commitRecord,
+                                    TopicCreation topicCreation) {
         task.topic = topic;
         TaskThread thread = new TaskThread("cr-task-" + topic);
         closing.add(thread::shutdown);
@@ -240,7 +266,7 @@ class ClassicSourceLoopTest {
         ConverterChain converters = new ConverterChain(new StringConverter(), new ByteArrayConverter(), new SimpleHeaderConverter());
         ConnectMetrics metrics = new ConnectMetrics(false);
         ClassicSourceLoop loop = new ClassicSourceLoop(id, task, thread, context, TransformChain.empty(), converters,
-                new ErrorHandler(id, ErrorHandlingConfig.NONE, null), producer, null, maxInFlight, commitRecord,
+                new ErrorHandler(id, ErrorHandlingConfig.NONE, null), producer, topicCreation, maxInFlight, commitRecord,
                 failures::add, metrics.task(id, true), t -> { });
         context.runOnContext(v -> loop.start());
         return loop;
