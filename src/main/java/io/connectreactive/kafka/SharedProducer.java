@@ -85,8 +85,12 @@ public final class SharedProducer {
      * @param threadName the sender thread's name
      */
     public SharedProducer(Vertx vertx, Map<String, String> settings, QueueBound bound, String threadName) {
-        this.settings = Map.copyOf(settings);
-        this.bound = bound;
+        this(KafkaWriteStream.create(vertx, clientConfig(settings), new ByteArraySerializer(), new ByteArraySerializer()),
+                settings, bound, threadName);
+    }
+
+    /** Kafka Connect's source-producer defaults, {@code settings} over them, {@code max.block.ms=0} over all. */
+    private static Map<String, Object> clientConfig(Map<String, String> settings) {
         Map<String, Object> config = new HashMap<>();
         // Kafka Connect's defaults for source producers (Worker.baseProducerConfigs)
         config.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -98,16 +102,30 @@ public final class SharedProducer {
         config.putAll(settings);
         String maxBlock = settings.get(ProducerConfig.MAX_BLOCK_MS_CONFIG);
         if (maxBlock != null && !"0".equals(maxBlock.trim())) {
-            LOG.info("Producer setting max.block.ms={} ignored: the shared sender never blocks; a task whose records "
+            LOG.info("Producer setting max.block.ms={} ignored: the producer never blocks; a task whose records "
                     + "cannot be sent retries them itself", maxBlock);
         }
-        // the one thread that sends for every task must never wait for one task's record
+        // no thread that sends may wait for one record: the sender serves every reactive task
         config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "0");
-        this.stream = KafkaWriteStream.create(vertx, config, new ByteArraySerializer(), new ByteArraySerializer());
+        return config;
+    }
+
+    private SharedProducer(KafkaWriteStream<byte[], byte[]> stream, Map<String, String> settings, QueueBound bound, String threadName) {
+        this.settings = Map.copyOf(settings);
+        this.bound = bound;
+        this.stream = stream;
         this.producer = stream.unwrap();
         this.sender = new Thread(this::run, threadName);
         sender.setDaemon(true);
         sender.start();
+    }
+
+    /**
+     * Over a producer given, for the JMH benchmarks of the per-record path: kafka-clients'
+     * {@code MockProducer} there, so that what is measured is the runtime's own work per record.
+     */
+    public static SharedProducer over(Vertx vertx, Producer<byte[], byte[]> producer, QueueBound bound) {
+        return new SharedProducer(KafkaWriteStream.create(vertx, producer), Map.of(), bound, "cr-producer-bench");
     }
 
     /** The worker's shared producer ({@code cr-producer}). */

@@ -118,6 +118,14 @@ final class WorkerProcess implements AutoCloseable {
         List<String> args = new ArrayList<>();
         if (kind == Contender.CONNECT_REACTIVE) {
             props.put("runtime.data.dir", dir.resolve("data").toString());
+            // e.g. BENCH_CR_PROPS=runtime.task.threads=platform: settings of connect-reactive's own, for its workers only
+            String own = System.getenv("BENCH_CR_PROPS");
+            if (own != null && !own.isBlank()) {
+                for (String kv : own.split(",")) {
+                    int eq = kv.indexOf('=');
+                    props.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+                }
+            }
             classpath = setup.connectReactiveClasspath();
             main = "io.connectreactive.cli.Main";
             args.add("start");

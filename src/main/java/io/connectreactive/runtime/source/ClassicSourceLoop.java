@@ -61,8 +61,9 @@ import org.slf4j.LoggerFactory;
  * {@code pending} queue, in order: at most one poll's records, since the next poll comes only once
  * they are sent. They wait (and the task is not polled) while
  * <ul>
- * <li>the worker-wide bound ({@code runtime.source.max.queued.records}) has no room for them: the task
- * asks for room for them, and the bound grants it, in FIFO order among tasks, on the context, which
+ * <li>the worker-wide bound ({@code runtime.source.max.queued.records}) has no room for them: the
+ * task's thread asks the bound for room for all of them (taken at once while there is room, no hop);
+ * without room the request waits its turn, in FIFO order among tasks, and the grant, on the context,
  * queues a step;
  * <li>the producer refuses a record with a retriable error (its topic is not in the metadata yet,
  * {@code buffer.memory} is full): the task gives its room back and retries after a backoff (20 ms
@@ -149,9 +150,13 @@ final class ClassicSourceLoop implements SourceFlow {
     private volatile Thread stepThread;
     private Sent sending;
     private Exception refusal;
+    /** Records polled in this step, counted in the meters at its end. */
+    private int polledInStep;
+
+    /** The task's request waiting in the bound, to withdraw at close; written on the task's thread. */
+    private volatile Runnable roomRequest;
 
     // on the context
-    private Runnable roomRequest;
     private Promise<Void> drained;
 
     /**
@@ -312,6 +317,10 @@ final class ClassicSourceLoop implements SourceFlow {
             // a failed poll: the records polled before it were sent; nothing is polled again
             fail(t);
         } finally {
+            if (polledInStep > 0) {
+                metrics.polled(polledInStep);
+                polledInStep = 0;
+            }
             stepThread = null;
             stepQueued.set(false);
         }
@@ -409,7 +418,7 @@ final class ClassicSourceLoop implements SourceFlow {
                 }
             }
         }
-        metrics.polled(n);
+        polledInStep += n;
         metrics.batch(n);
         for (int i = 0; i < n; i++) {
             if (converted[i] != null) {
@@ -474,7 +483,11 @@ final class ClassicSourceLoop implements SourceFlow {
         return true;
     }
 
-    /** Takes room for one record: from what this task holds, else asks the bound for room for every pending record. */
+    /**
+     * Takes room for one record: from what this task holds, else from the bound, for every pending
+     * record at once (the bound is thread-safe: no hop while there is room). Without room the request
+     * waits in the bound's FIFO, and its grant, on the context, queues a step.
+     */
     private boolean takeRoom() {
         while (true) {
             int held = room.get();
@@ -485,24 +498,23 @@ final class ClassicSourceLoop implements SourceFlow {
                 return true;
             }
         }
+        if (waitingForRoom) {
+            return false;
+        }
         int n = Math.min(pending.size(), bound.max());
-        waitingForRoom = true;
-        TaskThread.hop(context, () -> askRoom(n));
-        return false;
-    }
-
-    /** On the context: asks the bound for room for {@code n} records. */
-    private void askRoom(int n) {
-        if (closed) {
-            waitingForRoom = false;
-            return;
-        }
         Runnable request = () -> granted(n);
-        if (bound.acquire(n, context, request)) {
-            granted(n);
-        } else {
+        waitingForRoom = true; // before asking: the grant may run on the context before acquire returns
+        if (!bound.acquire(n, context, request)) {
             roomRequest = request;
+            return false;
         }
+        waitingForRoom = false;
+        room.addAndGet(n);
+        if (closed) {
+            bound.release(room.getAndSet(0)); // closed meanwhile: close() may have released before this room was added
+            return false;
+        }
+        return takeRoom();
     }
 
     /** The producer handed a record back (retriable): give the room back, retry from that record after a backoff. */

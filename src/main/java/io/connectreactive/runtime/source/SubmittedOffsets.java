@@ -11,7 +11,9 @@ import java.util.Map;
  * dropped). Kafka Connect's {@code SubmittedRecords} semantics; acknowledged prefixes are folded
  * into the committable offset as soon as they form, so memory is bounded by the records in flight.
  *
- * <p>Not thread-safe: owned by one task and used on that task's context.
+ * <p>Not thread-safe: owned by one task, used on that task's context (a reactive task's pipeline) or
+ * under its own monitor ({@code ClassicSourceLoop}, whose task thread, producer I/O thread and
+ * context all touch it).
  */
 public final class SubmittedOffsets {
 
@@ -33,6 +35,9 @@ public final class SubmittedOffsets {
         inFlight++;
         if (partition != null) {
             if (partition != lastPartition || lastQueue == null) {
+                if (lastQueue != null && lastQueue.isEmpty()) {
+                    pending.remove(lastPartition); // kept only while it was the last one (see ack)
+                }
                 lastQueue = pending.computeIfAbsent(partition, p -> new ArrayDeque<>());
                 lastPartition = partition;
             }
@@ -86,11 +91,10 @@ public final class SubmittedOffsets {
         if (last != null) {
             committable.put(last.partition, last.offset);
         }
-        if (queue.isEmpty()) {
+        if (queue.isEmpty() && queue != lastQueue) {
+            // the partition of the last submission keeps its (empty) queue: a source whose records are each
+            // acknowledged before the next is read finds it without hashing its partition again
             pending.remove(e.partition);
-            if (queue == lastQueue) {
-                lastQueue = null;
-            }
         }
     }
 

@@ -226,6 +226,8 @@ class ClassicSourceLoopTest {
                 "topic.creation.default.replication.factor", "1", "topic.creation.default.cleanup.policy", "compact"));
         NumberedTask task = new NumberedTask(1_000, 20);
         start(task, producer, topic, 10_000, false, creation);
+        // read only once it exists: a consumer's metadata request would have the broker auto-create it (one partition)
+        await().atMost(Duration.ofSeconds(30)).until(() -> admin.listTopics().names().get().contains(topic));
         assertEveryNumberOnceInOrder(kafka.consume(topic, 1_000, Duration.ofSeconds(60)), 1_000);
         var described = admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic);
         assertThat(described.partitions()).hasSize(PARTITIONS);

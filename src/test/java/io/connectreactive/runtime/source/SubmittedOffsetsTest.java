@@ -242,4 +242,16 @@ class SubmittedOffsetsTest {
         assertThat(offsets.takeCommittable()).containsExactly(Map.entry(FILE_A, pos(3)));
         assertThat(offsets.inFlight()).isZero();
     }
+
+    @Test
+    void partitionsWhoseRecordsWereAllAckedAreForgotten() throws Exception {
+        SubmittedOffsets offsets = new SubmittedOffsets();
+        for (int i = 0; i < 1_000; i++) {
+            offsets.ack(offsets.submit(Map.of("file", "f" + i), Map.of("pos", (long) i)));
+        }
+        java.lang.reflect.Field pending = SubmittedOffsets.class.getDeclaredField("pending");
+        pending.setAccessible(true);
+        assertThat((Map<?, ?>) pending.get(offsets)).as("partitions tracked with nothing in flight").hasSizeLessThanOrEqualTo(1);
+        assertThat(offsets.takeCommittable()).hasSize(1_000);
+    }
 }
