@@ -28,7 +28,7 @@ class WorkerConfigTest {
         int java = Runtime.version().feature();
         assertThat(config().getString(WorkerConfig.TASK_THREADS)).isEqualTo("auto");
         assertThat(io.connectreactive.runtime.exec.ThreadKind.of("auto")).isEqualTo(java >= 24
-                ? io.connectreactive.runtime.exec.ThreadKind.VIRTUAL : io.connectreactive.runtime.exec.ThreadKind.PLATFORM);
+                ? io.connectreactive.runtime.exec.ThreadKind.AUTO : io.connectreactive.runtime.exec.ThreadKind.PLATFORM);
         assertThat(io.connectreactive.runtime.exec.ThreadKind.of("platform")).isEqualTo(io.connectreactive.runtime.exec.ThreadKind.PLATFORM);
         if (java < 21) {
             assertThatThrownBy(() -> config(WorkerConfig.TASK_THREADS, "virtual"))

@@ -8,16 +8,32 @@ import java.lang.invoke.MethodType;
  * What kind of thread carries a classic task's or a connector's blocking calls ({@link TaskThread}):
  * a platform thread of its own, or a virtual thread of its own (Java 21+), which gives its carrier
  * back while the plugin sleeps or waits, so a thousand tasks blocked in {@code poll()} need no
- * thousand OS threads. {@code auto} takes virtual threads where a JVM no longer pins a carrier in
+ * thousand OS threads. {@code auto} takes virtual threads, beyond the first
+ * {@value #AUTO_PLATFORM_THREADS} threads ({@link #AUTO}), where a JVM no longer pins a carrier in
  * {@code synchronized} code (Java 24+, JEP 491), which plugins use freely, and platform threads
  * elsewhere. Immutable.
  */
 public enum ThreadKind {
     PLATFORM,
-    VIRTUAL;
+    VIRTUAL,
+    /**
+     * {@code auto} on Java 24+: a platform thread while fewer than {@value #AUTO_PLATFORM_THREADS} of
+     * this kind's platform threads run in the JVM, a virtual thread beyond. A virtual thread pays for
+     * every blocking file-system call of its plugin (the JDK adds a carrier while it blocks): measured on
+     * Kafka's one-record-per-poll {@code SchemaSourceTask}, which prints each record, and on MirrorMaker
+     * 2, about a tenth more CPU per record than on a thread of its own. So a worker with a few tasks
+     * runs them on threads of their own, and one with a thousand holds them on a handful of carriers.
+     */
+    AUTO;
 
-    /** The Java release from which {@code auto} means virtual threads. */
+    /** The Java release from which {@code auto} means virtual threads (beyond the first few). */
     public static final int AUTO_VIRTUAL_FROM = 24;
+
+    /** Platform threads {@code auto} gives before it gives virtual ones. */
+    public static final int AUTO_PLATFORM_THREADS = 8;
+
+    /** Platform threads of {@link #AUTO} running now. */
+    private static final java.util.concurrent.atomic.AtomicInteger AUTO_PLATFORM_RUNNING = new java.util.concurrent.atomic.AtomicInteger();
 
     /** {@code Thread.ofVirtual().name(name).unstarted(runnable)}, or null on a JVM without virtual threads. */
     private static final MethodHandle OF_VIRTUAL;
@@ -65,7 +81,7 @@ public enum ThreadKind {
                 }
                 return VIRTUAL;
             case "auto":
-                return virtualAvailable() && Runtime.version().feature() >= AUTO_VIRTUAL_FROM ? VIRTUAL : PLATFORM;
+                return virtualAvailable() && Runtime.version().feature() >= AUTO_VIRTUAL_FROM ? AUTO : PLATFORM;
             default:
                 throw new IllegalArgumentException("runtime.task.threads must be auto, platform or virtual, not " + setting);
         }
@@ -73,10 +89,21 @@ public enum ThreadKind {
 
     /** A new, unstarted thread of this kind (daemon: a plugin that never returns does not hold up the JVM's exit). */
     Thread newThread(String name, Runnable r) {
+        if (this == AUTO) {
+            if (AUTO_PLATFORM_RUNNING.incrementAndGet() <= AUTO_PLATFORM_THREADS) {
+                return platform(name, () -> {
+                    try {
+                        r.run();
+                    } finally {
+                        AUTO_PLATFORM_RUNNING.decrementAndGet();
+                    }
+                });
+            }
+            AUTO_PLATFORM_RUNNING.decrementAndGet();
+            return VIRTUAL.newThread(name, r);
+        }
         if (this == PLATFORM) {
-            Thread t = new Thread(r, name);
-            t.setDaemon(true);
-            return t;
+            return platform(name, r);
         }
         try {
             Object builder = NAME.invoke(OF_VIRTUAL.invoke(), name);
@@ -84,5 +111,11 @@ public enum ThreadKind {
         } catch (Throwable e) {
             throw new IllegalStateException("cannot create a virtual thread", e);
         }
+    }
+
+    private static Thread platform(String name, Runnable r) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
     }
 }
