@@ -42,6 +42,34 @@ final class StartCommand implements Callable<Integer> {
             description = "Connector configs (.properties or .json) to create or update at start")
     List<Path> connectorFiles = new ArrayList<>();
 
+    /**
+     * The command for {@code args} when they are a plain {@code start}: "start", then {@code --cluster}
+     * or file names only (no other option, no "--", no picocli {@code @argument-file}); null when
+     * picocli must parse them.
+     */
+    static StartCommand plain(String... args) {
+        if (args.length == 0 || !"start".equals(args[0])) {
+            return null;
+        }
+        StartCommand command = new StartCommand();
+        List<Path> files = new ArrayList<>();
+        for (int i = 1; i < args.length; i++) {
+            String arg = args[i];
+            if ("--cluster".equals(arg)) {
+                command.cluster = true;
+            } else if (arg.isEmpty() || arg.startsWith("-") || arg.startsWith("@")) {
+                return null;
+            } else {
+                files.add(Path.of(arg));
+            }
+        }
+        if (!files.isEmpty()) {
+            command.workerFile = files.get(0);
+            command.connectorFiles = new ArrayList<>(files.subList(1, files.size()));
+        }
+        return command;
+    }
+
     @Override
     public Integer call() {
         Path file = workerFile != null ? workerFile : Path.of("conf", "worker.properties");
