@@ -24,11 +24,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The log directory is formatted only when it has no {@code meta.properties}, so topics and
  * committed offsets survive a restart on the same directory. Listeners bind to 127.0.0.1 only.
- * {@link #prepare()} formats the directory and chooses the ports (tens of milliseconds when the
- * directory exists): from then on {@link #clusterId()} and {@link #bootstrapServers()} answer, so a
- * worker can serve its REST API while {@link #start()} runs on another thread. {@link #prepare()},
- * {@link #start()} and {@link #close()} block ({@code start} 1–4 s); call them from {@code main}, a
- * thread of their own or a test extension, never from an event loop.
+ * {@link #prepare()} chooses the ports and the cluster id (a few milliseconds, nothing written): from
+ * then on {@link #clusterId()} and {@link #bootstrapServers()} answer, so a worker can serve its REST
+ * API while {@link #start()} formats a new directory and starts the broker on another thread.
+ * {@link #prepare()}, {@link #start()} and {@link #close()} block ({@code start} 1–4 s); call them
+ * from {@code main}, a thread of their own or a test extension, never from an event loop.
  */
 public final class EmbeddedKafka implements AutoCloseable {
 
@@ -76,8 +76,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     /**
-     * Formats the log directory if it is new (with a new cluster id) and chooses the ports; the broker
-     * does not run yet. Idempotent.
+     * Chooses the ports and reads the cluster id from the log directory, or chooses a new one for a
+     * new directory (which {@link #start()} formats with it); the broker does not run yet. Idempotent.
      */
     public synchronized EmbeddedKafka prepare() {
         if (props != null) {
@@ -88,10 +88,8 @@ public final class EmbeddedKafka implements AutoCloseable {
             int port = requestedPort == 0 ? freePort() : requestedPort;
             Properties p = brokerProperties(port, freePort());
             Path meta = logDir.resolve("meta.properties");
-            if (!Files.exists(meta)) {
-                format(Uuid.randomUuid().toString());
-            }
-            clusterId = readClusterId(meta);
+            // a new directory is formatted by start(), with the cluster id chosen here
+            clusterId = Files.exists(meta) ? readClusterId(meta) : Uuid.randomUuid().toString();
             bootstrapServers = HOST + ":" + port;
             props = p;
             return this;
@@ -110,6 +108,9 @@ public final class EmbeddedKafka implements AutoCloseable {
         prepare();
         long t0 = System.nanoTime();
         try {
+            if (!Files.exists(logDir.resolve("meta.properties"))) {
+                format(clusterId);
+            }
             server = new KafkaRaftServer(new KafkaConfig(props, false), Time.SYSTEM);
             server.startup();
         } catch (Exception e) {
@@ -128,7 +129,7 @@ public final class EmbeddedKafka implements AutoCloseable {
         return this;
     }
 
-    /** The id of the broker's cluster, written in its log directory when it was formatted; after {@link #prepare()}. */
+    /** The id of the broker's cluster, the one its log directory holds or is formatted with; after {@link #prepare()}. */
     public String clusterId() {
         if (clusterId == null) {
             throw new IllegalStateException("embedded broker not prepared");
