@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The one wiring class: builds a worker's object graph from its configuration (embedded broker if
  * needed, Vert.x, stores, shared producer, worker, herder, REST) and tears it down in the reverse
- * order. A standalone worker keeps configs and offsets in files; a clustered one (a {@code group.id})
+ * order. An embedded broker starts on a thread of its own beside the rest; until the worker has
+ * started, {@link StartingRest} answers on the REST listeners. A standalone worker keeps configs and offsets in files; a clustered one (a {@code group.id})
  * runs Vert.x clustered over Hazelcast and keeps them in Kafka Connect's three topics. {@link #start} and {@link #stop} block; call them from {@code main} or a test, not
  * from an event loop.
  */
@@ -76,19 +77,19 @@ public final class ConnectWorker implements AutoCloseable {
         if (config.embeddedBroker() && config.clustered() && EmbeddedKafka.answers(config.getInt(WorkerConfig.EMBEDDED_KAFKA_PORT))) {
             // a cluster on one machine: the first worker started the embedded broker, the others use it
             config = config.withBootstrapServers("127.0.0.1:" + config.getInt(WorkerConfig.EMBEDDED_KAFKA_PORT));
-        } else if (config.embeddedBroker()) {
-            broker = new EmbeddedKafka(config.dataDir().resolve("kafka"), config.getInt(WorkerConfig.EMBEDDED_KAFKA_PORT)).start();
-            config = config.withBootstrapServers(broker.bootstrapServers());
         }
+        StartingRest starting = null;
         try {
-            // the slow parts run side by side: the cluster-id round trip, the plugin scan, client set-up
-            Map<String, Object> adminSettings = config.clientConfig("admin.", AdminClientConfig.configNames());
-            adminSettings.putIfAbsent(AdminClientConfig.CLIENT_ID_CONFIG, "connect-reactive-admin");
-            admin = Admin.create(adminSettings);
-            org.apache.kafka.common.KafkaFuture<String> clusterIdLookup = admin.describeCluster().clusterId();
-            java.util.concurrent.CompletableFuture<PluginRegistry> scan = java.util.concurrent.CompletableFuture.supplyAsync(
-                    () -> new PluginRegistry(config.getList(WorkerConfig.PLUGIN_PATH),
-                            io.connectreactive.plugin.PluginDiscovery.of(config.getString(WorkerConfig.PLUGIN_DISCOVERY))));
+            // the slow parts run side by side: the embedded broker's start, the cluster-id round trip,
+            // the plugin scan, client set-up
+            java.util.concurrent.CompletableFuture<EmbeddedKafka> brokerStart = null;
+            if (config.embeddedBroker()) {
+                broker = new EmbeddedKafka(config.dataDir().resolve("kafka"), config.getInt(WorkerConfig.EMBEDDED_KAFKA_PORT)).prepare();
+                config = config.withBootstrapServers(broker.bootstrapServers());
+                EmbeddedKafka b = broker;
+                brokerStart = java.util.concurrent.CompletableFuture.supplyAsync(b::start,
+                        r -> new Thread(r, "cr-embedded-kafka-start").start());
+            }
             WorkerConfig.Listener listener = config.listener();
             restPort = listener.port() == 0 ? freePort(listener.host()) : listener.port();
             String workerId = config.advertisedHost() + ":" + config.advertisedPort(restPort);
@@ -108,6 +109,23 @@ public final class ConnectWorker implements AutoCloseable {
                 configStore = new FileConfigStore(vertx, config.configFile());
                 statusStore = new MemoryStatusStore();
             }
+            java.util.List<WorkerConfig.Listener> listeners = new java.util.ArrayList<>(config.listeners());
+            listeners.set(0, listener.withPort(restPort));
+            if (brokerStart != null) {
+                // REST answers GET / and /health (503 starting) while the broker starts; the rest 503
+                starting = await(StartingRest.bind(vertx, config, listeners, broker.clusterId()));
+            }
+            // the plugin scan starts once REST answers: it would compete with Vert.x's start for the CPU
+            java.util.concurrent.CompletableFuture<PluginRegistry> scan = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> new PluginRegistry(config.getList(WorkerConfig.PLUGIN_PATH),
+                            io.connectreactive.plugin.PluginDiscovery.of(config.getString(WorkerConfig.PLUGIN_DISCOVERY))));
+            Map<String, Object> adminSettings = config.clientConfig("admin.", AdminClientConfig.configNames());
+            adminSettings.putIfAbsent(AdminClientConfig.CLIENT_ID_CONFIG, "connect-reactive-admin");
+            admin = Admin.create(adminSettings);
+            // the embedded broker's id is in its log directory: no round trip, nor a wait for its start
+            org.apache.kafka.common.KafkaFuture<String> clusterIdLookup = broker != null
+                    ? org.apache.kafka.common.KafkaFuture.completedFuture(broker.clusterId())
+                    : admin.describeCluster().clusterId();
             Map<String, String> producerSettings = new java.util.HashMap<>();
             config.clientConfig("producer.", org.apache.kafka.clients.producer.ProducerConfig.configNames())
                     .forEach((k, v) -> producerSettings.put(k, String.valueOf(v)));
@@ -135,17 +153,25 @@ public final class ConnectWorker implements AutoCloseable {
                     ? new ClusteredHerder(vertx, worker, configStore, services.statuses(), validator, clusterId,
                             new Membership(clusterManager, config.groupId()), generation)
                     : new StandaloneHerder(vertx, worker, configStore, services.statuses(), validator, clusterId);
-            java.util.List<WorkerConfig.Listener> listeners = new java.util.ArrayList<>(config.listeners());
-            listeners.set(0, listener.withPort(restPort));
             rest = new RestServer(vertx, config, listeners, herder, plugins, validator);
             await(connectMetrics.watchEventLoops(vertx, vertxOptions.getEventLoopPoolSize()));
+            if (brokerStart != null) {
+                awaitBroker(brokerStart);
+            }
             await(offsets.start());
             await(rest.start());
+            if (starting != null) {
+                await(starting.close());
+                starting = null;
+            }
             await(herder.start());
             LOG.info("Worker {} started in {} ms (Kafka at {})", workerId,
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), config.bootstrapServers());
             return this;
         } catch (RuntimeException e) {
+            if (starting != null) {
+                awaitQuietly(starting.close());
+            }
             close();
             throw e;
         }
@@ -264,6 +290,19 @@ public final class ConnectWorker implements AutoCloseable {
             throw new IllegalStateException("Could not reach Kafka at " + bootstrapServers + ": " + e.getMessage(), e);
         } catch (java.util.concurrent.TimeoutException e) {
             throw new IllegalStateException("Could not reach Kafka at " + bootstrapServers + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void awaitBroker(java.util.concurrent.CompletableFuture<EmbeddedKafka> start) {
+        try {
+            start.get(120, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while the embedded Kafka broker started", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause().getMessage(), e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("The embedded Kafka broker did not start within 120 s", e);
         }
     }
 

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.connectreactive.config.WorkerConfig;
 import io.vertx.core.VertxOptions;
@@ -42,6 +43,34 @@ final class StartCommand implements Callable<Integer> {
             description = "Connector configs (.properties or .json) to create or update at start")
     List<Path> connectorFiles = new ArrayList<>();
 
+    /**
+     * The command for {@code args} when they are a plain {@code start}: "start", then {@code --cluster}
+     * or file names only (no other option, no "--", no picocli {@code @argument-file}); null when
+     * picocli must parse them.
+     */
+    static StartCommand plain(String... args) {
+        if (args.length == 0 || !"start".equals(args[0])) {
+            return null;
+        }
+        StartCommand command = new StartCommand();
+        List<Path> files = new ArrayList<>();
+        for (int i = 1; i < args.length; i++) {
+            String arg = args[i];
+            if ("--cluster".equals(arg)) {
+                command.cluster = true;
+            } else if (arg.isEmpty() || arg.startsWith("-") || arg.startsWith("@")) {
+                return null;
+            } else {
+                files.add(Path.of(arg));
+            }
+        }
+        if (!files.isEmpty()) {
+            command.workerFile = files.get(0);
+            command.connectorFiles = new ArrayList<>(files.subList(1, files.size()));
+        }
+        return command;
+    }
+
     @Override
     public Integer call() {
         Path file = workerFile != null ? workerFile : Path.of("conf", "worker.properties");
@@ -73,32 +102,60 @@ final class StartCommand implements Callable<Integer> {
         // tasks never block Vert.x's pools (classic tasks have their own threads): small pools keep a
         // worker with a thousand tasks on a few dozen threads
         ConnectWorker worker = new ConnectWorker(new VertxOptions().setWorkerPoolSize(8).setInternalBlockingPoolSize(4));
+        // SIGTERM and Ctrl-C stop the worker cleanly and exit 0 (a JVM shutdown hook would exit 143);
+        // REST answers while the worker starts, so a stop may come then: it waits for the start to end
+        CountDownLatch startEnded = new CountDownLatch(1);
         CountDownLatch stopped = new CountDownLatch(1);
+        AtomicBoolean running = new AtomicBoolean();
+        AtomicBoolean stopAsked = new AtomicBoolean();
         Runnable shutdown = () -> {
-            LOG.info("Stopping worker");
-            worker.close();
-            stopped.countDown();
+            awaitUninterruptibly(startEnded);
+            if (running.get()) {
+                LOG.info("Stopping worker");
+                worker.close();
+                stopped.countDown();
+            }
         };
+        Map<sun.misc.Signal, sun.misc.SignalHandler> previous = new java.util.HashMap<>();
+        for (String name : List.of("TERM", "INT")) {
+            sun.misc.Signal signal = new sun.misc.Signal(name);
+            previous.put(signal, sun.misc.Signal.handle(signal, s -> {
+                if (stopAsked.compareAndSet(false, true)) {
+                    new Thread(shutdown, "cr-shutdown").start();
+                }
+            }));
+        }
         try {
             worker.start(config);
             for (Map<String, String> c : connectors) {
                 worker.putConnector(c.get("name"), c);
             }
+            running.set(true);
         } catch (RuntimeException e) {
             System.err.println("Worker failed to start: " + e.getMessage());
             worker.close();
+            previous.forEach(sun.misc.Signal::handle);
             return 1;
+        } finally {
+            startEnded.countDown();
         }
-        // SIGTERM and Ctrl-C stop the worker cleanly and exit 0 (a JVM shutdown hook would exit 143)
-        for (String signal : List.of("TERM", "INT")) {
-            sun.misc.Signal.handle(new sun.misc.Signal(signal), s -> new Thread(shutdown, "cr-shutdown").start());
-        }
-        try {
-            stopped.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        awaitUninterruptibly(stopped);
         System.exit(0);
         return 0;
+    }
+
+    private static void awaitUninterruptibly(CountDownLatch latch) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                latch.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -24,8 +24,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The log directory is formatted only when it has no {@code meta.properties}, so topics and
  * committed offsets survive a restart on the same directory. Listeners bind to 127.0.0.1 only.
- * {@link #start()} and {@link #close()} block (2–4 s to start); call them from {@code main} or a
- * test extension, never from an event loop.
+ * {@link #prepare()} chooses the ports and the cluster id (a few milliseconds, nothing written): from
+ * then on {@link #clusterId()} and {@link #bootstrapServers()} answer, so a worker can serve its REST
+ * API while {@link #start()} formats a new directory and starts the broker on another thread.
+ * {@link #prepare()}, {@link #start()} and {@link #close()} block ({@code start} 1–4 s); call them
+ * from {@code main}, a thread of their own or a test extension, never from an event loop.
  */
 public final class EmbeddedKafka implements AutoCloseable {
 
@@ -37,6 +40,8 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final java.util.Map<String, String> overrides;
     private final String protocol;
     private KafkaRaftServer server;
+    private Properties props;
+    private String clusterId;
     private String bootstrapServers;
 
     /**
@@ -70,24 +75,23 @@ public final class EmbeddedKafka implements AutoCloseable {
         this.protocol = protocol;
     }
 
-    /** Formats the log directory if it is new, then starts the broker and waits until it serves. */
-    public synchronized EmbeddedKafka start() {
-        if (server != null) {
+    /**
+     * Chooses the ports and reads the cluster id from the log directory, or chooses a new one for a
+     * new directory (which {@link #start()} formats with it); the broker does not run yet. Idempotent.
+     */
+    public synchronized EmbeddedKafka prepare() {
+        if (props != null) {
             return this;
         }
         try {
             Files.createDirectories(logDir);
             int port = requestedPort == 0 ? freePort() : requestedPort;
-            int controllerPort = freePort();
-            Properties props = brokerProperties(port, controllerPort);
-            KafkaConfig config = new KafkaConfig(props, false);
-            if (!Files.exists(logDir.resolve("meta.properties"))) {
-                format();
-            }
-            server = new KafkaRaftServer(config, Time.SYSTEM);
-            server.startup();
+            Properties p = brokerProperties(port, freePort());
+            Path meta = logDir.resolve("meta.properties");
+            // a new directory is formatted by start(), with the cluster id chosen here
+            clusterId = Files.exists(meta) ? readClusterId(meta) : Uuid.randomUuid().toString();
             bootstrapServers = HOST + ":" + port;
-            LOG.info("Embedded Kafka broker started: bootstrap.servers={} (data in {})", bootstrapServers, logDir);
+            props = p;
             return this;
         } catch (IOException e) {
             throw new UncheckedIOException("Could not prepare the embedded broker's log directory " + logDir, e);
@@ -96,7 +100,43 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
-    /** The {@code bootstrap.servers} value for clients of this broker. */
+    /** {@link #prepare()}s the broker if needed, then starts it and waits until it serves. */
+    public synchronized EmbeddedKafka start() {
+        if (server != null) {
+            return this;
+        }
+        prepare();
+        long t0 = System.nanoTime();
+        try {
+            if (!Files.exists(logDir.resolve("meta.properties"))) {
+                format(clusterId);
+            }
+            server = new KafkaRaftServer(new KafkaConfig(props, false), Time.SYSTEM);
+            server.startup();
+        } catch (Exception e) {
+            if (server != null) {
+                try {
+                    server.shutdown();
+                } catch (RuntimeException ignored) {
+                    // the start's failure is the one reported
+                }
+                server = null;
+            }
+            throw new IllegalStateException("Embedded Kafka broker failed to start: " + e.getMessage(), e);
+        }
+        LOG.info("Embedded Kafka broker started in {} ms: bootstrap.servers={} (data in {})",
+                java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), bootstrapServers, logDir);
+        return this;
+    }
+
+    /** The id of the broker's cluster, the one its log directory holds or is formatted with; after {@link #prepare()}. */
+    public String clusterId() {
+        if (clusterId == null) {
+            throw new IllegalStateException("embedded broker not prepared");
+        }
+        return clusterId;
+    }
+
     /** Whether something already listens on 127.0.0.1:{@code port} (another worker's embedded broker). */
     public static boolean answers(int port) {
         if (port == 0) {
@@ -110,9 +150,10 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
+    /** The {@code bootstrap.servers} value for clients of this broker; after {@link #prepare()}. */
     public String bootstrapServers() {
         if (bootstrapServers == null) {
-            throw new IllegalStateException("embedded broker not started");
+            throw new IllegalStateException("embedded broker not prepared");
         }
         return bootstrapServers;
     }
@@ -128,9 +169,9 @@ public final class EmbeddedKafka implements AutoCloseable {
         LOG.info("Embedded Kafka broker stopped");
     }
 
-    private void format() throws Exception {
+    private void format(String newClusterId) throws Exception {
         new Formatter()
-                .setClusterId(Uuid.randomUuid().toString())
+                .setClusterId(newClusterId)
                 .setNodeId(1)
                 .setDirectories(List.of(logDir.toString()))
                 .setMetadataLogDirectory(logDir.toString())
@@ -139,6 +180,18 @@ public final class EmbeddedKafka implements AutoCloseable {
                 .setControllerListenerName("CONTROLLER")
                 .setPrintStream(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()))
                 .run();
+    }
+
+    private static String readClusterId(Path meta) throws IOException {
+        Properties p = new Properties();
+        try (java.io.Reader r = Files.newBufferedReader(meta)) {
+            p.load(r);
+        }
+        String id = p.getProperty("cluster.id");
+        if (id == null || id.isBlank()) {
+            throw new IOException(meta + " names no cluster.id");
+        }
+        return id;
     }
 
     private Properties brokerProperties(int port, int controllerPort) {
