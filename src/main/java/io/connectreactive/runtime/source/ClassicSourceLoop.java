@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 import io.connectreactive.kafka.SharedProducer;
@@ -25,7 +26,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
-import org.apache.kafka.clients.producer.BufferExhaustedException;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -33,8 +33,6 @@ import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.apache.kafka.connect.source.SourceTask;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A classic {@link SourceTask}'s records, from {@code poll()} to Kafka, on the task's own
@@ -68,7 +66,7 @@ import org.slf4j.LoggerFactory;
  * <li>the producer refuses a record with a retriable error (its topic is not in the metadata yet,
  * {@code buffer.memory} is full): the task gives its room back and retries after a backoff (20 ms
  * doubling to 1 s; a full buffer always 20 ms) from that record on, in order, logging once after
- * {@value #WARN_AFTER_MS} ms and once when it sends again. Other tasks, on their own threads, go on;
+ * {@value SendStalls#WARN_AFTER_MS} ms and once when it sends again. Other tasks, on their own threads, go on;
  * <li>a new topic is being created ({@code topic.creation.*}).
  * </ul>
  * Besides, the task is not polled while paused, stopping, or while its records in flight reach
@@ -88,14 +86,9 @@ import org.slf4j.LoggerFactory;
  */
 final class ClassicSourceLoop implements SourceFlow {
 
-    private static final Logger LOG = LoggerFactory.getLogger(ClassicSourceLoop.class);
-
     /** How long one step polls and sends before it lets other calls on the task's thread run. */
     static final long STEP_MS = 1;
     private static final long STEP_NANOS = TimeUnit.MILLISECONDS.toNanos(STEP_MS);
-    static final long FIRST_RETRY_MS = 20;
-    static final long MAX_RETRY_MS = 1_000;
-    static final long WARN_AFTER_MS = 5_000;
     /** Acknowledged records counted in the task's meters at once (the meters are not touched per record). */
     private static final int WRITTEN_REPORT = 64;
 
@@ -110,7 +103,8 @@ final class ClassicSourceLoop implements SourceFlow {
     private final SharedProducer.QueueBound bound;
     private final TopicCreation topicCreation;
     private final int maxInFlight;
-    private final boolean commitRecord;
+    /** The task's {@code commitRecord}, or null when the task does not override it. */
+    private final BiConsumer<SourceRecord, RecordMetadata> commitRecord;
     private final Handler<Throwable> onFailure;
     private final TaskMetrics metrics;
     private final Consumer<String> topicUsed;
@@ -141,9 +135,7 @@ final class ClassicSourceLoop implements SourceFlow {
     private volatile boolean waitingForRoom;
     private volatile boolean waitingForTopic;
     private volatile boolean retryPending;
-    private long retryDelay = FIRST_RETRY_MS;
-    private long stalledSince = -1;
-    private boolean warned;
+    private final SendStalls sendStalls;
     /** Times the producer handed a record back (for tests); read anywhere. */
     private volatile long stalls;
     /** The task's thread while a step runs; a callback on it during {@code send} is a synchronous refusal. */
@@ -160,8 +152,8 @@ final class ClassicSourceLoop implements SourceFlow {
     private Promise<Void> drained;
 
     /**
-     * @param commitRecord whether the task overrides {@code commitRecord} (then it is told of every
-     *        acknowledged or dropped record)
+     * @param commitRecord calls the task's {@code commitRecord}, never throwing, for every acknowledged
+     *        or dropped record; null when the task does not override it
      * @param topicCreation the connector's topic creation, or null
      * @param onFailure told on the context when the task's records can go no further
      * @param metrics the task's meters
@@ -169,7 +161,7 @@ final class ClassicSourceLoop implements SourceFlow {
      */
     ClassicSourceLoop(TaskId id, SourceTask task, TaskThread thread, Context context, TransformChain<SourceRecord> transforms,
                       ConverterChain converters, ErrorHandler errors, SharedProducer producer, TopicCreation topicCreation,
-                      int maxInFlight, boolean commitRecord, Handler<Throwable> onFailure, TaskMetrics metrics,
+                      int maxInFlight, BiConsumer<SourceRecord, RecordMetadata> commitRecord, Handler<Throwable> onFailure, TaskMetrics metrics,
                       Consumer<String> topicUsed) {
         this.id = id;
         this.task = task;
@@ -186,6 +178,7 @@ final class ClassicSourceLoop implements SourceFlow {
         this.onFailure = onFailure;
         this.metrics = metrics;
         this.topicUsed = topicUsed;
+        this.sendStalls = new SendStalls(id);
         metrics.activeRecords(this::inFlight);
     }
 
@@ -388,8 +381,8 @@ final class ClassicSourceLoop implements SourceFlow {
                     }
                     reports[i] = report;
                 }
-                if (commitRecord) {
-                    commitRecord(record, null);
+                if (commitRecord != null) {
+                    commitRecord.accept(record, null);
                 }
             }
         }
@@ -471,13 +464,8 @@ final class ClassicSourceLoop implements SourceFlow {
             pending.pollFirst();
             if (refused != null) {
                 cb.onCompletion(null, refused); // this record is refused (too large, an interceptor's error...)
-            } else if (stalledSince >= 0) {
-                if (warned) {
-                    LOG.info("Task {} sends its records again after {} ms", id, System.currentTimeMillis() - stalledSince);
-                }
-                stalledSince = -1;
-                warned = false;
-                retryDelay = FIRST_RETRY_MS;
+            } else {
+                sendStalls.flowing();
             }
         }
         return true;
@@ -522,21 +510,7 @@ final class ClassicSourceLoop implements SourceFlow {
         stalls++;
         bound.release(room.getAndSet(0));
         retryPending = true;
-        long now = System.currentTimeMillis();
-        if (stalledSince < 0) {
-            stalledSince = now;
-        }
-        if (!warned && now - stalledSince >= WARN_AFTER_MS) {
-            warned = true;
-            LOG.warn("Task {} cannot send its records, retrying until it can (its records wait, in order; other tasks go on): {}",
-                    id, cause.getMessage());
-        }
-        long delay = retryDelay;
-        if (!(cause instanceof BufferExhaustedException)) {
-            // a full buffer frees as Kafka acknowledges: retry it soon; a missing topic, ever more slowly
-            retryDelay = Math.min(retryDelay * 2, MAX_RETRY_MS);
-        }
-        context.owner().setTimer(delay, t -> {
+        context.owner().setTimer(sendStalls.nextDelay(cause), t -> {
             retryPending = false;
             schedule();
         });
@@ -560,15 +534,7 @@ final class ClassicSourceLoop implements SourceFlow {
     private void commitAcked() {
         Acked a;
         while ((a = toCommit.poll()) != null) {
-            commitRecord(a.record, a.metadata);
-        }
-    }
-
-    private void commitRecord(SourceRecord record, RecordMetadata metadata) {
-        try {
-            task.commitRecord(record, metadata);
-        } catch (Exception e) {
-            LOG.warn("commitRecord of task {} failed: {}", id, e.toString());
+            commitRecord.accept(a.record, a.metadata);
         }
     }
 
@@ -632,10 +598,10 @@ final class ClassicSourceLoop implements SourceFlow {
             bound.release(1);
             if (err == null) {
                 topicUsed.accept(md.topic());
-                acked(entry, commitRecord ? original : null, md, true);
+                acked(entry, commitRecord != null ? original : null, md, true);
             } else if (errors.toleratesSendFailure(id, 1, err)) {
                 // errors.tolerance=all: the record Kafka refused is skipped, its offset commits (KIP-779)
-                acked(entry, commitRecord ? original : null, null, false);
+                acked(entry, commitRecord != null ? original : null, null, false);
             } else {
                 fail(new ConnectException("Kafka did not accept records of task " + id + ": " + err.getMessage(), err));
             }

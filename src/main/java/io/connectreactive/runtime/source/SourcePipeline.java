@@ -22,8 +22,6 @@ import io.vertx.core.streams.ReadStream;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.connect.source.SourceRecord;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The source pipeline of one reactive task ({@code io.connectreactive.api.ReactiveSourceTask}):
@@ -39,15 +37,13 @@ import org.slf4j.LoggerFactory;
  * turn. When the producer hands records back unsent (their topic is not in the metadata, the buffer
  * is full), the task stops reading, gathers every record handed back in order and resends them
  * after a backoff (20 ms doubling to 1 s), ahead of newer records; it says why in its log once when
- * that lasts over {@value #WARN_AFTER_MS} ms (a new topic's metadata usually arrives sooner), and
+ * that lasts over {@value SendStalls#WARN_AFTER_MS} ms (a new topic's metadata usually arrives sooner), and
  * once when it sends again. Acknowledgements come back per batch and advance the committable
  * offsets; the task's {@code commitRecord} is told per batch, in the order the records were read.
  *
  * <p>Everything here runs on the task's context.
  */
 final class SourcePipeline implements SourceFlow {
-
-    private static final Logger LOG = LoggerFactory.getLogger(SourcePipeline.class);
 
     /** What to tell the task about acknowledged (or dropped, with null metadata) records; called on the task's context, in order. */
     interface RecordAcks {
@@ -56,9 +52,6 @@ final class SourcePipeline implements SourceFlow {
 
     /** Records asked of the stream per turn of the event loop. */
     static final int FETCH = 512;
-    static final long FIRST_RETRY_MS = 20;
-    static final long MAX_RETRY_MS = 1_000;
-    static final long WARN_AFTER_MS = 5_000;
 
     private final TaskId id;
     private final Context context;
@@ -99,9 +92,7 @@ final class SourcePipeline implements SourceFlow {
     /** The producer handed records back; set until they are resent. */
     private boolean stalled;
     private boolean retryScheduled;
-    private long retryDelay = FIRST_RETRY_MS;
-    private long stalledSince = -1;
-    private boolean warned;
+    private final SendStalls stalls;
     /** The first batch sent after the last resend: once one of these is acknowledged in full, the task is unstuck. */
     private long resentFromSeq = Long.MAX_VALUE;
     private Throwable stallCause;
@@ -129,6 +120,7 @@ final class SourcePipeline implements SourceFlow {
         this.producer = producer;
         this.bound = producer.bound();
         this.lane = new SharedProducer.Lane(context, this::onStalled);
+        this.stalls = new SendStalls(id);
         this.maxInFlight = maxInFlight;
         this.acks = acks;
         this.onFailure = onFailure;
@@ -425,27 +417,14 @@ final class SourcePipeline implements SourceFlow {
             stalled = true;
             stopReading();
             handedBack = new Outbox(acks != null);
-            if (stalledSince < 0) {
-                stalledSince = System.currentTimeMillis();
-            }
+            stalls.began();
         }
         stallCause = b.stallCause();
         handedBack.appendFrom(batch, b.sent());
         if (batch.seq == lastSentSeq && !retryScheduled) {
             // every batch sent after the first one handed back came back too: resend them all, in order, later
             retryScheduled = true;
-            long now = System.currentTimeMillis();
-            if (!warned && now - stalledSince >= WARN_AFTER_MS) {
-                warned = true;
-                LOG.warn("Task {} cannot send its records, retrying until it can (its records wait, in order; other tasks go on): {}",
-                        id, stallCause.getMessage());
-            }
-            long delay = retryDelay;
-            if (!(stallCause instanceof org.apache.kafka.clients.producer.BufferExhaustedException)) {
-                // a full buffer frees as Kafka acknowledges: retry it soon; a missing topic, ever more slowly
-                retryDelay = Math.min(retryDelay * 2, MAX_RETRY_MS);
-            }
-            context.owner().setTimer(delay, t -> retry());
+            context.owner().setTimer(stalls.nextDelay(stallCause), t -> retry());
         }
     }
 
@@ -483,13 +462,8 @@ final class SourcePipeline implements SourceFlow {
             if (metrics != null) {
                 metrics.written(sent, offsets.inFlight());
             }
-            if (sent == b.size() && stalledSince >= 0 && !stalled && batch.seq >= resentFromSeq) {
-                if (warned) {
-                    LOG.info("Task {} sends its records again after {} ms", id, System.currentTimeMillis() - stalledSince);
-                }
-                stalledSince = -1;
-                warned = false;
-                retryDelay = FIRST_RETRY_MS;
+            if (sent == b.size() && !stalled && batch.seq >= resentFromSeq) {
+                stalls.flowing();
             }
         }
         String lastTopic = null;

@@ -241,7 +241,8 @@ public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, 
                 return null;
             }).map(v -> {
                 classicLoop = new ClassicSourceLoop(id, task, thread, context, transforms, converters, errors, producer,
-                        topicCreation(), services.config().getInt(WorkerConfig.SOURCE_MAX_IN_FLIGHT), commitRecord,
+                        topicCreation(), services.config().getInt(WorkerConfig.SOURCE_MAX_IN_FLIGHT),
+                        commitRecord ? SourceTaskVerticle.this::commitRecord : null,
                         SourceTaskVerticle.this::fail, metrics, services.activeTopicRecorder(id.connector()));
                 return classicLoop;
             });

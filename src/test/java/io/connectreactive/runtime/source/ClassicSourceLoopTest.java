@@ -268,7 +268,8 @@ class ClassicSourceLoopTest {
         ConverterChain converters = new ConverterChain(new StringConverter(), new ByteArrayConverter(), new SimpleHeaderConverter());
         ConnectMetrics metrics = new ConnectMetrics(false);
         ClassicSourceLoop loop = new ClassicSourceLoop(id, task, thread, context, TransformChain.empty(), converters,
-                new ErrorHandler(id, ErrorHandlingConfig.NONE, null), producer, topicCreation, maxInFlight, commitRecord,
+                new ErrorHandler(id, ErrorHandlingConfig.NONE, null), producer, topicCreation, maxInFlight,
+                commitRecord ? task::commitRecord : null,
                 failures::add, metrics.task(id, true), t -> { });
         context.runOnContext(v -> loop.start());
         return loop;
