@@ -92,8 +92,9 @@ final class RawProcess implements AutoCloseable {
                 appender.stderr.layout.pattern = [%d] %p %m (%c)%n
                 """);
         // the workers' flags (Setup.JVM_FLAGS and the GC log), without a class-data archive, as the raw clients
-        List<String> flags = List.of("-Xlog:gc:file=" + dir.resolve("gc.log") + ":uptime", "-Xlog:cds=off,cds+dynamic=off",
-                "-Dlog4j2.configurationFile=" + log4j.toUri());
+        List<String> flags = new ArrayList<>(List.of("-Xlog:gc:file=" + dir.resolve("gc.log") + ":uptime", "-Xlog:cds=off,cds+dynamic=off",
+                "-Dlog4j2.configurationFile=" + log4j.toUri()));
+        flags.addAll(Setup.profileFlags());
         return start(dir, dir.resolve("limit.log"), setup.limitClasspath(), "io.connectreactive.bench.limit.LimitLoop", flags, args);
     }
 

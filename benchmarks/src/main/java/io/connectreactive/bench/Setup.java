@@ -131,6 +131,15 @@ record Setup(boolean quick, long lines, int runs, int latencySamples, List<Integ
         return benchDir.resolve("target/kc-lib/connect-file-4.3.1.jar");
     }
 
+    /**
+     * {@code BENCH_WORKER_OPTS}, split on white space: further flags for the workers and the limit loop,
+     * e.g. {@code -XX:StartFlightRecording=filename=/tmp/%p.jfr} to profile them (README.md, Benchmarks).
+     */
+    static List<String> profileFlags() {
+        String extra = System.getenv("BENCH_WORKER_OPTS");
+        return extra == null || extra.isBlank() ? List.of() : List.of(extra.trim().split("\\s+"));
+    }
+
     static List<String> jvmCommand(String classpath, String mainClass, List<String> extraFlags, List<String> args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());

@@ -148,11 +148,7 @@ final class WorkerProcess implements AutoCloseable {
         } else {
             throw new IllegalArgumentException("not a worker: " + kind);
         }
-        // e.g. BENCH_WORKER_OPTS=-XX:StartFlightRecording=filename=/tmp/w.jfr to profile a worker (README.md, Benchmarks)
-        String extra = System.getenv("BENCH_WORKER_OPTS");
-        if (extra != null && !extra.isBlank()) {
-            flags.addAll(List.of(extra.trim().split("\\s+")));
-        }
+        flags.addAll(Setup.profileFlags());
         Path properties = dir.resolve("worker.properties");
         try (Writer w = Files.newBufferedWriter(properties)) {
             for (Map.Entry<String, String> e : props.entrySet()) {

@@ -23,6 +23,12 @@ public final class SubmittedOffsets {
     /** Sources mostly emit runs of one partition (often the very same map): skip the hash lookup then. */
     private Map<String, ?> lastPartition;
     private ArrayDeque<Entry> lastQueue;
+    /**
+     * The newest committable offset of {@code heldPartition}, not yet put into {@code committable}:
+     * a run of acknowledgements of one partition replaces it without hashing the partition each time.
+     */
+    private Map<String, ?> heldPartition;
+    private Map<String, ?> heldOffset;
 
     /**
      * Tracks a record about to be sent.
@@ -31,18 +37,19 @@ public final class SubmittedOffsets {
      * @param offset its source offset
      */
     public Entry submit(Map<String, ?> partition, Map<String, ?> offset) {
-        Entry e = new Entry(partition, offset);
         inFlight++;
-        if (partition != null) {
-            if (partition != lastPartition || lastQueue == null) {
-                if (lastQueue != null && lastQueue.isEmpty()) {
-                    pending.remove(lastPartition); // kept only while it was the last one (see ack)
-                }
-                lastQueue = pending.computeIfAbsent(partition, p -> new ArrayDeque<>());
-                lastPartition = partition;
-            }
-            lastQueue.addLast(e);
+        if (partition == null) {
+            return new Entry(null, offset, null);
         }
+        if (partition != lastPartition || lastQueue == null) {
+            if (lastQueue != null && lastQueue.isEmpty()) {
+                pending.remove(lastPartition); // kept only while it was the last one (see ack)
+            }
+            lastQueue = pending.computeIfAbsent(partition, p -> new ArrayDeque<>());
+            lastPartition = partition;
+        }
+        Entry e = new Entry(partition, offset, lastQueue);
+        lastQueue.addLast(e);
         return e;
     }
 
@@ -77,10 +84,7 @@ public final class SubmittedOffsets {
             return;
         }
         e.acked = true;
-        if (e.partition == null) {
-            return;
-        }
-        ArrayDeque<Entry> queue = pending.get(e.partition);
+        ArrayDeque<Entry> queue = e.queue;
         if (queue == null) {
             return;
         }
@@ -89,7 +93,11 @@ public final class SubmittedOffsets {
             last = queue.pollFirst();
         }
         if (last != null) {
-            committable.put(last.partition, last.offset);
+            if (last.partition != heldPartition) {
+                releaseHeld();
+                heldPartition = last.partition;
+            }
+            heldOffset = last.offset;
         }
         if (queue.isEmpty() && queue != lastQueue) {
             // the partition of the last submission keeps its (empty) queue: a source whose records are each
@@ -105,6 +113,7 @@ public final class SubmittedOffsets {
 
     /** Takes the committable offsets gathered since the last call (partition → offset). */
     public Map<Map<String, ?>, Map<String, ?>> takeCommittable() {
+        releaseHeld();
         if (committable.isEmpty()) {
             return Map.of();
         }
@@ -118,20 +127,32 @@ public final class SubmittedOffsets {
      * committable meanwhile.
      */
     public void restore(Map<Map<String, ?>, Map<String, ?>> offsets) {
+        releaseHeld();
         offsets.forEach(committable::putIfAbsent);
+    }
+
+    private void releaseHeld() {
+        if (heldPartition != null) {
+            committable.put(heldPartition, heldOffset);
+            heldPartition = null;
+            heldOffset = null;
+        }
     }
 
     /** A submitted record's partition and offset. */
     public static final class Entry {
         private final Map<String, ?> partition;
+        /** Its partition's queue of entries in submission order; null for a record without a partition. */
+        private final ArrayDeque<Entry> queue;
         private Map<String, ?> offset;
         /** Records this entry stands for that are not yet acknowledged. */
         private int remaining = 1;
         private boolean acked;
 
-        private Entry(Map<String, ?> partition, Map<String, ?> offset) {
+        private Entry(Map<String, ?> partition, Map<String, ?> offset, ArrayDeque<Entry> queue) {
             this.partition = partition;
             this.offset = offset;
+            this.queue = queue;
         }
 
         public boolean acked() {

@@ -202,6 +202,25 @@ class SubmittedOffsetsTest {
     }
 
     @Test
+    void theNewestOffsetOfEachPartitionIsCommittableWhenAcksAlternateBetweenPartitions() {
+        SubmittedOffsets.Entry a1 = offsets.submit(FILE_A, pos(1));
+        SubmittedOffsets.Entry b1 = offsets.submit(FILE_B, pos(10));
+        SubmittedOffsets.Entry a2 = offsets.submit(FILE_A, pos(2));
+        SubmittedOffsets.Entry a3 = offsets.submit(FILE_A, pos(3));
+        SubmittedOffsets.Entry b2 = offsets.submit(FILE_B, pos(20));
+
+        offsets.ack(a1);
+        offsets.ack(b1);
+        offsets.ack(a2);
+        offsets.ack(a3);
+        assertThat(offsets.takeCommittable()).containsOnly(Map.entry(FILE_A, pos(3)), Map.entry(FILE_B, pos(10)));
+
+        offsets.ack(b2);
+        assertThat(offsets.takeCommittable()).containsExactly(Map.entry(FILE_B, pos(20)));
+        assertThat(offsets.takeCommittable()).isEmpty();
+    }
+
+    @Test
     void restorePutsBackOffsetsWhoseWriteFailed() {
         SubmittedOffsets.Entry r1 = offsets.submit(FILE_A, pos(1));
         offsets.ack(r1);
