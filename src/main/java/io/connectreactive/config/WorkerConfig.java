@@ -323,6 +323,14 @@ public final class WorkerConfig extends AbstractConfig {
     }
 
     /**
+     * Whether source tasks run exactly once (KIP-618): {@code exactly.once.source.support=enabled} on
+     * a clustered worker. (A clustered worker refuses {@code enabled} until every part of it is built.)
+     */
+    public boolean exactlyOnceSourceEnabled() {
+        return clustered() && "enabled".equalsIgnoreCase(getString(EXACTLY_ONCE_SOURCE_SUPPORT).trim());
+    }
+
+    /**
      * Whether this is a clustered worker: {@code group.id} is set, as in Kafka Connect's
      * connect-distributed.properties ({@code start --cluster} sets it when missing).
      */

@@ -11,10 +11,13 @@ import java.util.concurrent.CompletableFuture;
 import io.connectreactive.config.WorkerConfig;
 import io.connectreactive.storage.OffsetCodec;
 import io.connectreactive.storage.OffsetStore;
+import io.connectreactive.storage.TransactionalOffsets;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.connect.errors.DataException;
 import org.slf4j.Logger;
@@ -31,8 +34,13 @@ import org.slf4j.LoggerFactory;
  * acknowledged every record, and is readable here from then on. A partition keeps the exact key
  * bytes it was first read with (Kafka Connect looks offsets up by those bytes; the order of a
  * partition's fields may differ), and lookups do not depend on field order. Thread-safe.
+ *
+ * <p>With {@code exactly.once.source.support=enabled} the topic is read {@code read_committed}: the
+ * offsets of an exactly-once task's aborted transaction are never seen, and a read to the end waits
+ * for open transactions to end. Such a task writes its offsets itself, in its transaction
+ * ({@link TransactionalOffsets}).
  */
-public final class KafkaOffsetStore implements OffsetStore {
+public final class KafkaOffsetStore implements OffsetStore, TransactionalOffsets {
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaOffsetStore.class);
 
@@ -43,9 +51,15 @@ public final class KafkaOffsetStore implements OffsetStore {
     private final Map<String, Map<ByteBuffer, Entry>> data = new HashMap<>();
 
     public KafkaOffsetStore(Vertx vertx, WorkerConfig config) {
+        this(vertx, config, config.exactlyOnceSourceEnabled());
+    }
+
+    /** @param readCommitted whether the topic is read {@code read_committed} (exactly-once source tasks write it) */
+    public KafkaOffsetStore(Vertx vertx, WorkerConfig config, boolean readCommitted) {
         this.vertx = vertx;
         this.log = new KafkaTopicLog("offsets", WorkerConfig.OFFSET_STORAGE_TOPIC, config,
-                config.internalTopic(WorkerConfig.OFFSET_STORAGE_PREFIX), Map.of(), this::read);
+                config.internalTopic(WorkerConfig.OFFSET_STORAGE_PREFIX), Map.of(),
+                readCommitted ? Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed") : Map.of(), this::read);
     }
 
     @Override
@@ -113,6 +127,34 @@ public final class KafkaOffsetStore implements OffsetStore {
             // as read back from the topic (JSON numbers as Longs), so that local and read entries look alike
             written.add(new Pending(connector, canonical, key, codec.decodeKey(key).partition(), codec.decodeValue(value)));
         });
+    }
+
+    @Override
+    public String topic() {
+        return log.topicName();
+    }
+
+    @Override
+    public Staged stage(String connector, Map<Map<String, ?>, Map<String, ?>> offsets) {
+        List<Map.Entry<byte[], byte[]>> keyValues = new ArrayList<>();
+        List<Pending> written = new ArrayList<>();
+        prepare(connector, offsets, keyValues, written);
+        String topic = log.topicName();
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>(keyValues.size());
+        keyValues.forEach(kv -> records.add(new ProducerRecord<>(topic, kv.getKey(), kv.getValue())));
+        return new Staged() {
+            @Override
+            public List<ProducerRecord<byte[], byte[]>> records() {
+                return records;
+            }
+
+            @Override
+            public void committed(List<RecordMetadata> metadata) {
+                for (int i = 0; i < metadata.size(); i++) {
+                    applyAcked(written.get(i), metadata.get(i));
+                }
+            }
+        };
     }
 
     @Override

@@ -93,6 +93,13 @@ final class KafkaTopicLog {
      */
     KafkaTopicLog(String purpose, String topicKey, WorkerConfig config, WorkerConfig.InternalTopic topic,
                   Map<String, Object> producerOverrides, Consumer<ConsumerRecords<byte[], byte[]>> onRecords) {
+        this(purpose, topicKey, config, topic, producerOverrides, Map.of(), onRecords);
+    }
+
+    /** As above, with {@code consumerOverrides} over the reader's settings (e.g. {@code isolation.level}). */
+    KafkaTopicLog(String purpose, String topicKey, WorkerConfig config, WorkerConfig.InternalTopic topic,
+                  Map<String, Object> producerOverrides, Map<String, Object> consumerOverrides,
+                  Consumer<ConsumerRecords<byte[], byte[]>> onRecords) {
         this.purpose = purpose;
         this.topicKey = topicKey;
         this.topic = topic;
@@ -111,6 +118,7 @@ final class KafkaTopicLog {
         consumerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         consumerProps.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         consumerProps.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        consumerProps.putAll(consumerOverrides);
         adminProps = config.clientConfig(null, AdminClientConfig.configNames());
         adminProps.put(AdminClientConfig.CLIENT_ID_CONFIG, clientId + "-admin");
         sender = Executors.newSingleThreadExecutor(r -> {
