@@ -494,12 +494,18 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
                     LOG.info("Connector {} stopped (target state STOPPED)", name);
                 }
             }
+            // a stored config this runtime cannot honour (written by Kafka Connect before the move): its connector
+            // and tasks are reported FAILED instead, and kept here as started, so that it is refused once per change
+            org.apache.kafka.connect.errors.ConnectException refused = runs ? refusal(name, e.config()) : null;
             Future<Void> connector = Future.succeededFuture();
-            if (ownsConnector && runs && !connectorsHere.containsKey(name)) {
+            boolean startsConnector = ownsConnector && runs && !connectorsHere.containsKey(name);
+            if (startsConnector) {
                 connectorsHere.put(name, e.config());
-                connector = worker.startConnector(name, e.config(), e.targetState(), connectorContext(name))
-                        .compose(v -> reconfigureTasks(name))
-                        .otherwiseEmpty();
+                if (refused == null) {
+                    connector = worker.startConnector(name, e.config(), e.targetState(), connectorContext(name))
+                            .compose(v -> reconfigureTasks(name))
+                            .otherwiseEmpty();
+                }
             }
             List<TaskId> toStart = new ArrayList<>();
             if (runs) {
@@ -510,11 +516,17 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
                     }
                 }
             }
-            if (toStart.isEmpty()) {
-                return connector;
-            }
             for (TaskId id : toStart) {
                 tasksHere.put(id, new Started(e.config(), e.taskConfigs().get(id.task())));
+            }
+            if (refused != null) {
+                if (startsConnector || !toStart.isEmpty()) {
+                    refuse(name, refused, startsConnector, toStart);
+                }
+                return connector;
+            }
+            if (toStart.isEmpty()) {
+                return connector;
             }
             // bounded: during a broker outage the read would wait for the broker; the tasks then start from what was read
             Future<Void> tasks = worker.services().offsets().refresh()
