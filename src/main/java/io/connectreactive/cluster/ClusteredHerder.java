@@ -42,22 +42,16 @@ import org.slf4j.LoggerFactory;
  * to the worker running it over the event bus; other restarts are Kafka Connect's restart requests in
  * the config topic, applied by every worker to what it runs.
  *
- * <p><b>Fencing.</b> Each worker keeps the worker ids of the members of the last assignment it applied
- * (its view, less the members that announced an orderly leave) and asks each of them over Hazelcast
- * every {@value #CHECK_MS} ms to answer. A leader assigns (and so makes a new view) only while the
- * members it sees are a majority of its view. When those that answered within {@code runtime.cluster.fence.timeout.ms}
- * are no majority of the view ({@link Quorum}), the worker fences itself: it stops everything it runs,
- * each task within {@link io.connectreactive.config.WorkerConfig#fenceStopMs()}, which is before the
- * others remove it (after {@code runtime.cluster.failure.timeout.seconds}) and run its tasks; it starts
- * nothing until it reaches a majority of its view again, or a leader's assignment that includes it
- * gives it a new view (after Hazelcast merged it back).
+ * <p><b>Fencing.</b> {@link Fencing} decides whether this worker reaches a majority of its view (the
+ * members of the last assignment applied here) and tells the herder when it does not: the herder then
+ * stops everything it runs at once, each task within {@link io.connectreactive.config.WorkerConfig#fenceStopMs()},
+ * and starts nothing until told it is unfenced. The herder hands it every applied assignment (the next
+ * view) and asks it, as leader, whether the members present are a majority before it assigns.
  */
 public final class ClusteredHerder extends AbstractHerder implements ConfigStore.Listener {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClusteredHerder.class);
     private static final String RESTART_TASK = "connect-reactive.restart-task.";
-    /** How often a worker asks the members of its view to answer, and checks its quorum. */
-    static final long CHECK_MS = 250;
 
     private final Membership membership;
     private final AtomicInteger generation;
@@ -72,24 +66,11 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
     private volatile long lastRebalanceMs = -1;
     /** The target state last applied to what runs here of each connector. */
     private final Map<String, TargetState> targetsHere = new HashMap<>();
-    private final long fenceTimeoutMs;
+    private final Fencing fencing;
+    /** How long a fenced worker gives each task to stop before abandoning it. */
     private final long fenceStopMs;
-    /**
-     * The worker ids of the members of the last assignment applied here, oldest first: what this worker
-     * needs a majority of. Worker ids, not member ids: a worker restarted with the same REST address counts.
-     */
-    private List<String> view = List.of();
-    /** Worker id → member id of the members of the view that announced an orderly leave. */
-    private final Map<String, String> leaving = new HashMap<>();
-    /** Worker id → when it last answered (System.nanoTime, taken as the answer arrives), or when it entered the view. */
-    private final Map<String, Long> answeredAt = new java.util.concurrent.ConcurrentHashMap<>();
-    /** When the last quorum check ran (System.nanoTime), to tell a pause of this worker from silence of the others. */
-    private long lastCheck;
     /** Completes when the tasks and connectors stopped by the last fence have stopped. */
     private Future<Void> fenceStops = Future.succeededFuture();
-    /** Why this worker is fenced; null while it is not. Written on the herder's context, read by /health. */
-    private volatile String fenced;
-    private long checks = -1;
 
     private record Started(Map<String, String> connectorConfig, Map<String, String> taskConfig) {
     }
@@ -102,8 +83,20 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
         super(vertx, worker, configs, statuses, validator, kafkaClusterId);
         this.membership = membership;
         this.generation = generation;
-        this.fenceTimeoutMs = worker.services().config().getLong(io.connectreactive.config.WorkerConfig.CLUSTER_FENCE_TIMEOUT_MS);
         this.fenceStopMs = worker.services().config().fenceStopMs();
+        this.fencing = new Fencing(vertx, membership, worker.services().workerId(),
+                worker.services().config().getLong(io.connectreactive.config.WorkerConfig.CLUSTER_FENCE_TIMEOUT_MS),
+                new Fencing.Listener() {
+                    @Override
+                    public void fenced(String reason) {
+                        stopFenced(reason);
+                    }
+
+                    @Override
+                    public void unfenced() {
+                        restartUnfenced();
+                    }
+                });
         this.rebalances = worker.services().metrics().rebalances(generation::get, () -> rebalancing,
                 () -> lastRebalanceMs < 0 ? -1 : System.currentTimeMillis() - lastRebalanceMs);
     }
@@ -118,8 +111,12 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
                         membership.onAssignment(a -> context.runOnContext(x -> assigned(a)));
                         membership.onChange(() -> context.runOnContext(x -> membersChanged()),
                                 () -> context.runOnContext(x -> clusterLost()));
-                        membership.onLeaving((id, workerId) -> context.runOnContext(x -> memberLeaving(id, workerId)));
-                        membership.onDead((id, workerId) -> context.runOnContext(x -> memberDead(id, workerId)));
+                        membership.onLeaving((id, workerId) -> context.runOnContext(x -> fencing.memberLeaving(id, workerId)));
+                        membership.onDead((id, workerId) -> context.runOnContext(x -> {
+                            if (fencing.memberDead(id, workerId)) {
+                                rebalance();
+                            }
+                        }));
                         return membership.assignment();
                     }))
                     .compose(current -> vertx.eventBus().<String>consumer(RESTART_TASK + self, msg -> {
@@ -136,7 +133,7 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
                         cluster.start();
                         assigned(current);
                         rebalance();
-                        checks = vertx.setPeriodic(CHECK_MS, t -> checkQuorum());
+                        fencing.start();
                         started = true;
                         LOG.info("Worker {} joined the cluster as member {} ({} members, leader {})", worker.services().workerId(),
                                 self, membership.workers().size(), membership.leader().workerId());
@@ -152,16 +149,14 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
 
     @Override
     public String fenced() {
-        return fenced;
+        return fencing.fenced();
     }
 
     /** Tells the others this worker leaves in an orderly way (so they do not count it as lost), then stops. */
     @Override
     public Future<Void> stop() {
         return onContext(() -> {
-            if (checks >= 0) {
-                vertx.cancelTimer(checks);
-            }
+            fencing.stop();
             return self == null ? Future.<Void>succeededFuture()
                     : membership.announceLeaving(vertx).timeout(1, java.util.concurrent.TimeUnit.SECONDS).otherwiseEmpty();
         }).transform(ar -> super.stop());
@@ -185,7 +180,7 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
         if (self != null && !self.equals(now)) {
             LOG.info("Worker {} is member {} now (was {}): Hazelcast merged it into another cluster", worker.services().workerId(), now, self);
             self = now;
-            adoptView(assignment);
+            fencing.adoptView(assignment, self);
             // the merged cluster's leader may have published its assignment before this member's listener was
             // registered there: read the one in force
             vertx.executeBlocking(membership::assignment).onSuccess(current -> context.runOnContext(x -> assigned(current)));
@@ -194,72 +189,12 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
         rebalance();
     }
 
-    // ---- fencing (on the herder's context)
+    // ---- fencing: what the herder does when Fencing tells it (on the herder's context)
 
-    /**
-     * Asks every other member of the view to answer, then fences or unfences this worker by
-     * {@link Quorum}: a member counts when it is still in Hazelcast's member list and answered within
-     * the fence timeout.
-     */
-    private void checkQuorum() {
-        if (stopping || self == null) {
-            return;
-        }
-        Map<String, String> present = present();
-        long now = System.nanoTime();
-        // this check ran late: this worker itself was paused (a long GC, a starved machine), and answers that
-        // arrived meanwhile may not be counted yet; decide at the next check
-        boolean paused = lastCheck != 0 && now - lastCheck > (CHECK_MS + 750) * 1_000_000;
-        lastCheck = now;
-        String me = worker.services().workerId();
-        Set<String> reachable = new java.util.HashSet<>();
-        reachable.add(me);
-        List<String> counted = counted(present);
-        for (String w : counted) {
-            String id = present.get(w);
-            if (w.equals(me) || id == null) {
-                continue;
-            }
-            membership.ping(id, () -> answeredAt.put(w, System.nanoTime()));
-            if (now - answeredAt.getOrDefault(w, 0L) <= fenceTimeoutMs * 1_000_000) {
-                reachable.add(w);
-            }
-        }
-        boolean holds = Quorum.holds(counted, reachable);
-        if (!holds && fenced == null && !paused) {
-            fence(counted.stream().filter(reachable::contains).count(), counted.size());
-        } else if (holds && fenced != null) {
-            LOG.info("Worker {} reaches a majority of its cluster again; no longer fenced", me);
-            fenced = null;
-            rebalance(); // a leader skipped the joins and leaves it saw while fenced
-            // what the fence stopped has stopped before anything starts again
-            Promise<Void> restarted = Promise.promise();
-            fenceStops.onComplete(ar -> context.runOnContext(x -> (fenced == null ? reconcileAll() : Future.<Void>succeededFuture())
-                    .onComplete(restarted)));
-            applied(restarted.future());
-        }
-    }
-
-    /** The members now, worker id → member id. */
-    private Map<String, String> present() {
-        Map<String, String> present = new HashMap<>();
-        membership.workers().forEach(m -> present.put(m.workerId(), m.id()));
-        return present;
-    }
-
-    /** The view less the workers that announced an orderly leave (unless present again as a new member: restarted). */
-    private List<String> counted(Map<String, String> present) {
-        return view.stream().filter(w -> {
-            String left = leaving.get(w);
-            return left == null || present.containsKey(w) && !present.get(w).equals(left);
-        }).toList();
-    }
-
-    /** Stops everything that runs here at once, each task within the fence's stop bound, and starts nothing while fenced. */
-    private void fence(long reached, int of) {
-        fenced = "it reaches " + reached + " of the " + of + " workers of its cluster's last assignment";
+    /** Fenced: stops everything that runs here at once, each task within the fence's stop bound; starts nothing while fenced. */
+    private void stopFenced(String reason) {
         LOG.warn("Worker {} is fenced: {}; stopping its connectors and tasks (each task within {} ms)",
-                worker.services().workerId(), fenced, fenceStopMs);
+                worker.services().workerId(), reason, fenceStopMs);
         long start = System.nanoTime();
         List<Future<Void>> tasks = new ArrayList<>();
         for (TaskId id : new ArrayList<>(tasksHere.keySet())) {
@@ -278,41 +213,13 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
                 count, (System.nanoTime() - start) / 1_000_000));
     }
 
-    /** A member announced an orderly leave: it is not lost, the view shrinks without it. */
-    private void memberLeaving(String id, String workerId) {
-        if (!id.equals(leaving.put(workerId, id)) && view.contains(workerId)) {
-            LOG.info("Worker {} leaves the cluster in an orderly way", workerId);
-        }
-    }
-
-    /**
-     * A removed member's address refuses connections: its process is gone, not cut off, so like an orderly
-     * leave it no longer counts in the view, and the leader reassigns its work (in a two-worker cluster, the
-     * survivor of a killed leader takes over instead of fencing).
-     */
-    private void memberDead(String id, String workerId) {
-        if (workerId == null || !view.contains(workerId) || id.equals(leaving.get(workerId))) {
-            return;
-        }
-        leaving.put(workerId, id);
-        LOG.info("Worker {} is gone (its cluster address refuses connections): not counted as cut off", workerId);
-        rebalance();
-    }
-
-    /**
-     * The members of an applied assignment become the view. A fenced worker takes only a view that
-     * includes it from another leader: a cluster that holds it again after a merge.
-     */
-    private void adoptView(Assignment a) {
-        if (a.members().isEmpty() || self == null
-                || fenced != null && (!a.members().contains(worker.services().workerId()) || self.equals(a.leader()))) {
-            return;
-        }
-        view = a.members();
-        long now = System.nanoTime();
-        answeredAt.keySet().retainAll(view);
-        view.forEach(w -> answeredAt.putIfAbsent(w, now));
-        leaving.keySet().retainAll(view);
+    /** Unfenced: once what the fence stopped has stopped, runs what is assigned here again. */
+    private void restartUnfenced() {
+        rebalance(); // a leader skipped the joins and leaves it saw while fenced
+        Promise<Void> restarted = Promise.promise();
+        fenceStops.onComplete(ar -> context.runOnContext(x -> (fencing.isFenced() ? Future.<Void>succeededFuture() : reconcileAll())
+                .onComplete(restarted)));
+        applied(restarted.future());
     }
 
     /** This worker is being merged into another cluster after a split: whatever it runs may run elsewhere now. */
@@ -324,15 +231,12 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
 
     /** The leader computes a new assignment; followers do nothing. */
     private void rebalance() {
-        if (stopping || self == null || fenced != null || !membership.isLeader()) {
+        if (stopping || self == null || fencing.isFenced() || !membership.isLeader()) {
             return;
         }
         List<String> members = membership.workers().stream().map(Membership.Worker::id).toList();
-        Map<String, String> present = present();
-        if (!Quorum.holds(counted(present), present.keySet())) {
-            // the members left are no majority of the last view (a killed worker, too, may have been cut off
-            // instead): no new view without a majority; the next check fences this worker
-            return;
+        if (!fencing.majorityPresent()) {
+            return; // no new view without a majority of the last one
         }
         Map<String, Integer> taskCounts = new HashMap<>();
         configs.connectors().forEach((name, e) ->
@@ -348,7 +252,7 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
         LOG.info("Leader assigns generation {}: {} connectors and {} tasks on {} workers", next.generation(),
                 next.connectors().size(), next.tasks().size(), members.size());
         assignment = next;
-        adoptView(next);
+        fencing.adoptView(next, self);
         generation.set((int) next.generation());
         membership.publish(vertx, next)
                 .onFailure(err -> LOG.warn("Could not publish assignment {}: {}", next.generation(), err.toString()))
@@ -365,7 +269,7 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
         }
         assignment = next;
         generation.set((int) Math.max(generation.get(), next.generation()));
-        adoptView(next);
+        fencing.adoptView(next, self);
         applied(reconcileAll());
     }
 
@@ -475,7 +379,7 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
             stops.add(worker.stopConnector(name));
         }
         return Future.join(stops).transform(ar -> {
-            if (fenced != null) {
+            if (fencing.isFenced()) {
                 return Future.succeededFuture(); // fenced while these stopped: start nothing
             }
             if (e == null) {
@@ -494,12 +398,18 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
                     LOG.info("Connector {} stopped (target state STOPPED)", name);
                 }
             }
+            // a stored config this runtime cannot honour (written by Kafka Connect before the move): its connector
+            // and tasks are reported FAILED instead, and kept here as started, so that it is refused once per change
+            org.apache.kafka.connect.errors.ConnectException refused = runs ? refusal(name, e.config()) : null;
             Future<Void> connector = Future.succeededFuture();
-            if (ownsConnector && runs && !connectorsHere.containsKey(name)) {
+            boolean startsConnector = ownsConnector && runs && !connectorsHere.containsKey(name);
+            if (startsConnector) {
                 connectorsHere.put(name, e.config());
-                connector = worker.startConnector(name, e.config(), e.targetState(), connectorContext(name))
-                        .compose(v -> reconfigureTasks(name))
-                        .otherwiseEmpty();
+                if (refused == null) {
+                    connector = worker.startConnector(name, e.config(), e.targetState(), connectorContext(name))
+                            .compose(v -> reconfigureTasks(name))
+                            .otherwiseEmpty();
+                }
             }
             List<TaskId> toStart = new ArrayList<>();
             if (runs) {
@@ -510,11 +420,17 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
                     }
                 }
             }
-            if (toStart.isEmpty()) {
-                return connector;
-            }
             for (TaskId id : toStart) {
                 tasksHere.put(id, new Started(e.config(), e.taskConfigs().get(id.task())));
+            }
+            if (refused != null) {
+                if (startsConnector || !toStart.isEmpty()) {
+                    refuse(name, refused, startsConnector, toStart);
+                }
+                return connector;
+            }
+            if (toStart.isEmpty()) {
+                return connector;
             }
             // bounded: during a broker outage the read would wait for the broker; the tasks then start from what was read
             Future<Void> tasks = worker.services().offsets().refresh()
@@ -532,7 +448,7 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
 
     /** Whether {@code owner} is this worker, which is not fenced. */
     private boolean mine(String owner) {
-        return fenced == null && self.equals(owner);
+        return !fencing.isFenced() && self.equals(owner);
     }
 
     /**

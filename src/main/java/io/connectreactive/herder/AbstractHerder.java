@@ -20,6 +20,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import org.apache.kafka.common.metrics.PluginMetrics;
 import org.apache.kafka.connect.connector.ConnectorContext;
+import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.errors.NotFoundException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -318,6 +319,36 @@ public abstract class AbstractHerder implements Herder {
             worker.services().report(name, State.FAILED, err);
             return Future.succeededFuture();
         });
+    }
+
+    /**
+     * Why this runtime does not run connector {@code name} with {@code config}, or null when it does: a
+     * source connector's exactly-once setting it cannot honour ({@link ExactlyOnceSourceKeys#unsupported}).
+     * Validation refuses such a config on create and update; this catches one stored without it (by
+     * Kafka Connect in the config topic before the cluster moved to this runtime, or in a standalone
+     * worker's stored configs), which would otherwise run at least once where exactly once was asked
+     * for. On the herder's context.
+     */
+    protected ConnectException refusal(String name, Map<String, String> config) {
+        String error = ExactlyOnceSourceKeys.unsupported(config);
+        if (error == null || !"source".equals(worker.connectorType(config.get(ConnectorValidator.CONNECTOR_CLASS)))) {
+            return null;
+        }
+        return new ConnectException("Connector " + name + " and its tasks are not started: " + error);
+    }
+
+    /**
+     * Instead of starting them, reports the connector (when {@code connector}) and {@code tasks} FAILED
+     * with {@code refusal} (its message names the key), in one log line. On the herder's context.
+     */
+    protected void refuse(String name, ConnectException refusal, boolean connector, List<TaskId> tasks) {
+        if (connector) {
+            LOG.error("{}", refusal.getMessage());
+            worker.services().report(name, State.FAILED, refusal);
+        } else {
+            LOG.error("Tasks {} not started: {}", tasks, refusal.getMessage());
+        }
+        tasks.forEach(id -> worker.services().report(id, State.FAILED, refusal));
     }
 
     protected Future<Void> stopConnectorAndTasks(String name) {

@@ -1,5 +1,6 @@
 package io.connectreactive.herder;
 
+import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 
@@ -18,7 +19,8 @@ import org.apache.kafka.common.config.ConfigValue;
  * {@code transaction.boundary} other than {@code poll}, and any {@code transaction.boundary.interval.ms}
  * or {@code offsets.storage.topic}. The defaults ({@code requested}, {@code poll}, unset) are accepted,
  * as Kafka Connect accepts them on a worker without exactly-once support. Called by
- * {@link ConnectorValidator}, on the thread it validates on. Stateless.
+ * {@link ConnectorValidator}, on the thread it validates on; {@link #unsupported} by the herders before
+ * they start a stored connector or its tasks. Stateless.
  */
 final class ExactlyOnceSourceKeys {
 
@@ -30,6 +32,18 @@ final class ExactlyOnceSourceKeys {
     private static final String EXACTLY_ONCE_GROUP = "Exactly Once Support";
     private static final String OFFSETS_TOPIC_GROUP = "offsets.topic";
     private static final String NOT_YET = "this runtime does not support exactly-once source connectors (KIP-618) yet";
+
+    private static final List<Refusal> REFUSALS = List.of(
+            new Refusal(EXACTLY_ONCE_SUPPORT, v -> v.equalsIgnoreCase("required"),
+                    "This worker does not have exactly-once source support enabled: " + NOT_YET
+                            + "; use requested (the default): records are then delivered at least once"),
+            new Refusal(TRANSACTION_BOUNDARY, v -> !v.equalsIgnoreCase("poll"),
+                    NOT_YET + " and defines no transactions; only poll (the default) is accepted"),
+            new Refusal(TRANSACTION_BOUNDARY_INTERVAL_MS, v -> true,
+                    NOT_YET + " and commits no transactions; remove this setting"),
+            new Refusal(OFFSETS_STORAGE_TOPIC, v -> true,
+                    "this runtime does not support a separate offsets topic per connector yet; remove this setting to keep "
+                            + "the connector's offsets with the worker's (offset.storage.topic or offset.storage.file.filename)"));
 
     private ExactlyOnceSourceKeys() {
     }
@@ -68,27 +82,46 @@ final class ExactlyOnceSourceKeys {
      * @param values the validated common keys (those {@link #define} added included)
      */
     static void refuseUnsupported(Map<String, String> config, Map<String, ConfigValue> values) {
-        refuse(values.get(EXACTLY_ONCE_SUPPORT), config, v -> v.equalsIgnoreCase("required"),
-                "This worker does not have exactly-once source support enabled: " + NOT_YET
-                        + "; use requested (the default): records are then delivered at least once");
-        refuse(values.get(TRANSACTION_BOUNDARY), config, v -> !v.equalsIgnoreCase("poll"),
-                NOT_YET + " and defines no transactions; only poll (the default) is accepted");
-        refuse(values.get(TRANSACTION_BOUNDARY_INTERVAL_MS), config, v -> true,
-                NOT_YET + " and commits no transactions; remove this setting");
-        refuse(values.get(OFFSETS_STORAGE_TOPIC), config, v -> true,
-                "this runtime does not support a separate offsets topic per connector yet; remove this setting to keep "
-                        + "the connector's offsets with the worker's (offset.storage.topic or offset.storage.file.filename)");
+        for (Refusal r : REFUSALS) {
+            ConfigValue value = values.get(r.key());
+            String error = r.error(config.get(r.key()));
+            if (error != null && value.errorMessages().isEmpty()) {
+                value.addErrorMessage(error);
+            }
+        }
     }
 
-    private static void refuse(ConfigValue value, Map<String, String> config, Predicate<String> unsupported,
-                               String reason) {
-        String given = config.get(value.name());
-        if (given == null || !value.errorMessages().isEmpty()) {
-            return;
+    /**
+     * The error {@link #refuseUnsupported} would give for the first of the four keys in {@code config}
+     * whose value this runtime cannot honour, or null when there is none: why a source connector whose
+     * config was stored without this runtime's validation (by Kafka Connect in the config topic, or in a
+     * standalone worker's stored configs) must not run, since it would deliver at least once what was
+     * asked for exactly once. A value that is a config-provider placeholder is skipped, since resolving
+     * it may block: this runtime's validation checked it resolved, and one stored by Kafka Connect is not
+     * checked at start. Stateless, on any thread.
+     */
+    static String unsupported(Map<String, String> config) {
+        for (Refusal r : REFUSALS) {
+            String given = config.get(r.key());
+            String error = given == null || given.contains("${") ? null : r.error(given);
+            if (error != null) {
+                return error;
+            }
         }
-        String trimmed = given.trim();
-        if (unsupported.test(trimmed)) {
-            value.addErrorMessage("Invalid value " + trimmed + " for configuration " + value.name() + ": " + reason);
+        return null;
+    }
+
+    /** A key, which of its values this runtime cannot honour, and why. */
+    private record Refusal(String key, Predicate<String> unsupported, String reason) {
+        /** The error for {@code given} (a value of {@link #key}), or null when it is absent or honoured. */
+        String error(String given) {
+            if (given == null) {
+                return null;
+            }
+            String trimmed = given.trim();
+            return unsupported.test(trimmed)
+                    ? "Invalid value " + trimmed + " for configuration " + key + ": " + reason
+                    : null;
         }
     }
 }

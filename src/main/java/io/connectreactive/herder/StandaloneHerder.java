@@ -13,6 +13,7 @@ import io.connectreactive.storage.StatusStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.apache.kafka.connect.errors.AlreadyExistsException;
+import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.errors.NotFoundException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -124,7 +125,7 @@ public final class StandaloneHerder extends AbstractHerder {
             }
             LOG.info("Restarting task {}", id);
             return worker.stopTask(id)
-                    .compose(v -> worker.startTask(id, e.config(), e.taskConfigs().get(id.task()), e.targetState()))
+                    .compose(v -> startTask(id, e))
                     .otherwiseEmpty();
         })));
     }
@@ -155,12 +156,14 @@ public final class StandaloneHerder extends AbstractHerder {
                     .compose(v -> restartConnector ? startConnector(name) : Future.<Void>succeededFuture())
                     .compose(v -> {
                         ConfigStore.ConnectorEntry current = configs.connectors().get(name);
+                        if (current != null && restartConnector && refusal(name, current.config()) != null) {
+                            return Future.succeededFuture(); // startConnector reported its tasks FAILED too
+                        }
                         List<Future<Void>> starts = new ArrayList<>();
                         for (TaskId id : tasks) {
                             if (current != null && id.task() < current.taskConfigs().size()
                                     && !worker.runningTasks(name).contains(id)) {
-                                starts.add(worker.startTask(id, current.config(), current.taskConfigs().get(id.task()),
-                                        current.targetState()));
+                                starts.add(startTask(id, current));
                             }
                         }
                         return Future.join(starts).otherwiseEmpty();
@@ -169,7 +172,11 @@ public final class StandaloneHerder extends AbstractHerder {
         })));
     }
 
-    /** Starts a stored connector (unless STOPPED) and brings its tasks in line with its task configs. */
+    /**
+     * Starts a stored connector (unless STOPPED) and brings its tasks in line with its task configs; one
+     * whose config this runtime cannot honour ({@link #refusal}) is reported FAILED, with its stored
+     * tasks, and not started.
+     */
     private Future<Void> startConnector(String name) {
         ConfigStore.ConnectorEntry e = configs.connectors().get(name);
         if (e == null) {
@@ -179,9 +186,28 @@ public final class StandaloneHerder extends AbstractHerder {
             worker.services().report(name, State.STOPPED, null);
             return Future.succeededFuture();
         }
+        ConnectException refused = refusal(name, e.config());
+        if (refused != null) {
+            List<TaskId> tasks = new ArrayList<>();
+            for (int i = 0; i < e.taskConfigs().size(); i++) {
+                tasks.add(new TaskId(name, i));
+            }
+            refuse(name, refused, true, tasks);
+            return Future.succeededFuture();
+        }
         return worker.startConnector(name, e.config(), e.targetState(), connectorContext(name))
                 .compose(v -> reconfigureTasks(name))
                 .otherwiseEmpty();
+    }
+
+    /** Starts a task from its stored config, unless its connector's config is one this runtime cannot honour. */
+    private Future<Void> startTask(TaskId id, ConfigStore.ConnectorEntry e) {
+        ConnectException refused = refusal(id.connector(), e.config());
+        if (refused != null) {
+            refuse(id.connector(), refused, false, List.of(id));
+            return Future.succeededFuture();
+        }
+        return worker.startTask(id, e.config(), e.taskConfigs().get(id.task()), e.targetState());
     }
 
     @Override
