@@ -12,6 +12,7 @@ import io.connectreactive.config.WorkerConfig;
 import io.connectreactive.herder.ConnectorValidator;
 import io.connectreactive.herder.Herder;
 import io.connectreactive.herder.StandaloneHerder;
+import io.connectreactive.kafka.ClientConfigs;
 import io.connectreactive.kafka.SharedProducer;
 import io.connectreactive.kafka.embedded.EmbeddedKafka;
 import io.connectreactive.plugin.PluginRegistry;
@@ -33,7 +34,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -119,17 +119,13 @@ public final class ConnectWorker implements AutoCloseable {
             java.util.concurrent.CompletableFuture<PluginRegistry> scan = java.util.concurrent.CompletableFuture.supplyAsync(
                     () -> new PluginRegistry(config.getList(WorkerConfig.PLUGIN_PATH),
                             io.connectreactive.plugin.PluginDiscovery.of(config.getString(WorkerConfig.PLUGIN_DISCOVERY))));
-            Map<String, Object> adminSettings = config.clientConfig("admin.", AdminClientConfig.configNames());
-            adminSettings.putIfAbsent(AdminClientConfig.CLIENT_ID_CONFIG, "connect-reactive-admin");
-            admin = Admin.create(adminSettings);
+            ClientConfigs clients = new ClientConfigs(config);
+            admin = Admin.create(clients.workerAdmin());
             // the embedded broker's id is in its log directory: no round trip, nor a wait for its start
             org.apache.kafka.common.KafkaFuture<String> clusterIdLookup = broker != null
                     ? org.apache.kafka.common.KafkaFuture.completedFuture(broker.clusterId())
                     : admin.describeCluster().clusterId();
-            Map<String, String> producerSettings = new java.util.HashMap<>();
-            config.clientConfig("producer.", org.apache.kafka.clients.producer.ProducerConfig.configNames())
-                    .forEach((k, v) -> producerSettings.put(k, String.valueOf(v)));
-            producer = new SharedProducer(vertx, producerSettings,
+            producer = new SharedProducer(vertx, clients.sharedProducer(),
                     new SharedProducer.QueueBound(config.getInt(WorkerConfig.SOURCE_MAX_QUEUED)));
             metrics = new PluginMetricsRegistry();
             connectMetrics = new io.connectreactive.metrics.ConnectMetrics(config.getBoolean(WorkerConfig.METRICS_JMX_ENABLE)).attach(vertx);

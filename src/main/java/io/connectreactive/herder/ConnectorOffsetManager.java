@@ -17,7 +17,6 @@ import io.connectreactive.storage.OffsetCodec;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
@@ -344,14 +343,12 @@ final class ConnectorOffsetManager {
 
     /** Creates an Admin client off the event loop, runs {@code use}, and closes it off the event loop. */
     private <T> Future<T> withAdmin(String name, Map<String, String> connectorConfig, Function<Admin, Future<T>> use) {
-        Map<String, Object> props = services.config().clientConfig("admin.", AdminClientConfig.configNames());
-        connectorConfig.forEach((k, v) -> {
-            if (k.startsWith("admin.override.")) {
-                props.put(k.substring("admin.override.".length()), v);
-            }
-        });
-        props.put(AdminClientConfig.CLIENT_ID_CONFIG, "connector-worker-adminclient-" + name);
-        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) ADMIN_TIMEOUT.toMillis());
+        Map<String, Object> props;
+        try {
+            props = services.clients().offsetsAdmin(name, connectorConfig, ADMIN_TIMEOUT);
+        } catch (RuntimeException e) {
+            return Future.failedFuture(e);
+        }
         return vertx.executeBlocking(() -> Admin.create(props), false).compose(admin -> {
             Future<T> result;
             try {

@@ -73,18 +73,25 @@ public enum ClientConfigOverridePolicy {
 
     /**
      * The override keys of {@code connectorConfig} this policy forbids, each (full key, with prefix)
-     * with Kafka Connect's error message; empty when all are allowed.
+     * with Kafka Connect's error message, in key order; empty when all are allowed.
      */
     public Map<String, String> violations(Map<String, String> connectorConfig) {
+        Map<String, String> sorted = new java.util.TreeMap<>();
+        for (String prefix : PREFIXES) {
+            sorted.putAll(violations(connectorConfig, prefix));
+        }
+        return new LinkedHashMap<>(sorted);
+    }
+
+    /** As {@link #violations(Map)}, for the overrides under one prefix ({@link #PRODUCER_OVERRIDE}, ...). */
+    public Map<String, String> violations(Map<String, String> connectorConfig, String prefix) {
         Map<String, String> out = new LinkedHashMap<>();
         for (String key : new java.util.TreeSet<>(connectorConfig.keySet())) {
-            for (String prefix : PREFIXES) {
-                if (key.startsWith(prefix) && key.length() > prefix.length()) {
-                    String clientKey = key.substring(prefix.length());
-                    if (!allows(clientKey)) {
-                        out.put(key, "The '" + displayName + "' policy does not allow '" + clientKey
-                                + "' to be overridden in the connector configuration.");
-                    }
+            if (key.startsWith(prefix) && key.length() > prefix.length()) {
+                String clientKey = key.substring(prefix.length());
+                if (!allows(clientKey)) {
+                    out.put(key, "The '" + displayName + "' policy does not allow '" + clientKey
+                            + "' to be overridden in the connector configuration.");
                 }
             }
         }

@@ -65,7 +65,6 @@ public final class SharedProducer {
 
     private final KafkaWriteStream<byte[], byte[]> stream;
     private final Producer<byte[], byte[]> producer;
-    private final Map<String, String> settings;
     private final QueueBound bound;
     private final LinkedBlockingQueue<Batch> queue = new LinkedBlockingQueue<>();
     private final Thread sender;
@@ -79,27 +78,19 @@ public final class SharedProducer {
     private Throwable sendError;
 
     /**
-     * @param settings producer settings (bootstrap.servers and the worker's {@code producer.*} keys);
-     *        Kafka Connect's forced source-producer settings are applied under them, {@code max.block.ms=0} over them
+     * @param settings the producer's settings as {@link ClientConfigs} builds them ({@link ClientConfigs#sharedProducer},
+     *        {@link ClientConfigs#taskProducer}); {@code max.block.ms=0} is set over them
      * @param bound the worker-wide bound on queued records
      * @param threadName the sender thread's name
      */
     public SharedProducer(Vertx vertx, Map<String, String> settings, QueueBound bound, String threadName) {
         this(KafkaWriteStream.create(vertx, clientConfig(settings), new ByteArraySerializer(), new ByteArraySerializer()),
-                settings, bound, threadName);
+                bound, threadName);
     }
 
-    /** Kafka Connect's source-producer defaults, {@code settings} over them, {@code max.block.ms=0} over all. */
+    /** {@code settings} with {@code max.block.ms=0} over them: the one setting this class's threads depend on. */
     private static Map<String, Object> clientConfig(Map<String, String> settings) {
-        Map<String, Object> config = new HashMap<>();
-        // Kafka Connect's defaults for source producers (Worker.baseProducerConfigs)
-        config.put(ProducerConfig.ACKS_CONFIG, "all");
-        config.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
-        config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false");
-        config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(Integer.MAX_VALUE));
-        config.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        config.put(ProducerConfig.CLIENT_ID_CONFIG, "connect-reactive-producer");
-        config.putAll(settings);
+        Map<String, Object> config = new HashMap<>(settings);
         String maxBlock = settings.get(ProducerConfig.MAX_BLOCK_MS_CONFIG);
         if (maxBlock != null && !"0".equals(maxBlock.trim())) {
             LOG.info("Producer setting max.block.ms={} ignored: the producer never blocks; a task whose records "
@@ -110,8 +101,7 @@ public final class SharedProducer {
         return config;
     }
 
-    private SharedProducer(KafkaWriteStream<byte[], byte[]> stream, Map<String, String> settings, QueueBound bound, String threadName) {
-        this.settings = Map.copyOf(settings);
+    private SharedProducer(KafkaWriteStream<byte[], byte[]> stream, QueueBound bound, String threadName) {
         this.bound = bound;
         this.stream = stream;
         this.producer = stream.unwrap();
@@ -125,24 +115,21 @@ public final class SharedProducer {
      * {@code MockProducer} there, so that what is measured is the runtime's own work per record.
      */
     public static SharedProducer over(Vertx vertx, Producer<byte[], byte[]> producer, QueueBound bound) {
-        return new SharedProducer(KafkaWriteStream.create(vertx, producer), Map.of(), bound, "cr-producer-bench");
+        return new SharedProducer(KafkaWriteStream.create(vertx, producer), bound, "cr-producer-bench");
     }
 
-    /** The worker's shared producer ({@code cr-producer}). */
+    /** The worker's shared producer ({@code cr-producer}), with {@link ClientConfigs#sharedProducer}'s settings. */
     public SharedProducer(Vertx vertx, Map<String, String> settings, QueueBound bound) {
         this(vertx, settings, bound, "cr-producer");
     }
 
     /**
-     * A producer of one task's own: this producer's settings with {@code overrides} over them (a
-     * connector's {@code producer.override.*}), sharing this worker's queue bound. Creating a Kafka
-     * producer blocks briefly: call it off the event loop. Close it when the task stops.
+     * A producer of one task's own ({@link ClientConfigs#taskProducer}'s settings, for a connector's
+     * {@code producer.override.*}), sharing this worker's queue bound. Creating a Kafka producer
+     * blocks briefly: call it off the event loop. Close it when the task stops.
      */
-    public SharedProducer withOverrides(Vertx vertx, Map<String, String> overrides, String clientId, String threadName) {
-        Map<String, String> merged = new HashMap<>(settings);
-        merged.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
-        merged.putAll(overrides);
-        return new SharedProducer(vertx, merged, bound, threadName);
+    public SharedProducer sibling(Vertx vertx, Map<String, String> settings, String threadName) {
+        return new SharedProducer(vertx, settings, bound, threadName);
     }
 
     /** The Kafka producer itself, for its metrics (Micrometer's Kafka binder); never send through it. */

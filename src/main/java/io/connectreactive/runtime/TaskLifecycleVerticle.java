@@ -167,14 +167,13 @@ public abstract class TaskLifecycleVerticle<T extends Task, R extends ConnectRec
             errors.meter(metrics.errors());
             return Future.succeededFuture();
         }
-        // the worker's producer settings, its security ones included, then the connector's overrides
-        Map<String, Object> producer = new java.util.HashMap<>(
-                services.config().clientConfig("producer.", org.apache.kafka.clients.producer.ProducerConfig.configNames()));
-        connectorConfig.forEach((k, v) -> {
-            if (k.startsWith("producer.override.")) {
-                producer.put(k.substring("producer.override.".length()), v);
-            }
-        });
+        // the worker's producer settings, its security ones included, then the connector's overrides the policy allows
+        Map<String, Object> producer;
+        try {
+            producer = services.clients().dlqProducer(id, connectorConfig);
+        } catch (RuntimeException e) {
+            return Future.failedFuture(e);
+        }
         return DeadLetterQueue.open(context, id, config, services.admin(), producer).map(dlq -> {
             deadLetterQueue = dlq;
             errors = new ErrorHandler(id, config, dlq);

@@ -3,6 +3,7 @@ package io.connectreactive.runtime;
 import io.connectreactive.model.State;
 import io.connectreactive.model.TaskId;
 import io.connectreactive.config.WorkerConfig;
+import io.connectreactive.kafka.ClientConfigs;
 import io.connectreactive.kafka.SharedProducer;
 import io.connectreactive.plugin.PluginRegistry;
 import io.connectreactive.storage.OffsetStore;
@@ -58,6 +59,11 @@ public record TaskServices(WorkerConfig config, PluginRegistry plugins, OffsetSt
 
     /** Configs as plugins see them: placeholders resolved. */
     public record ResolvedConfigs(java.util.Map<String, String> connector, java.util.Map<String, String> task) {
+    }
+
+    /** The settings of the Kafka clients a task or connector creates, its overrides checked against the worker's policy. */
+    public ClientConfigs clients() {
+        return new ClientConfigs(config);
     }
 
     /** The kind of thread a classic task or a connector gets ({@code runtime.task.threads}). */

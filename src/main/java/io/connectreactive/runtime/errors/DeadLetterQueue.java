@@ -18,7 +18,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.header.Headers;
@@ -76,17 +75,14 @@ public final class DeadLetterQueue {
      * Creates the topic if missing and the producer, on the worker pool; the future completes on
      * {@code context}. Never throws.
      *
-     * @param producerSettings bootstrap.servers and the producer settings (worker's {@code producer.*},
-     *        the connector's {@code producer.override.*})
+     * @param producerSettings the producer's settings, as {@code ClientConfigs.dlqProducer} builds them
      */
     public static Future<DeadLetterQueue> open(Context context, TaskId id, ErrorHandlingConfig config, Admin admin,
                                                Map<String, Object> producerSettings) {
         return context.executeBlocking(() -> {
             createTopic(admin, config.dlqTopic(), config.dlqReplicationFactor());
-            Map<String, Object> props = new HashMap<>(producerSettings);
-            props.put(ProducerConfig.ACKS_CONFIG, "all");
-            props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "connector-dlq-producer-" + id);
-            Producer<byte[], byte[]> producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+            Producer<byte[], byte[]> producer = new KafkaProducer<>(new HashMap<>(producerSettings),
+                    new ByteArraySerializer(), new ByteArraySerializer());
             LOG.info("Task {} writes failed records to dead-letter queue {}", id, config.dlqTopic());
             return new DeadLetterQueue(id, config.dlqTopic(), config.dlqContextHeaders(), context, producer);
         }, false);

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import io.connectreactive.api.ReactiveSinkTask;
 import io.connectreactive.api.ReactiveTaskContext;
 import io.connectreactive.config.WorkerConfig;
+import io.connectreactive.kafka.ClientConfigs;
 import io.connectreactive.plugin.LoaderSwap;
 import io.connectreactive.model.TaskId;
 import io.connectreactive.runtime.TaskServices;
@@ -22,7 +23,6 @@ import io.connectreactive.runtime.errors.PendingReports;
 import io.connectreactive.runtime.errors.SinkErrantReporter;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -100,10 +100,11 @@ public final class SinkTaskVerticle extends TaskLifecycleVerticle<SinkTask, Sink
     @Override
     protected Future<Void> begin() {
         topicUsed = services.activeTopicRecorder(id.connector());
-        Map<String, String> forbidden = services.config().clientOverridePolicy().violations(connectorConfig);
-        forbidden.keySet().removeIf(k -> !k.startsWith("consumer.override."));
-        if (!forbidden.isEmpty()) {
-            return Future.failedFuture(new org.apache.kafka.connect.errors.ConnectException(String.join(" ", forbidden.values())));
+        Map<String, Object> consumerConfig;
+        try {
+            consumerConfig = services.clients().sinkConsumer(id, connectorConfig);
+        } catch (RuntimeException e) {
+            return Future.failedFuture(e);
         }
         if (errors.config().dlqTopic() != null || errors.config().logEnable()) {
             errantReporter = new SinkErrantReporter(errors, reports, converters::toConsumerRecord);
@@ -125,7 +126,7 @@ public final class SinkTaskVerticle extends TaskLifecycleVerticle<SinkTask, Sink
             SinkDelivery d = current;
             return d == null ? 0 : d.size();
         });
-        return start.compose(v -> subscribe()).map(v -> {
+        return start.compose(v -> subscribe(consumerConfig)).map(v -> {
             started = true;
             metrics.bindClient(loop.client());
             long interval = services.config().getLong(WorkerConfig.OFFSET_FLUSH_INTERVAL_MS);
@@ -136,24 +137,8 @@ public final class SinkTaskVerticle extends TaskLifecycleVerticle<SinkTask, Sink
         });
     }
 
-    /** Starts the consumer loop; it subscribes and polls on its own thread. */
-    private Future<Void> subscribe() {
-        Map<String, Object> props = new HashMap<>();
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        props.putAll(services.config().clientConfig("consumer.", ConsumerConfig.configNames()));
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "connect-" + id.connector());
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "connector-consumer-" + id);
-        if (services.config().clustered()) {
-            // static membership: when the task moves to another worker (a killed one's included), its new consumer
-            // takes the old one's place at once instead of waiting session.timeout.ms for the group to notice
-            props.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, staticMemberId(id));
-        }
-        connectorConfig.forEach((k, v) -> {
-            if (k.startsWith("consumer.override.")) {
-                props.put(k.substring("consumer.override.".length()), v);
-            }
-        });
+    /** Starts the consumer loop ({@link ClientConfigs#sinkConsumer}'s settings); it subscribes and polls on its own thread. */
+    private Future<Void> subscribe(Map<String, Object> props) {
         Duration pollTimeout = Duration.ofMillis(services.config().getLong(WorkerConfig.SINK_POLL_TIMEOUT_MS));
         loop = new SinkConsumerLoop(id.toString(), props, connectorConfig.get("topics"), connectorConfig.get("topics.regex"),
                 pollTimeout, !(task instanceof ReactiveSinkTask), new LoopHandler());
@@ -166,7 +151,7 @@ public final class SinkTaskVerticle extends TaskLifecycleVerticle<SinkTask, Sink
 
     /** The sink task's static member id in its consumer group, in clustered mode. */
     public static String staticMemberId(TaskId id) {
-        return "connect-" + id.connector() + "-" + id.task();
+        return ClientConfigs.sinkGroupInstanceId(id);
     }
 
     // --- delivery, on the context ---

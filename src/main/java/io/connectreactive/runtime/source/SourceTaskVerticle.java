@@ -6,7 +6,7 @@ import java.util.concurrent.TimeUnit;
 import io.connectreactive.api.ReactiveSourceTask;
 import io.connectreactive.api.ReactiveTaskContext;
 import io.connectreactive.config.WorkerConfig;
-import io.connectreactive.kafka.ClientConfigOverridePolicy;
+import io.connectreactive.kafka.ClientConfigs;
 import io.connectreactive.kafka.SharedProducer;
 import io.connectreactive.kafka.TopicCreation;
 import io.connectreactive.plugin.LoaderSwap;
@@ -87,17 +87,16 @@ public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, 
 
     /** The worker's shared producer, or with producer.override.* (as the override policy allows) one of the task's own. */
     private Future<SharedProducer> producer() {
-        Map<String, String> overrides = ClientConfigOverridePolicy.overrides(connectorConfig, ClientConfigOverridePolicy.PRODUCER_OVERRIDE);
-        if (overrides.isEmpty()) {
+        if (!ClientConfigs.overridesAny(ClientConfigs.Kind.PRODUCER, connectorConfig)) {
             return Future.succeededFuture(services.producer());
         }
-        Map<String, String> forbidden = services.config().clientOverridePolicy().violations(connectorConfig);
-        forbidden.keySet().removeIf(k -> !k.startsWith(ClientConfigOverridePolicy.PRODUCER_OVERRIDE));
-        if (!forbidden.isEmpty()) {
-            return Future.failedFuture(new org.apache.kafka.connect.errors.ConnectException(String.join(" ", forbidden.values())));
+        Map<String, String> settings;
+        try {
+            settings = services.clients().taskProducer(id, connectorConfig);
+        } catch (RuntimeException e) {
+            return Future.failedFuture(e);
         }
-        return vertx.executeBlocking(() -> services.producer().withOverrides(vertx, overrides,
-                "connector-producer-" + id, "cr-producer-" + id), false).onSuccess(p -> {
+        return vertx.executeBlocking(() -> services.producer().sibling(vertx, settings, "cr-producer-" + id), false).onSuccess(p -> {
                     ownProducer = p;
                     metrics.bindClient(p.client());
                 });

@@ -13,6 +13,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.connectreactive.kafka.ClientConfigs;
 import io.connectreactive.kafka.SharedProducer;
 import io.connectreactive.kafka.TopicCreation;
 import io.connectreactive.metrics.ConnectMetrics;
@@ -250,7 +251,7 @@ class ClassicSourceLoopTest {
     private SharedProducer producer(Map<String, String> settings, int bound) {
         Map<String, String> all = new HashMap<>(settings);
         all.put("bootstrap.servers", kafka.bootstrapServers());
-        SharedProducer p = new SharedProducer(vertx, all, new SharedProducer.QueueBound(bound), "cr-producer-test");
+        SharedProducer p = new SharedProducer(vertx, ClientConfigs.withSourceProducerDefaults(all), new SharedProducer.QueueBound(bound), "cr-producer-test");
         closing.add(() -> p.close(vertx, Duration.ofSeconds(5)).await(10, TimeUnit.SECONDS));
         return p;
     }

@@ -4,12 +4,14 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
 
+import io.connectreactive.connectors.file.FileStreamSinkConnector;
 import io.connectreactive.kafka.ClientConfigOverridePolicy;
 import io.connectreactive.testing.KafkaBroker;
 import io.connectreactive.testing.TestWorker;
@@ -25,7 +27,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * {@code producer.override.*} gives a connector's tasks producers of their own (seen through the
  * producers' JMX metrics, which carry their client.id), closed when the tasks stop; the worker's
- * {@code connector.client.config.override.policy} decides which overrides a connector may have.
+ * {@code connector.client.config.override.policy} decides which overrides a connector may have, for
+ * every client kind: the tasks' producers, sink consumers, dead-letter-queue producers and admins.
  */
 @ExtendWith(KafkaBroker.class)
 class ProducerOverrideTest {
@@ -77,6 +80,35 @@ class ProducerOverrideTest {
                     new JsonObject(config).encode());
             assertThat(v.status()).isEqualTo(200);
             assertThat(v.json().getInteger("error_count")).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void aDeadLetterQueueProducerOverrideThePolicyForbidsIsRefused(KafkaBroker kafka, @TempDir Path dir) {
+        Map<String, String> config = new HashMap<>(Map.of(
+                "connector.class", FileStreamSinkConnector.class.getName(),
+                "topics", KafkaBroker.uniqueTopic("dlq-in"), "file", dir.resolve("out.txt").toString(),
+                "errors.tolerance", "all", "errors.deadletterqueue.topic.name", KafkaBroker.uniqueTopic("dlq"),
+                "errors.deadletterqueue.topic.replication.factor", "1",
+                // a sink's only producer is its dead-letter queue's
+                "producer.override.linger.ms", "10"));
+        String forbidden = "The 'None' policy does not allow 'linger.ms' to be overridden in the connector configuration.";
+        try (TestWorker w = TestWorker.start(kafka, dir, Map.of())) {
+            w.create("dead-letters", config);
+            await().atMost(Duration.ofSeconds(30)).until(() -> SourceIsolationTest.taskStates(w, "dead-letters").equals(List.of("RUNNING")));
+        }
+        // the worker's policy is now None: the stored connector's task may not start its dead-letter producer
+        try (TestWorker w = TestWorker.start(kafka, dir, Map.of("connector.client.config.override.policy", "None"))) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> SourceIsolationTest.taskStates(w, "dead-letters").equals(List.of("FAILED")));
+            assertThat(w.status("dead-letters").getJsonArray("tasks").getJsonObject(0).getString("trace")).contains(forbidden);
+            assertThat(producerExists("connector-dlq-producer-dead-letters-0")).isFalse();
+
+            // and a new connector with it is refused as the other kinds' overrides are
+            TestWorker.Response r = w.send("POST", "/connectors",
+                    new JsonObject().put("name", "refused").put("config", new JsonObject(new HashMap<>(config))).encode());
+            assertThat(r.status()).as(r.body()).isEqualTo(400);
+            assertThat(r.json().getString("message")).contains(forbidden);
+            assertThat(w.get("/connectors/refused").status()).isEqualTo(404);
         }
     }
 
