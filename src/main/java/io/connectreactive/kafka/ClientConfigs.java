@@ -10,6 +10,8 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.connect.errors.ConnectException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The settings of every Kafka client that a worker creates for itself or for a connector: the
@@ -31,6 +33,8 @@ import org.apache.kafka.connect.errors.ConnectException;
  * maps.
  */
 public final class ClientConfigs {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClientConfigs.class);
 
     /** Client id of the worker's shared producer, unless {@code producer.client.id} names another. */
     public static final String SHARED_PRODUCER_CLIENT_ID = "connect-reactive-producer";
@@ -102,6 +106,33 @@ public final class ClientConfigs {
         props.put(ProducerConfig.CLIENT_ID_CONFIG, "connector-producer-" + id);
         props.putAll(overrides);
         return props;
+    }
+
+    /**
+     * An exactly-once source task's transactional producer: the task producer's settings
+     * ({@link #taskProducer}), then idempotence and the task's {@link #transactionalId} over them, as
+     * Kafka Connect forces them (a connector's override of either is replaced, with a warning).
+     *
+     * @throws ConnectException when the policy forbids one of the producer overrides
+     */
+    public Map<String, String> exactlyOnceTaskProducer(TaskId id, Map<String, String> connectorConfig) {
+        Map<String, String> props = taskProducer(id, connectorConfig);
+        String transactionalId = transactionalId(worker.groupId(), id.connector(), id.task());
+        forced(props, id, ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        forced(props, id, ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        return props;
+    }
+
+    /** Kafka Connect's transactional id of an exactly-once source task: {@code <group.id>-<connector>-<task>}. */
+    public static String transactionalId(String groupId, String connector, int task) {
+        return groupId + "-" + connector + "-" + task;
+    }
+
+    private static void forced(Map<String, String> props, TaskId id, String key, String value) {
+        String given = props.put(key, value);
+        if (given != null && !given.equals(value)) {
+            LOG.warn("Task {} runs exactly once: its producer's {} is {}, not {} as configured", id, key, value, given);
+        }
     }
 
     /**

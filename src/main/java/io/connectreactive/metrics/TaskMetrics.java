@@ -45,6 +45,8 @@ public final class TaskMetrics implements AutoCloseable {
     private Timer putBatch;
     private Counter commitCompleted;
     private Counter commitSkipped;
+    /** Registered by the first committed transaction (exactly-once source tasks only, as in Kafka Connect). */
+    private volatile DistributionSummary transactionSize;
     private volatile IntSupplier active = () -> 0;
     private volatile IntSupplier partitions = () -> 0;
 
@@ -145,6 +147,25 @@ public final class TaskMetrics implements AutoCloseable {
         if (source) {
             pollBatch.record(nanos, TimeUnit.NANOSECONDS);
         }
+    }
+
+    /**
+     * Source, exactly once: a transaction of {@code records} records committed (Kafka Connect's
+     * transaction-size-avg and -max of source-task-metrics).
+     */
+    public void transactionCommitted(int records) {
+        DistributionSummary size = transactionSize;
+        if (size == null) {
+            synchronized (this) {
+                if (transactionSize == null) {
+                    transactionSize = add(DistributionSummary.builder(MetricNames.SOURCE + "transaction.size")
+                            .description("Records per committed transaction of an exactly-once task (transaction-size-avg/max)")
+                            .tags(tags).register(owner.registry()));
+                }
+                size = transactionSize;
+            }
+        }
+        size.record(records);
     }
 
     /** Source: Kafka acknowledged {@code n} records; {@code inFlight} remain. */

@@ -10,7 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 import io.connectreactive.testing.KafkaBroker;
 import io.connectreactive.testing.WorkerProcess;
@@ -31,6 +34,7 @@ final class ClusterHarness implements AutoCloseable {
     private final Path dir;
     private final String group;
     private final List<Member> members = new ArrayList<>();
+    private final Map<String, String> settings = new LinkedHashMap<>();
 
     /** One worker: its process (null once stopped), REST port, cluster address and port. */
     static final class Member {
@@ -62,6 +66,12 @@ final class ClusterHarness implements AutoCloseable {
         this.kafka = kafka;
         this.dir = dir;
         this.group = group;
+    }
+
+    /** A further worker setting for the workers started from now on. */
+    ClusterHarness with(String key, String value) {
+        settings.put(key, value);
+        return this;
     }
 
     String group() {
@@ -125,7 +135,8 @@ final class ClusterHarness implements AutoCloseable {
                 "runtime.data.dir=" + dir.resolve("data-" + m.index),
                 "offset.flush.interval.ms=200",
                 "key.converter=org.apache.kafka.connect.storage.StringConverter",
-                "value.converter=org.apache.kafka.connect.storage.StringConverter") + "\n");
+                "value.converter=org.apache.kafka.connect.storage.StringConverter") + "\n"
+                + settings.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue() + "\n").collect(Collectors.joining()));
         m.process = WorkerProcess.start(props, m.log);
     }
 

@@ -438,6 +438,7 @@ final class ExactlyOnceSourceLoop implements SourceFlow {
         if (size > 0) {
             metrics.written(size, 0);
         }
+        metrics.transactionCommitted(size);
         transactionSize = 0;
         offsets.clear();
         reports.clear();

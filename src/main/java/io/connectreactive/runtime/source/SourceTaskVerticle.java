@@ -1,5 +1,7 @@
 package io.connectreactive.runtime.source;
 
+import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -13,12 +15,19 @@ import io.connectreactive.plugin.LoaderSwap;
 import io.connectreactive.model.TaskId;
 import io.connectreactive.runtime.TaskServices;
 import io.connectreactive.runtime.TaskLifecycleVerticle;
+import io.connectreactive.storage.TransactionalOffsets;
 import io.vertx.core.Future;
 import io.vertx.core.streams.ReadStream;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.apache.kafka.connect.source.SourceTask;
 import org.apache.kafka.connect.source.SourceTaskContext;
+import org.apache.kafka.connect.source.TransactionContext;
 import org.apache.kafka.connect.storage.OffsetStorageReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,12 +52,19 @@ import org.slf4j.LoggerFactory;
 public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, SourceRecord> {
 
     private static final Logger LOG = LoggerFactory.getLogger(SourceTaskVerticle.class);
+    private static final String TRANSACTION_BOUNDARY = "transaction.boundary";
+    private static final String TRANSACTION_BOUNDARY_INTERVAL_MS = "transaction.boundary.interval.ms";
 
     private final boolean commitRecord;
     private SourceTaskContext sourceContext;
     /** Calls into the task, by its kind; set as the task starts. */
     private Calls calls;
     private ClassicSourceLoop classicLoop;
+    private ExactlyOnceSourceLoop exactlyOnceLoop;
+    /** An exactly-once task's transactional producer, else null. */
+    private Producer<byte[], byte[]> transactional;
+    /** An exactly-once task's transaction context (transaction.boundary=connector), else null. */
+    private TaskTransactionContext transactionContext;
     private SourceFlow pipeline;
     /** The task's own producer (producer.override.*), else null: it uses the worker's. */
     private SharedProducer ownProducer;
@@ -63,14 +79,37 @@ public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, 
 
     @Override
     protected void initialize(SourceTask task) {
+        if (exactlyOnce(task) && "connector".equalsIgnoreCase(transactionBoundary().trim())) {
+            transactionContext = new TaskTransactionContext();
+        }
         sourceContext = new Context();
         task.initialize(sourceContext);
+    }
+
+    /**
+     * Whether the task runs exactly once: a classic task on a worker with exactly-once source support
+     * enabled. A reactive task runs at least once there (warned as it starts): its path has no
+     * transactions yet.
+     */
+    private boolean exactlyOnce(SourceTask task) {
+        return services.config().exactlyOnceSourceEnabled() && !(task instanceof ReactiveSourceTask);
+    }
+
+    private String transactionBoundary() {
+        return connectorConfig.getOrDefault(TRANSACTION_BOUNDARY, "poll");
     }
 
     /** The task's producer, its start, then the pipeline from its records to Kafka and the commit timer. */
     @Override
     protected Future<Void> begin() {
         calls = task instanceof ReactiveSourceTask reactive ? new ReactiveCalls(reactive) : new ClassicCalls();
+        if (exactlyOnce(task)) {
+            return new ExactlyOnceCalls().start();
+        }
+        if (services.config().exactlyOnceSourceEnabled()) {
+            LOG.warn("Task {} runs at least once although exactly.once.source.support is enabled: {} is a reactive task, "
+                    + "whose records do not go through transactions yet", id, taskClass.getSimpleName());
+        }
         return producer().compose(producer -> calls.open(producer).map(flow -> {
             pipeline = flow;
             pipeline.start();
@@ -156,6 +195,14 @@ public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, 
 
     @Override
     protected Future<Void> release() {
+        if (transactional != null) {
+            Producer<byte[], byte[]> p = transactional;
+            long timeout = services.config().getLong(WorkerConfig.TASK_SHUTDOWN_TIMEOUT_MS);
+            return vertx.executeBlocking(() -> {
+                p.close(Duration.ofMillis(Math.max(timeout, 1)));
+                return null;
+            }, false).mapEmpty();
+        }
         if (ownProducer == null) {
             return Future.succeededFuture();
         }
@@ -261,12 +308,81 @@ public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, 
             if (classicLoop != null) {
                 classicLoop.stopPolling();
             }
+            if (exactlyOnceLoop != null) {
+                exactlyOnceLoop.stopPolling();
+            }
             return services.pluginCalls().call(() -> {
                 try (LoaderSwap s = swap()) {
                     task.stop();
                 }
                 return null;
             });
+        }
+    }
+
+    /**
+     * A classic task run exactly once, as Kafka Connect starts one: its transactional producer first
+     * ({@code initTransactions()} fences an older producer of the same transactional id, wherever it
+     * runs, and aborts its open transaction), then the offsets read to the end (read_committed), then
+     * the task's {@code start()}; its records then go in transactions ({@link ExactlyOnceSourceLoop}).
+     * The blocking calls run on the task's thread.
+     */
+    private final class ExactlyOnceCalls {
+        Future<Void> start() {
+            if (!(services.offsets() instanceof TransactionalOffsets offsetStore)) {
+                return Future.failedFuture(new ConnectException("Task " + id + " cannot run exactly once: its offsets are not kept in a Kafka topic"));
+            }
+            ExactlyOnceSourceLoop.Boundary boundary;
+            Map<String, String> settings;
+            try {
+                boundary = ExactlyOnceSourceLoop.Boundary.of(transactionBoundary());
+                settings = services.clients().exactlyOnceTaskProducer(id, connectorConfig);
+            } catch (RuntimeException e) {
+                return Future.failedFuture(e);
+            }
+            long interval = connectorConfig.containsKey(TRANSACTION_BOUNDARY_INTERVAL_MS)
+                    ? Long.parseLong(connectorConfig.get(TRANSACTION_BOUNDARY_INTERVAL_MS).trim())
+                    : services.config().getLong(WorkerConfig.OFFSET_FLUSH_INTERVAL_MS);
+            return thread.call(context, () -> {
+                KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(new HashMap<>(settings), new ByteArraySerializer(), new ByteArraySerializer());
+                try {
+                    p.initTransactions();
+                } catch (RuntimeException e) {
+                    p.close(Duration.ZERO);
+                    throw e;
+                }
+                return p;
+            }).compose(p -> {
+                transactional = p;
+                metrics.bindClient(p);
+                return services.offsets().refresh();
+            }).compose(v -> thread.call(context, () -> {
+                task.start(taskConfig);
+                return null;
+            })).map(v -> {
+                exactlyOnceLoop = new ExactlyOnceSourceLoop(id, task, thread, context, transforms, converters, errors, transactional,
+                        boundary, interval, transactionContext, offsetStore, topicCreation(),
+                        commitRecord ? SourceTaskVerticle.this::commitRecord : null, this::commitTask,
+                        SourceTaskVerticle.this::fail, metrics, services.activeTopicRecorder(id.connector()));
+                pipeline = exactlyOnceLoop;
+                pipeline.start();
+                if (paused) {
+                    pipeline.pause();
+                }
+                LOG.info("Task {} started ({}, classic on thread cr-task-{}, exactly once: transactional.id {}, transaction.boundary={})",
+                        id, taskClass.getSimpleName(), id, settings.get(ProducerConfig.TRANSACTIONAL_ID_CONFIG),
+                        boundary.name().toLowerCase(java.util.Locale.ROOT));
+                return null;
+            });
+        }
+
+        /** On the task's thread, after each committed transaction. */
+        private void commitTask() {
+            try {
+                task.commit();
+            } catch (Exception e) {
+                LOG.warn("commit() of task {} failed: {}", id, e.toString());
+            }
         }
     }
 
@@ -354,6 +470,12 @@ public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, 
         @Override
         public OffsetStorageReader offsetStorageReader() {
             return reader;
+        }
+
+        /** The task's transaction context: with exactly-once and connector-defined boundaries, else null (as in Kafka Connect). */
+        @Override
+        public TransactionContext transactionContext() {
+            return transactionContext;
         }
 
         @Override
