@@ -47,6 +47,8 @@ public final class TaskMetrics implements AutoCloseable {
     private Counter commitSkipped;
     /** Registered by the first committed transaction (exactly-once source tasks only, as in Kafka Connect). */
     private volatile DistributionSummary transactionSize;
+    /** The smallest committed transaction's size (transaction-size-min); written on the task's thread. */
+    private volatile int transactionSizeMin = Integer.MAX_VALUE;
     private volatile IntSupplier active = () -> 0;
     private volatile IntSupplier partitions = () -> 0;
 
@@ -151,13 +153,16 @@ public final class TaskMetrics implements AutoCloseable {
 
     /**
      * Source, exactly once: a transaction of {@code records} records committed (Kafka Connect's
-     * transaction-size-avg and -max of source-task-metrics).
+     * transaction-size-avg, -max and -min of source-task-metrics). On the task's thread.
      */
     public void transactionCommitted(int records) {
         DistributionSummary size = transactionSize;
         if (size == null) {
             synchronized (this) {
                 if (transactionSize == null) {
+                    add(Gauge.builder(MetricNames.SOURCE + "transaction.size.min", this, m -> m.transactionSizeMin)
+                            .description("Records in the smallest committed transaction of an exactly-once task (transaction-size-min)")
+                            .tags(tags).register(owner.registry()));
                     transactionSize = add(DistributionSummary.builder(MetricNames.SOURCE + "transaction.size")
                             .description("Records per committed transaction of an exactly-once task (transaction-size-avg/max)")
                             .tags(tags).register(owner.registry()));
@@ -166,6 +171,9 @@ public final class TaskMetrics implements AutoCloseable {
             }
         }
         size.record(records);
+        if (records < transactionSizeMin) {
+            transactionSizeMin = records;
+        }
     }
 
     /** Source: Kafka acknowledged {@code n} records; {@code inFlight} remain. */

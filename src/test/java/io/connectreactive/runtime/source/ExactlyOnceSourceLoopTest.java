@@ -123,6 +123,10 @@ class ExactlyOnceSourceLoopTest {
         assertEveryNumberOnce(readCommitted(2_000), 2_000);
         long polls = run.task.polls.get();
         assertThat((long) run.task.commits.get()).as("task commits, one per transaction").isPositive().isLessThan(polls / 10);
+        var size = run.metrics.registry().find("kafka.connect.source.task.transaction.size").summary();
+        assertThat(size.count()).as("transactions metered").isEqualTo(run.task.commits.get());
+        assertThat(size.totalAmount()).as("records in them").isEqualTo(2_000);
+        assertThat(run.metrics.scrape()).contains("kafka_connect_source_task_transaction_size_min");
 
         Numbered endless = new Numbered(Long.MAX_VALUE, 5).pauseEvery(1);
         Run open = start(endless, ExactlyOnceSourceLoop.Boundary.INTERVAL, null, 600_000, topic + "-2");
@@ -184,7 +188,7 @@ class ExactlyOnceSourceLoopTest {
 
     // ------------------------------------------------------------------ helpers
 
-    private record Run(Numbered task, ExactlyOnceSourceLoop loop, KafkaOffsetStore store) {
+    private record Run(Numbered task, ExactlyOnceSourceLoop loop, KafkaOffsetStore store, ConnectMetrics metrics) {
     }
 
     private Run start(Numbered task, ExactlyOnceSourceLoop.Boundary boundary, Function<KafkaOffsetStore, Numbered> fromStore) throws Exception {
@@ -227,19 +231,20 @@ class ExactlyOnceSourceLoopTest {
         TaskThread thread = new TaskThread("cr-task-" + toTopic + "-" + closing.size());
         closing.add(thread::shutdown);
         CompletableFuture<ExactlyOnceSourceLoop> loop = new CompletableFuture<>();
+        ConnectMetrics metrics = new ConnectMetrics(false);
         thread.execute(() -> {
             try {
                 ConverterChain converters = new ConverterChain(new StringConverter(), new ByteArrayConverter(), new SimpleHeaderConverter());
                 loop.complete(new ExactlyOnceSourceLoop(id, task, thread, context, TransformChain.empty(), converters,
                         new ErrorHandler(id, ErrorHandlingConfig.NONE, null), producer, boundary, intervalMs, tx, store, null,
-                        null, task.commits::incrementAndGet, failures::add, new ConnectMetrics(false).task(id, true), t -> { }));
+                        null, task.commits::incrementAndGet, failures::add, metrics.task(id, true), t -> { }));
             } catch (Throwable t) {
                 loop.completeExceptionally(t);
             }
         });
         ExactlyOnceSourceLoop started = loop.get(60, TimeUnit.SECONDS);
         context.runOnContext(v -> started.start());
-        return new Run(task, started, store);
+        return new Run(task, started, store, metrics);
     }
 
     /** Where a task resumes: after the highest number whose offset committed (transactions commit prefixes). */
