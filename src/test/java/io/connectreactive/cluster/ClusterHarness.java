@@ -29,6 +29,8 @@ import static org.awaitility.Awaitility.await;
 final class ClusterHarness implements AutoCloseable {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /** Ports this JVM's harnesses gave to workers: a stopped worker's port stays its own for a restart. */
+    private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private final KafkaBroker kafka;
     private final Path dir;
@@ -109,6 +111,14 @@ final class ClusterHarness implements AutoCloseable {
             start(m);
         }
         awaitHealthy();
+        for (Member m : added) {
+            // awaitHealthy() asks the running workers only: one that exited at start would go unnoticed until
+            // an assertion about its tasks times out
+            if (!m.process.process().isAlive()) {
+                throw new IllegalStateException("worker " + m.index + " (" + m.workerId() + ") exited at start with code "
+                        + m.process.process().exitValue() + ":\n" + WorkerProcess.tail(m.log, 20));
+            }
+        }
         return this;
     }
 
@@ -222,9 +232,47 @@ final class ClusterHarness implements AutoCloseable {
         }
     }
 
+    /**
+     * A port free now and never handed out before by this JVM, taken below the kernel's ephemeral range
+     * ({@code ip_local_port_range}): a worker binds it seconds later (a loaded machine once took 12 s), and
+     * meanwhile any port of that range may become the local end of an outgoing connection on the machine;
+     * one did, and the worker died at start ("Address already in use").
+     */
     static int freePort() throws IOException {
+        int ephemeralLow = ephemeralRangeLow();
+        int low = 10_000;
+        if (ephemeralLow - low < 1_000) {
+            return anyFreePort(); // an unusual range: the kernel's choice, as before
+        }
+        java.util.Random random = new java.util.Random();
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int port = low + random.nextInt(ephemeralLow - low);
+            if (!HANDED_OUT.add(port)) {
+                continue;
+            }
+            try (ServerSocket s = new ServerSocket()) {
+                s.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port));
+                return port;
+            } catch (IOException inUse) {
+                // taken by someone else: another one
+            }
+        }
+        return anyFreePort();
+    }
+
+    private static int anyFreePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
+        }
+    }
+
+    /** The first port of the kernel's ephemeral range (Linux), or 32768 (Linux's default) when unknown. */
+    private static int ephemeralRangeLow() {
+        try {
+            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+            return Integer.parseInt(range.split("\\s+")[0]);
+        } catch (IOException | RuntimeException e) {
+            return 32_768;
         }
     }
 }

@@ -323,7 +323,7 @@ public final class SinkTaskVerticle extends TaskLifecycleVerticle<SinkTask, Sink
     private void onAssigned(Map<TopicPartition, Long> positions, long generation,
                             Promise<Map<TopicPartition, SinkConsumerLoop.Seek>> answer) {
         tracker.assign(positions, generation);
-        LOG.info("Task {} assigned {}", id, positions.keySet());
+        LOG.info("Task {} assigned {} (the positions, before any rewind in open())", id, positions);
         calls.call(() -> task.open(new ArrayList<>(positions.keySet()))).onComplete(ar -> {
             if (ar.failed()) {
                 fail(ar.cause());
