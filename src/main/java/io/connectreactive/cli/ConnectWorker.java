@@ -144,7 +144,8 @@ public final class ConnectWorker implements AutoCloseable {
                     producer, workerId, metrics, configProviders, admin, new io.connectreactive.runtime.exec.PluginExecutor(vertx),
                     connectMetrics);
             Worker worker = new Worker(vertx, services);
-            ConnectorValidator validator = new ConnectorValidator(plugins, config.clientOverridePolicy());
+            ConnectorValidator validator = new ConnectorValidator(plugins, config.clientOverridePolicy(),
+                    config.exactlyOnceSourceEnabled());
             herder = config.clustered()
                     ? new ClusteredHerder(vertx, worker, configStore, services.statuses(), validator, clusterId,
                             new Membership(clusterManager, config.groupId()), generation)

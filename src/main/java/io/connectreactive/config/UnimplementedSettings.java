@@ -11,8 +11,8 @@ import org.apache.kafka.common.config.ConfigException;
 
 /**
  * The Kafka Connect 4.3.1 worker settings ({@code DistributedConfig}, {@code StandaloneConfig}) that
- * this runtime neither declares in {@link WorkerConfig} nor honours, and what a worker does when one
- * is set: it refuses to start when ignoring the setting would lose data or a guarantee
+ * this runtime neither declares in {@link WorkerConfig} nor honours (and {@code exactly.once.source.support},
+ * which only a clustered worker honours), and what a worker does when one is set: it refuses to start when ignoring the setting would lose data or a guarantee
  * ({@link #refuse}), and otherwise warns once per key that it is ignored ({@link #warnings}). Keys
  * passed on to clients and converters ({@code producer.*}, {@code consumer.*}, {@code admin.*},
  * {@code ssl.*}, {@code sasl.*}, {@code key.converter.*}, ...) are honoured and not listed here.
@@ -20,7 +20,11 @@ import org.apache.kafka.common.config.ConfigException;
  */
 final class UnimplementedSettings {
 
-    /** Kafka Connect's exactly-once source support (KIP-618): {@code disabled}, {@code enabled} or {@code preparing}. */
+    /**
+     * Kafka Connect's exactly-once source support (KIP-618): {@code disabled}, {@code enabled} or {@code preparing}.
+     * Honoured by a clustered worker (its value checked here, as Kafka Connect's distributed worker checks it);
+     * a standalone worker ignores it with a warning, as Kafka Connect's standalone worker has no such key.
+     */
     static final String EXACTLY_ONCE_SOURCE_SUPPORT = "exactly.once.source.support";
     static final String EXACTLY_ONCE_SOURCE_SUPPORT_DEFAULT = "disabled";
     /** Kafka Connect's {@code response.http.headers.config}: headers (HSTS, CSP, ...) added to REST responses. */
@@ -105,11 +109,6 @@ final class UnimplementedSettings {
         if (clustered && eos != null) {
             // Kafka Connect's standalone worker has no such key and ignores it: only a distributed worker reads it
             EXACTLY_ONCE_SOURCE_SUPPORT_VALUES.ensureValid(EXACTLY_ONCE_SOURCE_SUPPORT, eos.trim());
-            if (!EXACTLY_ONCE_SOURCE_SUPPORT_DEFAULT.equals(eos.trim().toLowerCase(Locale.ROOT))) {
-                throw new ConfigException(EXACTLY_ONCE_SOURCE_SUPPORT, eos.trim(), "this runtime does not support "
-                        + "exactly-once source connectors (KIP-618) yet; use " + EXACTLY_ONCE_SOURCE_SUPPORT_DEFAULT
-                        + " (the default): source records are then delivered at least once");
-            }
         }
         String headers = props.get(RESPONSE_HTTP_HEADERS);
         if (headers != null && !headers.isBlank()) {

@@ -22,7 +22,7 @@ import org.apache.kafka.common.config.ConfigException;
  *
  * <p>A Kafka Connect worker key this runtime does not implement is never ignored silently: it is
  * refused (a {@link ConfigException} naming it) where ignoring it would lose data or a guarantee, such as
- * {@code exactly.once.source.support=enabled} on a clustered worker, and otherwise logged once as
+ * {@code response.http.headers.config}, and otherwise logged once as
  * ignored, by name ({@code UnimplementedSettings}).
  */
 public final class WorkerConfig extends AbstractConfig {
@@ -76,7 +76,10 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String STATUS_STORAGE_REPLICATION_FACTOR = STATUS_STORAGE_PREFIX + "replication.factor";
     public static final String OFFSET_STORAGE_PARTITIONS = OFFSET_STORAGE_PREFIX + "partitions";
     public static final String STATUS_STORAGE_PARTITIONS = STATUS_STORAGE_PREFIX + "partitions";
-    /** Kafka Connect's exactly-once source support (KIP-618), not implemented: a clustered worker refuses anything but disabled. */
+    /**
+     * Kafka Connect's exactly-once source support (KIP-618): {@code disabled}, {@code preparing} or
+     * {@code enabled}, case-insensitive, on a clustered worker; a standalone worker ignores it.
+     */
     public static final String EXACTLY_ONCE_SOURCE_SUPPORT = UnimplementedSettings.EXACTLY_ONCE_SOURCE_SUPPORT;
 
     public static final String REST_ADVERTISED_HOST_NAME = "rest.advertised.host.name";
@@ -223,9 +226,13 @@ public final class WorkerConfig extends AbstractConfig {
             .define(STATUS_STORAGE_PARTITIONS, Type.INT, 5, PARTITIONS, Importance.LOW,
                     "The number of partitions used when creating the status topic; -1 uses the brokers' num.partitions.")
             .define(EXACTLY_ONCE_SOURCE_SUPPORT, Type.STRING, UnimplementedSettings.EXACTLY_ONCE_SOURCE_SUPPORT_DEFAULT,
-                    Importance.HIGH, "Kafka Connect's exactly-once support for source connectors (KIP-618), which this "
-                            + "runtime does not implement yet: a clustered worker refuses to start with enabled or preparing; "
-                            + "disabled (the default) is accepted. A standalone worker ignores the key, as Kafka Connect's does.");
+                    Importance.HIGH, "Whether to enable exactly-once support for source connectors in the cluster (KIP-618) "
+                            + "by using transactions to write source records and their source offsets, and by fencing out "
+                            + "old task generations before bringing up new ones: disabled, preparing or enabled "
+                            + "(case-insensitive). To enable it on a new cluster, set enabled on every worker; on an existing "
+                            + "cluster, first set preparing on every worker (its source tasks still run at least once), then "
+                            + "enabled; a rolling restart may be used for both changes. "
+                            + "Only clustered workers read it; a standalone worker ignores it, as Kafka Connect's does.");
 
     static {
         // the client security settings, as Kafka Connect's worker declares them: passed to every Kafka client
@@ -280,7 +287,7 @@ public final class WorkerConfig extends AbstractConfig {
      * that this runtime ignores.
      *
      * @throws ConfigException naming the key of a bad value, or of a Kafka Connect setting this runtime
-     *         cannot honour (e.g. {@code exactly.once.source.support=enabled} on a clustered worker)
+     *         cannot honour (e.g. {@code response.http.headers.config})
      */
     public WorkerConfig(Map<String, String> props) {
         this(props, true);
@@ -324,7 +331,7 @@ public final class WorkerConfig extends AbstractConfig {
 
     /**
      * Whether source tasks run exactly once (KIP-618): {@code exactly.once.source.support=enabled} on
-     * a clustered worker. (A clustered worker refuses {@code enabled} until every part of it is built.)
+     * a clustered worker (Kafka Connect's {@code DistributedConfig.exactlyOnceSourceEnabled()}).
      */
     public boolean exactlyOnceSourceEnabled() {
         return clustered() && "enabled".equalsIgnoreCase(getString(EXACTLY_ONCE_SOURCE_SUPPORT).trim());

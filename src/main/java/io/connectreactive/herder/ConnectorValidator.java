@@ -35,8 +35,9 @@ import org.apache.kafka.connect.transforms.predicates.Predicate;
 
 /**
  * Validates a connector config as Kafka Connect's herder does: the common connector keys, the
- * converters it names, a sink's topics, a source's exactly-once keys (refused but for their defaults:
- * {@link ExactlyOnceSourceKeys}), then the connector's own {@code validate()} (under the
+ * converters it names, a sink's topics, a source's exactly-once keys ({@link ExactlyOnceSourceKeys}: what
+ * the worker's {@code exactly.once.source.support} allows, the connector's preflight answers), then the
+ * connector's own {@code validate()} (under the
  * plugin's class loader). {@link #validateConfig} gives Kafka Connect's {@link ConfigInfos} for
  * {@code PUT /connector-plugins/{plugin}/config/validate}; {@link #validate} turns errors into the
  * 400 that creating or updating a connector answers. Instantiates plugins, so call it off the
@@ -108,21 +109,30 @@ public final class ConnectorValidator {
 
     /**
      * The common keys of a source connector: {@link #COMMON} and Kafka Connect's exactly-once and
-     * offsets-topic keys, which this runtime refuses when set to anything but their defaults.
+     * offsets-topic keys ({@link ExactlyOnceSourceKeys}).
      */
     public static final ConfigDef COMMON_SOURCE = ExactlyOnceSourceKeys.define(new ConfigDef(COMMON));
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ConnectorValidator.class);
+
     private final PluginRegistry plugins;
     private final io.connectreactive.kafka.ClientConfigOverridePolicy overridePolicy;
+    private final boolean exactlyOnceSource;
 
     public ConnectorValidator(PluginRegistry plugins) {
-        this(plugins, io.connectreactive.kafka.ClientConfigOverridePolicy.ALL);
+        this(plugins, io.connectreactive.kafka.ClientConfigOverridePolicy.ALL, false);
     }
 
-    /** @param overridePolicy which {@code producer.override.*}, {@code consumer.override.*}, {@code admin.override.*} keys are allowed */
-    public ConnectorValidator(PluginRegistry plugins, io.connectreactive.kafka.ClientConfigOverridePolicy overridePolicy) {
+    /**
+     * @param overridePolicy which {@code producer.override.*}, {@code consumer.override.*}, {@code admin.override.*} keys are allowed
+     * @param exactlyOnceSource whether the worker has exactly-once source support enabled
+     *        ({@link WorkerConfig#exactlyOnceSourceEnabled()})
+     */
+    public ConnectorValidator(PluginRegistry plugins, io.connectreactive.kafka.ClientConfigOverridePolicy overridePolicy,
+                              boolean exactlyOnceSource) {
         this.plugins = plugins;
         this.overridePolicy = overridePolicy;
+        this.exactlyOnceSource = exactlyOnceSource;
     }
 
     /**
@@ -141,6 +151,12 @@ public final class ConnectorValidator {
             }
             message.append("\nYou can also find the above list of errors at the endpoint `/connector-plugins/{connectorType}/config/validate`");
             throw new BadRequestException(message.toString());
+        }
+        if (exactlyOnceSource && SourceConnector.class.isAssignableFrom(connectorClass)) {
+            String ignored = ExactlyOnceSourceKeys.ignoredSetting(config.get(NAME), config);
+            if (ignored != null) {
+                LOG.warn("{}", ignored);
+            }
         }
         return connectorClass;
     }
@@ -221,7 +237,7 @@ public final class ConnectorValidator {
             checkSinkTopics(config, commonValues.get(TOPICS), commonValues.get(TOPICS_REGEX));
         }
         if (common == COMMON_SOURCE) {
-            ExactlyOnceSourceKeys.refuseUnsupported(config, commonValues);
+            ExactlyOnceSourceKeys.refuseUnsupported(config, commonValues, exactlyOnceSource);
         }
         TransformChain.validate(plugins, config).forEach(commonValues.get(TRANSFORMS)::addErrorMessage);
         List<String> topicCreationErrors = SourceConnector.class.isAssignableFrom(connectorClass)
@@ -240,6 +256,14 @@ public final class ConnectorValidator {
         List<ConfigValue> ownValues = List.of();
         try (LoaderSwap s = plugins.swap(connectorClass)) {
             Connector connector = PluginRegistry.newInstance(connectorClass);
+            if (connector instanceof SourceConnector source) {
+                // Kafka Connect's preflight checks, before the connector's own validate()
+                ExactlyOnceSourceKeys.checkConnector(config, commonValues, source);
+                for (String key : List.of(ExactlyOnceSourceKeys.EXACTLY_ONCE_SUPPORT, ExactlyOnceSourceKeys.TRANSACTION_BOUNDARY)) {
+                    ConfigDef.ConfigKey k = common.configKeys().get(key);
+                    out.put(key, new ConfigInfo(ConfigKeyInfo.of(k), valueInfo(commonValues.get(key), k.type)));
+                }
+            }
             own = connector.config();
             Config result = connector.validate(config);
             if (result != null && result.configValues() != null) {

@@ -1,6 +1,7 @@
 package io.connectreactive.herder;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Predicate;
 
@@ -9,41 +10,57 @@ import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.Width;
 import org.apache.kafka.common.config.ConfigValue;
+import org.apache.kafka.connect.source.ConnectorTransactionBoundaries;
+import org.apache.kafka.connect.source.ExactlyOnceSupport;
+import org.apache.kafka.connect.source.SourceConnector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The source connector keys of Kafka Connect's exactly-once support (KIP-618) and its per-connector
  * offsets topic, as Kafka Connect's {@code SourceConnectorConfig} declares them (names, types, defaults,
- * validators, groups), which this runtime does not implement yet. {@link #define} adds them to the
- * common source connector keys so that validation shows them; {@link #refuseUnsupported} marks as an
- * error every value this runtime cannot honour: {@code exactly.once.support=required}, a
- * {@code transaction.boundary} other than {@code poll}, and any {@code transaction.boundary.interval.ms}
- * or {@code offsets.storage.topic}. The defaults ({@code requested}, {@code poll}, unset) are accepted,
- * as Kafka Connect accepts them on a worker without exactly-once support. Called by
- * {@link ConnectorValidator}, on the thread it validates on; {@link #unsupported} by the herders before
- * they start a stored connector or its tasks. Stateless.
+ * validators, groups), and the rules a worker applies to them.
+ *
+ * <p>On a worker with exactly-once source support ({@code exactly.once.source.support=enabled} on a
+ * clustered worker), as Kafka Connect's {@code DistributedHerder} validates: {@code exactly.once.support=required}
+ * asks the connector's {@code exactlyOnceSupport(config)} and {@code transaction.boundary=connector} its
+ * {@code canDefineTransactionBoundaries(config)} ({@link #checkConnector}, plugin code: called where the
+ * validator calls the connector, on a plugin thread); {@code interval} and {@code transaction.boundary.interval.ms}
+ * are accepted. On any other worker {@code required} is Kafka Connect's error "This worker does not have
+ * exactly-once source support enabled.", and a {@code transaction.boundary} other than {@code poll} or a
+ * {@code transaction.boundary.interval.ms} is refused (Kafka Connect accepts and ignores them there; this
+ * runtime does not ignore a setting silently). {@code offsets.storage.topic} is refused everywhere: a
+ * per-connector offsets topic is not built. The defaults ({@code requested}, {@code poll}, unset) are always
+ * accepted. {@link #unsupported} applies the same rules, minus the connector's answers, to a config stored
+ * without this runtime's validation, before the herders start it. Stateless.
  */
 final class ExactlyOnceSourceKeys {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ExactlyOnceSourceKeys.class);
 
     static final String EXACTLY_ONCE_SUPPORT = "exactly.once.support";
     static final String TRANSACTION_BOUNDARY = "transaction.boundary";
     static final String TRANSACTION_BOUNDARY_INTERVAL_MS = "transaction.boundary.interval.ms";
     static final String OFFSETS_STORAGE_TOPIC = "offsets.storage.topic";
 
+    /** Kafka Connect's error for {@code exactly.once.support=required} on a worker without exactly-once support. */
+    static final String NOT_ENABLED = "This worker does not have exactly-once source support enabled.";
+
     private static final String EXACTLY_ONCE_GROUP = "Exactly Once Support";
     private static final String OFFSETS_TOPIC_GROUP = "offsets.topic";
-    private static final String NOT_YET = "this runtime does not support exactly-once source connectors (KIP-618) yet";
+    private static final String NO_TRANSACTIONS = "this worker does not have exactly-once source support enabled "
+            + "(exactly.once.source.support=enabled on a clustered worker)";
 
-    private static final List<Refusal> REFUSALS = List.of(
-            new Refusal(EXACTLY_ONCE_SUPPORT, v -> v.equalsIgnoreCase("required"),
-                    "This worker does not have exactly-once source support enabled: " + NOT_YET
-                            + "; use requested (the default): records are then delivered at least once"),
+    /** What a worker without exactly-once support refuses. */
+    private static final List<Refusal> WITHOUT_EXACTLY_ONCE = List.of(
+            new Refusal(EXACTLY_ONCE_SUPPORT, v -> v.equalsIgnoreCase("required"), NOT_ENABLED, true),
             new Refusal(TRANSACTION_BOUNDARY, v -> !v.equalsIgnoreCase("poll"),
-                    NOT_YET + " and defines no transactions; only poll (the default) is accepted"),
+                    NO_TRANSACTIONS + " and defines no transactions; only poll (the default) is accepted", false),
             new Refusal(TRANSACTION_BOUNDARY_INTERVAL_MS, v -> true,
-                    NOT_YET + " and commits no transactions; remove this setting"),
-            new Refusal(OFFSETS_STORAGE_TOPIC, v -> true,
-                    "this runtime does not support a separate offsets topic per connector yet; remove this setting to keep "
-                            + "the connector's offsets with the worker's (offset.storage.topic or offset.storage.file.filename)"));
+                    NO_TRANSACTIONS + " and commits no transactions; remove this setting", false),
+            Refusal.OFFSETS_TOPIC);
+    /** What a worker with exactly-once support refuses. */
+    private static final List<Refusal> WITH_EXACTLY_ONCE = List.of(Refusal.OFFSETS_TOPIC);
 
     private ExactlyOnceSourceKeys() {
     }
@@ -53,20 +70,28 @@ final class ExactlyOnceSourceKeys {
         ConfigDef.Validator atLeastZero = ConfigDef.Range.atLeast(0);
         return def
                 .define(EXACTLY_ONCE_SUPPORT, Type.STRING, "requested", ConfigDef.CaseInsensitiveValidString.in("requested", "required"),
-                        Importance.MEDIUM, "Permitted values are requested, required. This runtime does not support "
-                                + "exactly-once source connectors yet: required is refused; requested (the default) delivers "
-                                + "records at least once.", EXACTLY_ONCE_GROUP, 1, Width.SHORT, "Exactly once support")
+                        Importance.MEDIUM, "Permitted values are requested, required. If set to \"required\", forces a "
+                                + "preflight check for the connector to ensure that it can provide exactly-once semantics with "
+                                + "the given configuration. If set to \"required\" but the worker does not have exactly-once "
+                                + "support enabled for source connectors (exactly.once.source.support=enabled on a clustered "
+                                + "worker), requests to create or validate the connector fail.",
+                        EXACTLY_ONCE_GROUP, 1, Width.SHORT, "Exactly once support")
                 .define(TRANSACTION_BOUNDARY, Type.STRING, "poll", ConfigDef.CaseInsensitiveValidString.in("poll", "interval", "connector"),
-                        Importance.MEDIUM, "Permitted values are: poll, interval, connector. This runtime does not support "
-                                + "exactly-once source connectors yet and defines no transactions: only poll (the default) is "
-                                + "accepted.", EXACTLY_ONCE_GROUP, 2, Width.SHORT, "Transaction Boundary")
+                        Importance.MEDIUM, "Permitted values are: poll, interval, connector. If set to 'poll', a new producer "
+                                + "transaction is started and committed for every batch of records that each task provides; "
+                                + "'connector' relies on connector-defined transaction boundaries (refused for a connector that "
+                                + "cannot define them); 'interval' commits transactions after transaction.boundary.interval.ms. "
+                                + "On a worker without exactly-once source support only poll is accepted.",
+                        EXACTLY_ONCE_GROUP, 2, Width.SHORT, "Transaction Boundary")
                 .define(TRANSACTION_BOUNDARY_INTERVAL_MS, Type.LONG, null, ConfigDef.LambdaValidator.with((name, value) -> {
                             if (value != null) {
                                 atLeastZero.ensureValid(name, value);
                             }
                         }, atLeastZero::toString), Importance.LOW, "If transaction.boundary is set to interval, determines "
-                                + "the interval for producer transaction commits by connector tasks. Not supported by this "
-                                + "runtime: refused when set.", EXACTLY_ONCE_GROUP, 3, Width.SHORT, "Transaction boundary interval")
+                                + "the interval for producer transaction commits by connector tasks. If unset, defaults to the "
+                                + "worker's offset.flush.interval.ms. It has no effect if a different transaction.boundary is "
+                                + "specified (a warning is logged). Refused on a worker without exactly-once source support.",
+                        EXACTLY_ONCE_GROUP, 3, Width.SHORT, "Transaction boundary interval")
                 .define(OFFSETS_STORAGE_TOPIC, Type.STRING, null, new ConfigDef.NonEmptyString(), Importance.LOW,
                         "The name of a separate offsets topic to use for this connector. Not supported by this runtime: "
                                 + "refused when set; the connector's offsets are kept with the worker's.",
@@ -74,54 +99,138 @@ final class ExactlyOnceSourceKeys {
     }
 
     /**
-     * Adds an error naming the key, in Kafka Connect's wording ("Invalid value ... for configuration
-     * ..."), to each of the four keys whose value this runtime cannot honour; a value that already
-     * failed its validator keeps only that error.
+     * Adds an error to each of the four keys whose value this worker refuses: Kafka Connect's message
+     * where Kafka Connect has one, else one naming the key ("Invalid value ... for configuration ...").
+     * A value that already failed its validator keeps only that error. No plugin code.
      *
      * @param config the connector's config as given
      * @param values the validated common keys (those {@link #define} added included)
+     * @param exactlyOnce whether the worker has exactly-once source support enabled
      */
-    static void refuseUnsupported(Map<String, String> config, Map<String, ConfigValue> values) {
-        for (Refusal r : REFUSALS) {
+    static void refuseUnsupported(Map<String, String> config, Map<String, ConfigValue> values, boolean exactlyOnce) {
+        for (Refusal r : exactlyOnce ? WITH_EXACTLY_ONCE : WITHOUT_EXACTLY_ONCE) {
             ConfigValue value = values.get(r.key());
-            String error = r.error(config.get(r.key()));
-            if (error != null && value.errorMessages().isEmpty()) {
-                value.addErrorMessage(error);
+            String given = config.get(r.key());
+            if (given != null && r.refuses(given) && value.errorMessages().isEmpty()) {
+                value.addErrorMessage(r.kafkaConnects() ? r.reason() : r.error(given));
             }
         }
     }
 
     /**
-     * The error {@link #refuseUnsupported} would give for the first of the four keys in {@code config}
-     * whose value this runtime cannot honour, or null when there is none: why a source connector whose
-     * config was stored without this runtime's validation (by Kafka Connect in the config topic, or in a
-     * standalone worker's stored configs) must not run, since it would deliver at least once what was
-     * asked for exactly once. A value that is a config-provider placeholder is skipped, since resolving
-     * it may block: this runtime's validation checked it resolved, and one stored by Kafka Connect is not
-     * checked at start. Stateless, on any thread.
+     * Kafka Connect's preflight checks that ask the connector (its {@code validateSourceConnectorExactlyOnceSupport}
+     * and {@code validateSourceConnectorTransactionBoundary}), with its messages: with
+     * {@code exactly.once.support=required}, {@code exactlyOnceSupport(config)} must say SUPPORTED; with
+     * {@code transaction.boundary=connector}, {@code canDefineTransactionBoundaries(config)} must. A key that
+     * already has an error is not checked. Calls plugin code: on a plugin thread, with the connector's class loader.
+     *
+     * @param config the connector's config as given (Kafka Connect hands the connector the raw config)
      */
-    static String unsupported(Map<String, String> config) {
-        for (Refusal r : REFUSALS) {
+    static void checkConnector(Map<String, String> config, Map<String, ConfigValue> values, SourceConnector connector) {
+        ConfigValue support = values.get(EXACTLY_ONCE_SUPPORT);
+        // as Kafka Connect: asked on a worker without exactly-once support too, after that error
+        if (support.errorMessages().stream().allMatch(NOT_ENABLED::equals) && "required".equals(lower(support.value()))) {
+            try {
+                ExactlyOnceSupport answer = connector.exactlyOnceSupport(config);
+                if (answer == null) {
+                    support.addErrorMessage("The connector does not implement the API required for preflight validation of "
+                            + "exactly-once source support. Please consult the documentation for the connector to determine "
+                            + "whether it supports exactly-once semantics, and then consider reconfiguring the connector to use "
+                            + "the value \"requested\" for this property (which will disable this preflight check and allow the "
+                            + "connector to be created).");
+                } else if (answer == ExactlyOnceSupport.UNSUPPORTED) {
+                    support.addErrorMessage("The connector does not support exactly-once semantics with the provided configuration.");
+                }
+            } catch (Exception e) {
+                LOG.error("Failed while validating connector support for exactly-once semantics", e);
+                support.addErrorMessage(unexpected(e));
+            }
+        }
+        ConfigValue boundary = values.get(TRANSACTION_BOUNDARY);
+        if (boundary.errorMessages().isEmpty() && "connector".equals(lower(boundary.value()))) {
+            try {
+                ConnectorTransactionBoundaries answer = connector.canDefineTransactionBoundaries(config);
+                if (answer == null) {
+                    boundary.addErrorMessage("This connector has returned a null value from its canDefineTransactionBoundaries "
+                            + "method, which is not permitted. The connector will be treated as if it cannot define its own "
+                            + "transaction boundaries, and cannot be configured with 'transaction.boundary' set to 'connector'.");
+                } else if (answer != ConnectorTransactionBoundaries.SUPPORTED) {
+                    boundary.addErrorMessage("The connector does not support connector-defined transaction boundaries with the "
+                            + "given configuration. Please reconfigure it to use a different transaction boundary definition.");
+                }
+            } catch (Exception e) {
+                LOG.error("Failed while validating connector support for defining its own transaction boundaries", e);
+                boundary.addErrorMessage(unexpected(e));
+            }
+        }
+    }
+
+    /**
+     * The warning for a setting a worker with exactly-once support accepts and does not use, as Kafka Connect
+     * does: {@code transaction.boundary.interval.ms} with a {@code transaction.boundary} other than
+     * {@code interval}. Null when there is none.
+     */
+    static String ignoredSetting(String connector, Map<String, String> config) {
+        String interval = config.get(TRANSACTION_BOUNDARY_INTERVAL_MS);
+        String boundary = config.getOrDefault(TRANSACTION_BOUNDARY, "poll").trim();
+        if (interval == null || boundary.equalsIgnoreCase("interval")) {
+            return null;
+        }
+        return "Connector " + connector + ": " + TRANSACTION_BOUNDARY_INTERVAL_MS + "=" + interval.trim() + " has no effect, since "
+                + TRANSACTION_BOUNDARY + " is " + boundary + ", not interval; it is ignored, as Kafka Connect ignores it";
+    }
+
+    /**
+     * The error {@link #refuseUnsupported} would give, naming the key, for the first of the four keys in
+     * {@code config} whose value this worker refuses, or null when there is none: why a source connector whose
+     * config was stored without this runtime's validation (by Kafka Connect in the config topic, or in a
+     * standalone worker's stored configs, or validated by a worker set up otherwise) must not run, since it
+     * would deliver at least once what was asked for exactly once. A value that is a config-provider
+     * placeholder is skipped, since resolving it may block: this runtime's validation checked it resolved,
+     * and one stored by Kafka Connect is not checked at start. The connector is not asked (no plugin code
+     * here). Stateless, on any thread.
+     *
+     * @param exactlyOnce whether the worker has exactly-once source support enabled
+     */
+    static String unsupported(Map<String, String> config, boolean exactlyOnce) {
+        for (Refusal r : exactlyOnce ? WITH_EXACTLY_ONCE : WITHOUT_EXACTLY_ONCE) {
             String given = config.get(r.key());
-            String error = given == null || given.contains("${") ? null : r.error(given);
-            if (error != null) {
-                return error;
+            if (given != null && !given.contains("${") && r.refuses(given)) {
+                return r.error(given);
             }
         }
         return null;
     }
 
-    /** A key, which of its values this runtime cannot honour, and why. */
-    private record Refusal(String key, Predicate<String> unsupported, String reason) {
-        /** The error for {@code given} (a value of {@link #key}), or null when it is absent or honoured. */
+    private static String unexpected(Exception e) {
+        String message = e.getMessage();
+        return message != null && !message.trim().isEmpty()
+                ? "An unexpected error occurred during validation: " + message.trim()
+                : "An unexpected error occurred during validation; please see the worker logs for more details.";
+    }
+
+    private static String lower(Object value) {
+        return value == null ? null : value.toString().trim().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * A key, which of its values a worker refuses, and why.
+     *
+     * @param kafkaConnects whether {@code reason} is Kafka Connect's own validation message, given as it is
+     */
+    private record Refusal(String key, Predicate<String> unsupported, String reason, boolean kafkaConnects) {
+
+        static final Refusal OFFSETS_TOPIC = new Refusal(OFFSETS_STORAGE_TOPIC, v -> true,
+                "this runtime does not support a separate offsets topic per connector yet; remove this setting to keep "
+                        + "the connector's offsets with the worker's (offset.storage.topic or offset.storage.file.filename)", false);
+
+        boolean refuses(String given) {
+            return unsupported.test(given.trim());
+        }
+
+        /** The error naming the key for {@code given}, a value this worker refuses. */
         String error(String given) {
-            if (given == null) {
-                return null;
-            }
-            String trimmed = given.trim();
-            return unsupported.test(trimmed)
-                    ? "Invalid value " + trimmed + " for configuration " + key + ": " + reason
-                    : null;
+            return "Invalid value " + given.trim() + " for configuration " + key + ": " + reason;
         }
     }
 }

@@ -8,7 +8,7 @@ import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -292,13 +292,19 @@ class WorkerConfigTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"enabled", "preparing", "ENABLED", " preparing "})
-    void aClusteredWorkerRefusesExactlyOnceSourceSupportItCannotHonourNamingTheKey(String value) {
-        assertThatThrownBy(() -> config(WorkerConfig.GROUP_ID, "connect-cluster", WorkerConfig.EXACTLY_ONCE_SOURCE_SUPPORT, value))
-                .isInstanceOf(ConfigException.class)
-                .hasMessage("Invalid value " + value.trim() + " for configuration exactly.once.source.support: this runtime "
-                        + "does not support exactly-once source connectors (KIP-618) yet; use disabled (the default): source "
-                        + "records are then delivered at least once");
+    @CsvSource({"enabled,true", "ENABLED,true", "' preparing ',false", "Preparing,false", "disabled,false", "DISABLED,false"})
+    void aClusteredWorkerAcceptsEveryExactlyOnceSourceSupportValueCaseInsensitively(String value, boolean enabled) {
+        WorkerConfig c = config(WorkerConfig.GROUP_ID, "connect-cluster", WorkerConfig.EXACTLY_ONCE_SOURCE_SUPPORT, value);
+        assertThat(c.exactlyOnceSourceEnabled()).isEqualTo(enabled);
+        assertThat(UnimplementedSettings.warnings(Map.of(WorkerConfig.GROUP_ID, "c", WorkerConfig.EXACTLY_ONCE_SOURCE_SUPPORT, value),
+                true)).isEmpty();
+    }
+
+    @Test
+    void aStandaloneWorkerNeverRunsExactlyOnceWhateverItsSetting() {
+        WorkerConfig c = new WorkerConfig(Map.of(WorkerConfig.EXACTLY_ONCE_SOURCE_SUPPORT, "enabled"));
+        assertThat(c.exactlyOnceSourceEnabled()).isFalse();
+        assertThat(config().exactlyOnceSourceEnabled()).isFalse();
     }
 
     @Test

@@ -53,8 +53,7 @@ class StoredExactlyOnceConfigTest {
     private static final String TASK = SequenceSource.SequenceTask.class.getName();
     private static final int COUNT = 20;
     private static final String REFUSED = "Connector eos-required and its tasks are not started: Invalid value required for "
-            + "configuration exactly.once.support: This worker does not have exactly-once source support enabled: this "
-            + "runtime does not support exactly-once source connectors (KIP-618) yet";
+            + "configuration exactly.once.support: This worker does not have exactly-once source support enabled.";
 
     @Test
     void aStandaloneConnectorStoredRequiringExactlyOnceEndsFailedNamingTheKeyAndProducesNothing(KafkaBroker kafka,

@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Kafka Connect's exactly-once source settings (KIP-618), which this runtime does not implement yet,
- * over real HTTP against a real standalone worker on the shared test broker: a value it cannot honour
+ * Kafka Connect's exactly-once source settings (KIP-618) over real HTTP against a real standalone worker
+ * (which, as Kafka Connect's, has no exactly-once source support) on the shared test broker: a value it cannot honour
  * is a 400 naming the key on create, on {@code PUT} and {@code PATCH /connectors/{name}/config}, and an error on
  * that key in validation; the defaults are accepted. The worker was started with a Kafka Connect
  * setting it ignores, and warned about it once, by name.
@@ -36,7 +36,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ExactlyOnceSourceRefusalTest {
 
     private static final String IDLE = IdleSourceConnector.class.getName();
-    private static final String NOT_YET = "this runtime does not support exactly-once source connectors (KIP-618) yet";
+    private static final String NOT_ENABLED = "this worker does not have exactly-once source support enabled "
+            + "(exactly.once.source.support=enabled on a clustered worker)";
 
     private TestWorker worker;
     private List<String> startWarnings;
@@ -73,16 +74,19 @@ class ExactlyOnceSourceRefusalTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-            "exactly.once.support | required | This worker does not have exactly-once source support enabled: " + NOT_YET,
-            "exactly.once.support | REQUIRED | This worker does not have exactly-once source support enabled: " + NOT_YET,
-            "transaction.boundary | interval | " + NOT_YET + " and defines no transactions; only poll (the default) is accepted",
-            "transaction.boundary | connector | " + NOT_YET + " and defines no transactions",
-            "transaction.boundary.interval.ms | 10000 | " + NOT_YET + " and commits no transactions",
-            "offsets.storage.topic | my-offsets | this runtime does not support a separate offsets topic per connector yet",
+            "exactly.once.support | required | This worker does not have exactly-once source support enabled.",
+            "exactly.once.support | REQUIRED | This worker does not have exactly-once source support enabled.",
+            "transaction.boundary | interval | Invalid value interval for configuration transaction.boundary: " + NOT_ENABLED
+                    + " and defines no transactions; only poll (the default) is accepted",
+            "transaction.boundary | connector | Invalid value connector for configuration transaction.boundary: " + NOT_ENABLED
+                    + " and defines no transactions",
+            "transaction.boundary.interval.ms | 10000 | Invalid value 10000 for configuration transaction.boundary.interval.ms: "
+                    + NOT_ENABLED + " and commits no transactions",
+            "offsets.storage.topic | my-offsets | Invalid value my-offsets for configuration offsets.storage.topic: this "
+                    + "runtime does not support a separate offsets topic per connector yet",
     })
-    void anExactlyOnceSettingThisRuntimeCannotHonourIs400NamingIt(String key, String value, String reason) {
+    void anExactlyOnceSettingThisWorkerCannotHonourIs400NamingIt(String key, String value, String expected) {
         String name = "eos-" + key.replace('.', '-') + "-" + value.toLowerCase(java.util.Locale.ROOT);
-        String expected = "Invalid value " + value + " for configuration " + key + ": " + reason;
 
         TestWorker.Response created = worker.send("POST", "/connectors", new JsonObject().put("name", name)
                 .put("config", config(name).put(key, value)).encode());
@@ -115,13 +119,16 @@ class ExactlyOnceSourceRefusalTest {
         JsonObject infos = worker.send("PUT", "/connector-plugins/" + IDLE + "/config/validate",
                 config("eos-validate").put("exactly.once.support", "required").put("transaction.boundary", "interval").encode()).json();
 
-        assertThat(infos.getInteger("error_count")).as(infos.encode()).isEqualTo(2);
+        assertThat(infos.getInteger("error_count")).as(infos.encode()).isEqualTo(3);
         assertThat(infos.getJsonArray("groups").getList()).contains("Exactly Once Support", "offsets.topic");
-        assertThat(errors(infos, "exactly.once.support")).containsExactly("Invalid value required for configuration "
-                + "exactly.once.support: This worker does not have exactly-once source support enabled: " + NOT_YET
-                + "; use requested (the default): records are then delivered at least once");
+        // Kafka Connect's message on a worker without exactly-once support, then, as Kafka Connect, the connector's answer
+        // (IdleSourceConnector does not override exactlyOnceSupport: null)
+        assertThat(errors(infos, "exactly.once.support")).hasSize(2).first().isEqualTo("This worker does not have exactly-once "
+                + "source support enabled.");
+        assertThat(errors(infos, "exactly.once.support").get(1)).asString().startsWith("The connector does not implement the API "
+                + "required for preflight validation of exactly-once source support.");
         assertThat(errors(infos, "transaction.boundary")).containsExactly("Invalid value interval for configuration "
-                + "transaction.boundary: " + NOT_YET + " and defines no transactions; only poll (the default) is accepted");
+                + "transaction.boundary: " + NOT_ENABLED + " and defines no transactions; only poll (the default) is accepted");
         assertThat(errors(infos, "transaction.boundary.interval.ms")).isEmpty();
         assertThat(errors(infos, "offsets.storage.topic")).isEmpty();
 
