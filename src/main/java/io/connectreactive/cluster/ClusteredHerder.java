@@ -52,6 +52,8 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
 
     private static final Logger LOG = LoggerFactory.getLogger(ClusteredHerder.class);
     private static final String RESTART_TASK = "connect-reactive.restart-task.";
+    /** Where the leader takes zombie fencing requests from the workers starting exactly-once source tasks. */
+    private static final String FENCE = "connect-reactive.fence.";
 
     private final Membership membership;
     private final AtomicInteger generation;
@@ -71,8 +73,16 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
     private final long fenceStopMs;
     /** Completes when the tasks and connectors stopped by the last fence have stopped. */
     private Future<Void> fenceStops = Future.succeededFuture();
+    /** The leader's rounds of zombie fencing of exactly-once source connectors (KIP-618). */
+    private final ZombieFencing zombies;
+    /** Whether source tasks here run exactly once and so need a round of zombie fencing before they start. */
+    private final boolean exactlyOnceSource;
 
-    private record Started(Map<String, String> connectorConfig, Map<String, String> taskConfig) {
+    /**
+     * @param generation the connector's task config generation then ({@link ConfigStore#taskConfigGeneration}): an
+     *        exactly-once source task of an older one restarts, as Kafka Connect restarts them, to be fenced
+     */
+    private record Started(Map<String, String> connectorConfig, Map<String, String> taskConfig, int generation) {
     }
 
     /**
@@ -84,6 +94,8 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
         this.membership = membership;
         this.generation = generation;
         this.fenceStopMs = worker.services().config().fenceStopMs();
+        this.zombies = new ZombieFencing(vertx, configs, worker.services());
+        this.exactlyOnceSource = worker.services().config().exactlyOnceSourceEnabled();
         this.fencing = new Fencing(vertx, membership, worker.services().workerId(),
                 worker.services().config().getLong(io.connectreactive.config.WorkerConfig.CLUSTER_FENCE_TIMEOUT_MS),
                 new Fencing.Listener() {
@@ -129,6 +141,14 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
                             }
                         });
                     }).completion().map(current))
+                    .compose(current -> vertx.eventBus().<String>consumer(FENCE + self, msg ->
+                            fenceZombies(msg.body()).onComplete(ar -> {
+                                if (ar.succeeded()) {
+                                    msg.reply(null);
+                                } else {
+                                    msg.fail(500, ar.cause().getMessage());
+                                }
+                            })).completion().map(current))
                     .map(current -> {
                         cluster.start();
                         assigned(current);
@@ -357,11 +377,16 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
         }
         ConfigStore.ConnectorEntry e = configs.connectors().get(name);
         boolean runs = e != null && e.targetState() != TargetState.STOPPED;
+        int taskGeneration = configs.taskConfigGeneration(name);
+        // exactly-once source tasks all restart on new task configs (as Kafka Connect's do), so that the previous
+        // generation is fenced before any of the new one runs, and no task keeps a producer the fencing would fence
+        boolean fencedTasks = e != null && exactlyOnceSource && isSource(e);
         List<Future<Void>> stops = new ArrayList<>();
         for (TaskId id : tasksOf(name)) {
             Started s = tasksHere.get(id);
             boolean keep = runs && id.task() < e.taskConfigs().size() && mine(assignment.taskOwner(id))
-                    && s.connectorConfig().equals(e.config()) && s.taskConfig().equals(e.taskConfigs().get(id.task()));
+                    && s.connectorConfig().equals(e.config()) && s.taskConfig().equals(e.taskConfigs().get(id.task()))
+                    && (!fencedTasks || s.generation() == taskGeneration);
             if (!keep) {
                 tasksHere.remove(id);
                 boolean gone = !runs || id.task() >= e.taskConfigs().size();
@@ -421,7 +446,7 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
                 }
             }
             for (TaskId id : toStart) {
-                tasksHere.put(id, new Started(e.config(), e.taskConfigs().get(id.task())));
+                tasksHere.put(id, new Started(e.config(), e.taskConfigs().get(id.task()), taskGeneration));
             }
             if (refused != null) {
                 if (startsConnector || !toStart.isEmpty()) {
@@ -432,8 +457,9 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
             if (toStart.isEmpty()) {
                 return connector;
             }
+            Future<Void> fenced = fencedTasks ? preflightFencing(name, taskGeneration, toStart) : Future.succeededFuture();
             // bounded: during a broker outage the read would wait for the broker; the tasks then start from what was read
-            Future<Void> tasks = worker.services().offsets().refresh()
+            Future<Void> tasks = fenced.compose(f -> worker.services().offsets().refresh())
                     .timeout(worker.stopDeadlineMs() + 30_000, java.util.concurrent.TimeUnit.MILLISECONDS)
                     .recover(err -> {
                         LOG.warn("Could not read the offset topic to its end before starting tasks of {}: {}", name, err.toString());
@@ -444,6 +470,84 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
                             e.taskConfigs().get(id.task()), e.targetState())).toList()).otherwiseEmpty().mapEmpty());
             return Future.join(connector, tasks).otherwiseEmpty().mapEmpty();
         });
+    }
+
+    /**
+     * Before exactly-once source tasks start: a round of zombie fencing by the leader (here, or asked over the
+     * event bus), as Kafka Connect's worker asks for one before it starts such a task. If it fails, the tasks
+     * are reported FAILED with the reason (logged once) and not started; they are retried as any failed task
+     * is (a restart, or {@code runtime.task.restart.*}). When new task configs were read meanwhile, none is
+     * started: the change's own reconcile, queued behind this one, starts the new ones (Kafka Connect checks the
+     * task's generation likewise before it starts it). In the connector's chain of changes.
+     */
+    private Future<Void> preflightFencing(String name, int generation, List<TaskId> toStart) {
+        return leaderFencing(name).transform(ar -> {
+            if (ar.failed()) {
+                Throwable err = ar.cause();
+                org.apache.kafka.connect.errors.ConnectException failure = new org.apache.kafka.connect.errors.ConnectException(
+                        "Failed to perform round of zombie fencing for connector " + name + ": " + err.getMessage(), err);
+                List<TaskId> failed = toStart.stream().filter(tasksHere::containsKey).toList();
+                LOG.error("Tasks {} not started: {}", failed, failure.getMessage());
+                failed.forEach(id -> worker.services().report(id, State.FAILED, failure));
+                return Future.failedFuture(failure);
+            }
+            if (configs.taskConfigGeneration(name) != generation) {
+                toStart.forEach(tasksHere::remove);
+            }
+            return Future.succeededFuture();
+        });
+    }
+
+    /** A round of zombie fencing for {@code name} by the leader: this worker's, or asked of the leader over the event bus. */
+    private Future<Void> leaderFencing(String name) {
+        Membership.Worker leader = membership.leader();
+        if (leader == null || leader.id().equals(self)) {
+            return fenceZombies(name);
+        }
+        return vertx.eventBus().request(FENCE + leader.id(), name,
+                        new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(ZombieFencing.TIMEOUT_MS + 30_000))
+                .<Void>mapEmpty()
+                .recover(err -> Future.failedFuture(err instanceof ReplyException r && r.failureType()
+                        == io.vertx.core.eventbus.ReplyFailure.RECIPIENT_FAILURE
+                        ? new org.apache.kafka.connect.errors.ConnectException(r.getMessage())
+                        : new org.apache.kafka.connect.errors.ConnectException("The leader " + leader.workerId()
+                        + " did not answer the zombie fencing request: " + err.getMessage())));
+    }
+
+    /**
+     * Kafka Connect's {@code PUT /connectors/{name}/fence}: on the leader, a round of zombie fencing
+     * ({@link ZombieFencing}). Not chained with the connector's changes: a worker starting the connector's
+     * tasks waits for it in that chain.
+     */
+    @Override
+    public Future<Void> fenceZombies(String name) {
+        return onContext(() -> {
+            if (!membership.isLeader()) {
+                return Future.failedFuture(new io.connectreactive.herder.ConflictException(
+                        "Cannot complete request because of a conflicting operation (e.g. worker rebalance)"));
+            }
+            return entry(name).compose(e -> isSource(e)
+                    ? zombies.fence(name)
+                    : Future.failedFuture(new io.connectreactive.herder.BadRequestException("Connector " + name
+                            + " is not a source connector")));
+        });
+    }
+
+    /** Kafka Connect fences an exactly-once source connector's tasks before its offsets change. */
+    @Override
+    protected Future<Void> beforeOffsetsChange(String name, ConfigStore.ConnectorEntry e) {
+        if (!exactlyOnceSource || !isSource(e)) {
+            return Future.succeededFuture();
+        }
+        return leaderFencing(name).recover(err -> {
+            LOG.error("Failed to perform zombie fencing for source connector {} prior to modifying offsets: {}", name, err.toString());
+            return Future.failedFuture(new org.apache.kafka.connect.errors.ConnectException(
+                    "Failed to perform zombie fencing for source connector prior to modifying offsets", err));
+        });
+    }
+
+    private boolean isSource(ConfigStore.ConnectorEntry e) {
+        return "source".equals(worker.connectorType(e.config().get(ConnectorValidator.CONNECTOR_CLASS)));
     }
 
     /** Whether {@code owner} is this worker, which is not fenced. */

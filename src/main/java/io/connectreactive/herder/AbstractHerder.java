@@ -166,12 +166,22 @@ public abstract class AbstractHerder implements Herder {
         if (newOffsets == null || newOffsets.isEmpty()) {
             return Future.failedFuture(new BadRequestException("Partitions / offsets need to be provided for an alter offsets request"));
         }
-        return onContext(() -> change(name, () -> stoppedEntry(name).compose(e -> offsets.modify(name, e.config(), newOffsets))));
+        return onContext(() -> change(name, () -> stoppedEntry(name).compose(e -> beforeOffsetsChange(name, e)
+                .compose(v -> offsets.modify(name, e.config(), newOffsets)))));
     }
 
     @Override
     public Future<String> resetConnectorOffsets(String name) {
-        return onContext(() -> change(name, () -> stoppedEntry(name).compose(e -> offsets.modify(name, e.config(), null))));
+        return onContext(() -> change(name, () -> stoppedEntry(name).compose(e -> beforeOffsetsChange(name, e)
+                .compose(v -> offsets.modify(name, e.config(), null)))));
+    }
+
+    /**
+     * What must happen before a STOPPED connector's offsets change (in its chain of changes): nothing here;
+     * a clustered worker with exactly-once source support fences the source connector's tasks first.
+     */
+    protected Future<Void> beforeOffsetsChange(String name, ConfigStore.ConnectorEntry e) {
+        return Future.succeededFuture();
     }
 
     /** The connector's entry when its offsets may be changed: STOPPED, with no task configs. */

@@ -120,6 +120,19 @@ public interface Herder {
      */
     Future<ConnectorStateInfo> restartConnectorAndTasks(String name, boolean onlyFailed, boolean includeTasks);
 
+    /**
+     * Kafka Connect's internal {@code PUT /connectors/{name}/fence} (KIP-618): the cluster's leader runs a
+     * round of zombie fencing for the source connector if its task configs changed since the last one
+     * (fences the transactional producers of its previous generation of tasks, then writes the task-count
+     * record). NotFoundException for an unknown connector, BadRequestException for a sink, ConflictException
+     * on a worker that is not the leader or when new task configs came meanwhile. A standalone worker has no
+     * exactly-once source support and fails, as Kafka Connect's does.
+     */
+    default Future<Void> fenceZombies(String name) {
+        return Future.failedFuture(new UnsupportedOperationException(
+                "Kafka Connect in standalone mode does not support exactly-once source connectors."));
+    }
+
     /** A result and whether it was newly created. */
     record Created<T>(boolean created, T result) {
     }

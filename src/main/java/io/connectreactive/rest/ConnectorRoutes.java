@@ -48,6 +48,8 @@ final class ConnectorRoutes {
         router.post("/connectors/:name/restart").handler(this::restart);
         router.patch("/connectors/:name/config").handler(this::patchConfig);
         router.put("/connectors/:name/stop").handler(ctx -> reply(ctx, 204, herder.stopConnector(name(ctx))));
+        // Kafka Connect's internal endpoint (KIP-618): forwarded to the leader as the other writes are
+        router.put("/connectors/:name/fence").handler(ctx -> reply(ctx, 204, herder.fenceZombies(name(ctx))));
         router.get("/connectors/:name/offsets").handler(ctx -> reply(ctx, 200, herder.connectorOffsets(name(ctx)).map(Json::offsets)));
         router.patch("/connectors/:name/offsets").handler(this::alterOffsets);
         router.delete("/connectors/:name/offsets").handler(ctx ->

@@ -31,7 +31,7 @@ public final class ErrorMapper {
         if (t instanceof NotFoundException) {
             return 404;
         }
-        if (t instanceof AlreadyExistsException) {
+        if (t instanceof AlreadyExistsException || t instanceof io.connectreactive.herder.ConflictException) {
             return 409;
         }
         if (t instanceof ForbiddenException) {

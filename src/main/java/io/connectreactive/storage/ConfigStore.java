@@ -44,6 +44,34 @@ public interface ConfigStore {
     }
 
     /**
+     * Kafka Connect's task-count record of a source connector ({@code tasks-fencing-<name>}, KIP-618): how
+     * many of its tasks may have run with transactional producers since the last round of zombie fencing;
+     * null when there is none. Kept after the connector is removed, as Kafka Connect keeps it. Only a shared
+     * (clustered) backend has them.
+     */
+    default Integer taskCountRecord(String name) {
+        return null;
+    }
+
+    /**
+     * Whether task configs of the connector were committed after its last task-count record (Kafka
+     * Connect's {@code pendingFencing}): its tasks need a round of zombie fencing before they start.
+     */
+    default boolean pendingFencing(String name) {
+        return false;
+    }
+
+    /** How many complete sets of task configs of the connector were read (Kafka Connect's task config generation). */
+    default int taskConfigGeneration(String name) {
+        return 0;
+    }
+
+    /** Writes the connector's task-count record ({@link #taskCountRecord}); completes once read back. */
+    default Future<Void> putTaskCountRecord(String name, int taskCount) {
+        return Future.failedFuture(new UnsupportedOperationException("task-count records need a shared config store"));
+    }
+
+    /**
      * Completes once every change written before this call, by any worker, was read and reported to
      * the listener (Kafka Connect's read-to-end). A local backend is always up to date.
      */

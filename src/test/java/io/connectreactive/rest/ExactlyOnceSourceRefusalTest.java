@@ -140,6 +140,14 @@ class ExactlyOnceSourceRefusalTest {
     }
 
     @Test
+    void theFencingEndpointFailsAsKafkaConnectsStandaloneWorkerDoes() {
+        TestWorker.Response r = worker.send("PUT", "/connectors/anything/fence", null);
+        assertThat(r.status()).isEqualTo(500);
+        assertThat(r.json().getString("message")).isEqualTo("Kafka Connect in standalone mode does not support exactly-once "
+                + "source connectors.");
+    }
+
+    @Test
     void aValueKafkaConnectRejectsIsRejectedWithKafkaConnectsMessage() {
         JsonObject infos = worker.send("PUT", "/connector-plugins/" + IDLE + "/config/validate",
                 config("eos-bad").put("exactly.once.support", "maybe").encode()).json();

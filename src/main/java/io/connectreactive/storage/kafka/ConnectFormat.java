@@ -28,8 +28,10 @@ final class ConnectFormat {
     static final String TASK_PREFIX = "task-";
     static final String COMMIT_TASKS_PREFIX = "commit-";
     static final String RESTART_PREFIX = "restart-connector-";
-    /** Kafka Connect's records we keep in the topic but do not use: session keys, fencing task counts, logger levels. */
-    static final String[] IGNORED_CONFIG_PREFIXES = {"session-key", "tasks-fencing-", "logger-cluster-"};
+    /** A source connector's task count at its last round of zombie fencing (KIP-618). */
+    static final String TASK_COUNT_PREFIX = "tasks-fencing-";
+    /** Kafka Connect's records we keep in the topic but do not use: session keys, logger levels. */
+    static final String[] IGNORED_CONFIG_PREFIXES = {"session-key", "logger-cluster-"};
 
     // status topic keys (KafkaStatusBackingStore)
     static final String CONNECTOR_STATUS_PREFIX = "status-connector-";
@@ -45,6 +47,7 @@ final class ConnectFormat {
             .field("state", Schema.STRING_SCHEMA)
             .field("state.v2", Schema.OPTIONAL_STRING_SCHEMA)
             .build();
+    static final Schema TASK_COUNT_RECORD_V0 = SchemaBuilder.struct().field("task-count", Schema.INT32_SCHEMA).build();
     static final Schema RESTART_REQUEST_V0 = SchemaBuilder.struct()
             .field("include-tasks", Schema.BOOLEAN_SCHEMA)
             .field("only-failed", Schema.BOOLEAN_SCHEMA)
@@ -92,6 +95,13 @@ final class ConnectFormat {
         Struct s = new Struct(CONNECTOR_TASKS_COMMIT_V0);
         s.put("tasks", tasks);
         return converter.fromConnectData(topic, CONNECTOR_TASKS_COMMIT_V0, s);
+    }
+
+    /** {@code {"task-count":N}}: Kafka Connect's task-count record. */
+    byte[] taskCount(int tasks) {
+        Struct s = new Struct(TASK_COUNT_RECORD_V0);
+        s.put("task-count", tasks);
+        return converter.fromConnectData(topic, TASK_COUNT_RECORD_V0, s);
     }
 
     /** The v1 target state: {@code state} for older workers (STOPPED written as PAUSED), {@code state.v2} the real one. */

@@ -32,7 +32,9 @@ import org.slf4j.LoggerFactory;
  * topic ({@code config.storage.topic}, one partition, compacted), in Kafka Connect's records
  * ({@link ConnectFormat}), read and applied as {@code KafkaConfigBackingStore} applies them: task
  * configs count only once their {@code commit-<name>} record is read, and a commit whose task
- * records are incomplete leaves the connector with no tasks until new ones are committed.
+ * records are incomplete leaves the connector with no tasks until new ones are committed. Also
+ * the task-count records of exactly-once source connectors ({@code tasks-fencing-<name>}): a commit
+ * read after a connector's last one makes it pending fencing, a task-count record read ends that.
  *
  * <p>Threads: the topic's reader thread decodes nothing; it hands each batch to the context that
  * called {@link #start()} (the herder's), which owns every field below, applies the records in
@@ -66,6 +68,12 @@ public final class KafkaConfigStore implements ConfigStore {
     /** Connectors whose last commit named tasks that were not all written: no tasks until the next commit. */
     private final Set<String> inconsistent = new HashSet<>();
     private final Set<String> unknownKeysLogged = new HashSet<>();
+    /** Task-count records ({@code tasks-fencing-<name>}), also of connectors removed since, as Kafka Connect keeps them. */
+    private final Map<String, Integer> taskCountRecords = new HashMap<>();
+    /** Connectors whose task configs were committed after their last task-count record. */
+    private final Set<String> pendingFencing = new HashSet<>();
+    /** Complete sets of task configs read per connector. */
+    private final Map<String, Integer> taskConfigGenerations = new HashMap<>();
     private volatile Map<String, ConnectorEntry> view = Map.of();
 
     public KafkaConfigStore(Vertx vertx, WorkerConfig config) {
@@ -163,6 +171,27 @@ public final class KafkaConfigStore implements ConfigStore {
     }
 
     @Override
+    public Integer taskCountRecord(String name) {
+        return taskCountRecords.get(name);
+    }
+
+    @Override
+    public boolean pendingFencing(String name) {
+        return pendingFencing.contains(name);
+    }
+
+    @Override
+    public int taskConfigGeneration(String name) {
+        return taskConfigGenerations.getOrDefault(name, 0);
+    }
+
+    @Override
+    public Future<Void> putTaskCountRecord(String name, int taskCount) {
+        return attempt(() -> write(List.of(record(ConnectFormat.TASK_COUNT_PREFIX + name, format.taskCount(taskCount))),
+                "task count record of " + name));
+    }
+
+    @Override
     public Future<Void> refresh() {
         return Future.fromCompletionStage(log.readToEnd(), context());
     }
@@ -250,6 +279,8 @@ public final class KafkaConfigStore implements ConfigStore {
             applyTask(key, value);
         } else if (key.startsWith(ConnectFormat.COMMIT_TASKS_PREFIX)) {
             applyCommit(key.substring(ConnectFormat.COMMIT_TASKS_PREFIX.length()), value, events);
+        } else if (key.startsWith(ConnectFormat.TASK_COUNT_PREFIX)) {
+            applyTaskCount(key.substring(ConnectFormat.TASK_COUNT_PREFIX.length()), value);
         } else if (key.startsWith(ConnectFormat.RESTART_PREFIX)) {
             RestartRequest request = restartRequest(key.substring(ConnectFormat.RESTART_PREFIX.length()), value);
             if (request != null) {
@@ -358,7 +389,22 @@ public final class KafkaConfigStore implements ConfigStore {
             inconsistent.add(name);
         }
         taskCounts.put(name, count);
+        if (complete) {
+            taskConfigGenerations.merge(name, 1, Integer::sum);
+        }
+        // as Kafka Connect: task configs committed after the latest task-count record need a round of zombie fencing
+        pendingFencing.add(name);
         events.add(l -> l.taskConfigsChanged(name));
+    }
+
+    private void applyTaskCount(String name, Object value) {
+        if (!(value instanceof Map<?, ?> map)) {
+            LOG.error("Ignoring task count record of connector {}: not a map", name);
+            return;
+        }
+        taskCountRecords.put(name, ConnectFormat.intValue(map.get("task-count")));
+        // as Kafka Connect: a task-count record after the latest task configs means those need no fencing
+        pendingFencing.remove(name);
     }
 
     private RestartRequest restartRequest(String name, Object value) {

@@ -227,6 +227,45 @@ class KafkaConnectMigrationTest {
             "connection.password", "${file:/etc/kafka/secrets.properties:db.password}");
     private static final Map<String, String> DASHED = config("connector.class", "X", "tasks.max", "3");
 
+    // ---------------------------------------------------------------- exactly-once source: task-count records (KIP-618)
+
+    @Test
+    void taskCountRecordsOfKafkaConnectAreReadAndOursReadByKafkaConnect(KafkaBroker kafka) throws Exception {
+        StoreTesting.Topics topics = StoreTesting.Topics.unique("task-counts");
+        DistributedConfig distributed = distributedConfig(kafka, topics);
+        WorkerConfig ourConfig = StoreTesting.workerConfig(kafka, topics);
+
+        ConnectConfig connect = new ConnectConfig(distributed);
+        connect.store.putConnectorConfig("fenced", PLAIN, null);
+        connect.store.putTaskConfigs("fenced", List.of(config("n", "0"), config("n", "1")));
+        connect.store.putTaskCountRecord("fenced", 2);
+        connect.store.putConnectorConfig("pending", PLAIN, null);
+        connect.store.putTaskCountRecord("pending", 3);
+        connect.store.putTaskConfigs("pending", List.of(config("n", "0"))); // reconfigured since its last round of fencing
+        connect.store.putConnectorConfig("never", PLAIN, null);
+        connect.store.putTaskConfigs("never", List.of(config("n", "0")));
+
+        ConfigWorker ours = ours(ourConfig);
+        record Fencing(Integer record, boolean pending) {
+        }
+        Map<String, Fencing> read = ours.call(() -> io.vertx.core.Future.succeededFuture(Map.of(
+                "fenced", new Fencing(ours.store.taskCountRecord("fenced"), ours.store.pendingFencing("fenced")),
+                "pending", new Fencing(ours.store.taskCountRecord("pending"), ours.store.pendingFencing("pending")),
+                "never", new Fencing(ours.store.taskCountRecord("never"), ours.store.pendingFencing("never")))));
+        assertThat(read).containsEntry("fenced", new Fencing(2, false)).containsEntry("pending", new Fencing(3, true))
+                .containsEntry("never", new Fencing(null, true));
+
+        // our leader's round of fencing for "pending" ends with its task-count record, which Kafka Connect reads
+        ours.call(() -> ours.store.putTaskCountRecord("pending", 1));
+        assertThat(StoreTesting.latest(kafka, topics.configs())).containsEntry("tasks-fencing-pending", "{\"task-count\":1}");
+        ClusterConfigState state = connect.snapshot();
+        assertThat(state.taskCountRecord("pending")).isEqualTo(1);
+        assertThat(state.pendingFencing("pending")).isFalse();
+        assertThat(state.taskCountRecord("fenced")).isEqualTo(2);
+        assertThat(state.pendingFencing("never")).isTrue();
+        assertThat(ours.call(() -> io.vertx.core.Future.succeededFuture(ours.store.pendingFencing("pending")))).isFalse();
+    }
+
     // ---------------------------------------------------------------- Kafka Connect → us
 
     @Test
