@@ -177,15 +177,6 @@ public final class ClientConfigs {
         return props;
     }
 
-    /**
-     * An exactly-once source task's {@code transactional.id}: {@code <group.id>-<connector>-<task>}, Kafka
-     * Connect's {@code Worker.taskTransactionalId}, so that zombie fencing reaches the producers of tasks
-     * that Kafka Connect ran and the other way round.
-     */
-    public static String transactionalId(String groupId, String connector, int task) {
-        return groupId + "-" + connector + "-" + task;
-    }
-
     /** A sink task's static member id in its consumer group, in clustered mode. */
     public static String sinkGroupInstanceId(TaskId id) {
         return "connect-" + id.connector() + "-" + id.task();
