@@ -107,6 +107,11 @@ public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, 
             return new ExactlyOnceCalls().start();
         }
         if (services.config().exactlyOnceSourceEnabled()) {
+            if ("required".equalsIgnoreCase(connectorConfig.getOrDefault("exactly.once.support", "requested").trim())) {
+                return Future.failedFuture(new ConnectException("Task " + id + " cannot run exactly once, as exactly.once.support="
+                        + "required asks: " + taskClass.getSimpleName() + " is a reactive task, whose records do not go through "
+                        + "transactions yet"));
+            }
             LOG.warn("Task {} runs at least once although exactly.once.source.support is enabled: {} is a reactive task, "
                     + "whose records do not go through transactions yet", id, taskClass.getSimpleName());
         }

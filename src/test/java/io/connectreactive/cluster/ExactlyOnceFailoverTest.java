@@ -1,0 +1,123 @@
+package io.connectreactive.cluster;
+
+import java.io.BufferedWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import io.connectreactive.cluster.ClusterHarness.Member;
+import io.connectreactive.testing.KafkaBroker;
+import io.vertx.core.json.JsonObject;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static io.connectreactive.cluster.ClusterHarness.runningTaskWorkers;
+import static io.connectreactive.cluster.ClusterHarness.send;
+import static io.connectreactive.cluster.ClusterHarness.status;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Exactly-once source on a cluster of three worker JVMs ({@code exactly.once.source.support=enabled}):
+ * Apache Kafka's own FileStreamSource copies a large file; the worker running its task is killed
+ * with SIGKILL part-way; the task resumes on another worker, and a {@code read_committed} consumer
+ * sees every line exactly once (at least once, the new owner would replay from the last offset
+ * flush). With the {@code poll} and the {@code interval} transaction boundary.
+ */
+@ExtendWith(KafkaBroker.class)
+class ExactlyOnceFailoverTest {
+
+    private static final int LINES = 400_000;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"poll", "interval"})
+    void aKilledWorkersTaskResumesElsewhereAndAReadCommittedConsumerSeesEveryLineOnce(String boundary, KafkaBroker kafka,
+                                                                                      @TempDir Path dir) throws Exception {
+        Path file = dir.resolve("input.txt");
+        try (BufferedWriter w = Files.newBufferedWriter(file)) {
+            for (int i = 0; i < LINES; i++) {
+                w.write(String.format("line-%07d-%s%n", i, "x".repeat(60)));
+            }
+        }
+        String topic = KafkaBroker.uniqueTopic("eos-file");
+        String group = "cr-eos-" + System.nanoTime();
+        try (ClusterHarness cluster = new ClusterHarness(kafka, dir, group)
+                .with("exactly.once.source.support", "enabled")
+                .with("plugin.path", Path.of("target/test-plugins/connect-file").toAbsolutePath().toString())) {
+            try {
+                cluster.add(3);
+                List<Member> w = cluster.members();
+                JsonObject config = new JsonObject()
+                        .put("connector.class", "org.apache.kafka.connect.file.FileStreamSourceConnector")
+                        .put("file", file.toString())
+                        .put("topic", topic)
+                        .put("tasks.max", "1")
+                        .put("batch.size", "500")
+                        .put("exactly.once.support", "required")
+                        .put("transaction.boundary", boundary);
+                if (boundary.equals("interval")) {
+                    config.put("transaction.boundary.interval.ms", "300");
+                }
+                JsonObject create = new JsonObject().put("name", "eos").put("config", config);
+                assertThat(send(w.get(1), "POST", "/connectors", create.encode()).statusCode()).isEqualTo(201);
+                await().atMost(Duration.ofSeconds(60)).until(() -> runningTaskWorkers(status(w.get(1), "eos"), 1) != null);
+
+                // kill -9 the worker running the task once about a fifth of the file is in Kafka
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).until(() -> kafka.endOffset(topic) >= LINES / 5);
+                String owner = runningTaskWorkers(status(w.get(1), "eos"), 1).get(0);
+                Member victim = w.stream().filter(m -> m.workerId().equals(owner)).findFirst().orElseThrow();
+                cluster.kill9(victim);
+                long atKill = kafka.endOffset(topic);
+                assertThat(atKill).as("records (and transaction markers) in the topic when the worker was killed").isLessThan(LINES);
+                Member survivor = cluster.running().get(0);
+                await().atMost(Duration.ofSeconds(60)).until(() -> {
+                    List<String> owners = runningTaskWorkers(status(survivor, "eos"), 1);
+                    return owners != null && !owners.contains(owner);
+                });
+
+                Map<String, Integer> seen = readCommitted(kafka, topic, LINES, Duration.ofSeconds(120));
+                assertThat(seen.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey).limit(10).toList())
+                        .as("lines a read_committed consumer saw more than once").isEmpty();
+                assertThat(seen).as("distinct lines").hasSize(LINES);
+            } catch (AssertionError | RuntimeException e) {
+                throw new AssertionError(e.getMessage() + cluster.logs(), e);
+            }
+        }
+    }
+
+    /** Every value of {@code topic} a read_committed consumer sees, with how often, until {@code lines} distinct ones or the timeout. */
+    private static Map<String, Integer> readCommitted(KafkaBroker kafka, String topic, int lines, Duration timeout) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
+        Map<String, Integer> seen = new HashMap<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            consumer.partitionsFor(topic, Duration.ofSeconds(10)).forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (seen.size() < lines && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> seen.merge(r.value(), 1, Integer::sum));
+            }
+            // a little longer: duplicates after the last distinct line would show too
+            long settle = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+            while (System.nanoTime() < settle) {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> seen.merge(r.value(), 1, Integer::sum));
+            }
+        }
+        return seen;
+    }
+}
