@@ -16,7 +16,9 @@ import org.apache.kafka.connect.sink.SinkTaskContext;
  * <p>A connector returns a subclass of this from {@code taskClass()}. The runtime calls
  * {@link #open(ReactiveTaskContext, Map)} once, then {@link #write} for each batch; it does not
  * hand over the next batch until the returned future completes (flow control). Periodically it calls
- * {@link #flushOffsets} and commits the returned offsets to the consumer group.
+ * {@link #flushOffsets} and commits the returned offsets to the consumer group. A task that works
+ * on after {@code write} returned (requests of its own in flight) and fails there for good fails
+ * {@link #failure()}'s future: the runtime then reports the task FAILED with that cause.
  *
  * <p>Every method is called on the task's context (an event loop): none may block.
  */
@@ -37,6 +39,16 @@ public abstract class ReactiveSinkTask extends SinkTask {
      */
     public Future<Map<TopicPartition, OffsetAndMetadata>> flushOffsets(Map<TopicPartition, OffsetAndMetadata> currentOffsets) {
         return Future.succeededFuture(currentOffsets);
+    }
+
+    /**
+     * A future the task fails when it fails on its own, between the runtime's calls (a write that
+     * failed for good after {@link #write} returned): the runtime, which asks for it once after
+     * {@link #open} succeeded, then fails the task with its cause. Completing it successfully means
+     * nothing. The default never completes.
+     */
+    public Future<Void> failure() {
+        return io.vertx.core.Promise.<Void>promise().future();
     }
 
     /** Stops the task: release files and timers. */

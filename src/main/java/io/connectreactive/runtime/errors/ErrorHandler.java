@@ -210,7 +210,8 @@ public final class ErrorHandler {
             @SuppressWarnings("unchecked")
             ConsumerRecord<byte[], byte[]> c = (ConsumerRecord<byte[], byte[]>) r;
             return counted(dlq.send(c.key(), c.value(), c.timestampType() == TimestampType.NO_TIMESTAMP_TYPE || c.timestamp() < 0 ? null : c.timestamp(),
-                    c.headers(), failure, c.topic(), c.partition(), c.offset(), Map.of()));
+                    c.headers(), failure, c.topic(), c.partition(), c.offset(),
+                    failure.error() instanceof io.connectreactive.api.ErrorContextHeaders h ? h.errorContextHeaders() : Map.of()));
         }
         SourceRecord s = (SourceRecord) original;
         byte[] key;

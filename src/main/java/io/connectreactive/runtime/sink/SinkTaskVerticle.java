@@ -120,6 +120,9 @@ public final class SinkTaskVerticle extends TaskLifecycleVerticle<SinkTask, Sink
                 return null;
             });
         }
+        if (task instanceof ReactiveSinkTask reactive) {
+            start = start.onSuccess(v -> watchFailure(reactive));
+        }
         calls = new SinkTaskCalls(id, task, thread, context, converters, transforms, this::swap, errors, reports);
         metrics.partitions(() -> tracker.owned().size());
         metrics.activeRecords(() -> {
@@ -135,6 +138,22 @@ public final class SinkTaskVerticle extends TaskLifecycleVerticle<SinkTask, Sink
                     classic ? ", classic on thread cr-task-" + id : ", reactive", id);
             return null;
         });
+    }
+
+    /** A reactive task that fails on its own, between calls, fails the task (on this context). */
+    private void watchFailure(ReactiveSinkTask reactive) {
+        Future<Void> failure;
+        try (LoaderSwap s = swap()) {
+            failure = reactive.failure();
+        } catch (RuntimeException e) {
+            fail(e);
+            return;
+        }
+        failure.onFailure(err -> context.runOnContext(v -> {
+            if (!stopping) {
+                fail(err);
+            }
+        }));
     }
 
     /** Starts the consumer loop ({@link ClientConfigs#sinkConsumer}'s settings); it subscribes and polls on its own thread. */
