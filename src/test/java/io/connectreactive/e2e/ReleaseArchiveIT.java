@@ -90,6 +90,8 @@ class ReleaseArchiveIT {
     @Test
     void standaloneRunsTheFileQuickstartAndStopsWithExitCodeZero(@TempDir Path work) throws Exception {
         Path worker = embeddedBrokerWorker(work);
+        // a distributed worker's file used standalone: Kafka's standalone worker ignores group.id, so does this
+        Files.writeString(worker, "group.id=not-a-cluster\n", java.nio.file.StandardOpenOption.APPEND);
         Files.writeString(work.resolve("test.txt"), "hello\nworld\n");
         Path log = work.resolve("worker.log");
         // the shipped connector files, unchanged: test.txt -> connect-test -> test.sink.txt (relative to the working directory)
@@ -110,7 +112,28 @@ class ReleaseArchiveIT {
             p.destroyForcibly();
         }
         String output = Files.readString(log);
-        assertThat(output).contains("Worker stopped").doesNotContain("Building connect-reactive");
+        assertThat(output).contains("Worker stopped").contains("ignoring group.id").doesNotContain("Building connect-reactive");
+    }
+
+    @Test
+    void connectReactiveStartRunsLibsWithoutMavenAndWritesItsClassDataArchiveInCds(@TempDir Path work) throws Exception {
+        Path worker = embeddedBrokerWorker(work);
+        Path log = work.resolve("worker.log");
+        Process p = start(work, log, Map.of(), home.resolve("bin/connect-reactive").toString(), "start", worker.toString());
+        try {
+            String rest = awaitRest(log, p);
+            assertThat(get(rest + "/connectors").body()).isEqualTo("[]");
+            p.destroy();
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as(WorkerProcess.tail(log, 40)).isEqualTo(0);
+        } finally {
+            p.destroyForcibly();
+        }
+        assertThat(Files.readString(log)).doesNotContain("Building connect-reactive");
+        try (Stream<Path> cds = Files.list(home.resolve("cds"))) {
+            assertThat(cds.map(c -> c.getFileName().toString())).as(Files.readString(log))
+                    .anyMatch(n -> n.endsWith(".jsa") || n.endsWith(".aot") || n.endsWith(".failed"));
+        }
     }
 
     @Test
