@@ -19,10 +19,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code start [--cluster] [worker.properties] [connector.properties|.json ...]}: runs a standalone
- * worker, like {@code connect-standalone.sh}, or with {@code --cluster} (or a {@code group.id} in the
- * worker properties) a clustered one, like {@code connect-distributed.sh}, until SIGTERM or Ctrl-C,
- * then stops cleanly and exits 0. A bad worker config exits 1 with one line naming the bad key.
+ * {@code start [--cluster|--standalone] [worker.properties] [connector.properties|.json ...]}: runs a
+ * standalone worker, like {@code connect-standalone.sh}, or with {@code --cluster} (or a {@code group.id}
+ * in the worker properties) a clustered one, like {@code connect-distributed.sh}, until SIGTERM or
+ * Ctrl-C, then stops cleanly and exits 0. {@code --standalone} ignores a {@code group.id}, as
+ * {@code connect-standalone.sh} does (bin/connect-standalone passes it). A bad worker config exits 1
+ * with one line naming the bad key.
  */
 @Command(name = "start", mixinStandardHelpOptions = true,
         description = "Start a worker: standalone, or clustered with --cluster or a group.id "
@@ -34,6 +36,10 @@ final class StartCommand implements Callable<Integer> {
     @Option(names = "--cluster", description = "Join a cluster of workers (group.id, default connect-cluster): "
             + "configs, offsets and statuses in Kafka topics, connectors and tasks shared among the workers.")
     boolean cluster;
+
+    @Option(names = "--standalone", description = "Run standalone even when the worker properties set group.id "
+            + "(ignored then, as connect-standalone.sh ignores it).")
+    boolean standalone;
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "WORKER_PROPERTIES",
             description = "Worker properties (default: conf/worker.properties)")
@@ -58,6 +64,8 @@ final class StartCommand implements Callable<Integer> {
             String arg = args[i];
             if ("--cluster".equals(arg)) {
                 command.cluster = true;
+            } else if ("--standalone".equals(arg)) {
+                command.standalone = true;
             } else if (arg.isEmpty() || arg.startsWith("-") || arg.startsWith("@")) {
                 return null;
             } else {
@@ -73,6 +81,10 @@ final class StartCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (cluster && standalone) {
+            System.err.println("--cluster and --standalone exclude each other");
+            return 2;
+        }
         Path file = workerFile != null ? workerFile : Path.of("conf", "worker.properties");
         WorkerConfig config;
         List<Map<String, String>> connectors = new ArrayList<>();
@@ -81,6 +93,8 @@ final class StartCommand implements Callable<Integer> {
                     Files.exists(file) || workerFile != null ? ConfigFiles.properties(file) : Map.of());
             if (cluster) {
                 workerProps.putIfAbsent(WorkerConfig.GROUP_ID, "connect-cluster");
+            } else if (standalone && workerProps.remove(WorkerConfig.GROUP_ID) != null) {
+                LOG.warn("Standalone worker: ignoring group.id in {}", file);
             }
             config = new WorkerConfig(workerProps);
             for (Path c : connectorFiles) {

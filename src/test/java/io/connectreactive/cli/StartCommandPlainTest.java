@@ -20,6 +20,16 @@ class StartCommandPlainTest {
     }
 
     @Test
+    void parsesStandaloneAsConnectStandalonePassesIt() {
+        StartCommand c = StartCommand.plain("start", "--standalone", "w.properties", "a.properties");
+        assertThat(c).isNotNull();
+        assertThat(c.standalone).isTrue();
+        assertThat(c.cluster).isFalse();
+        assertThat(c.workerFile).isEqualTo(Path.of("w.properties"));
+        assertThat(c.connectorFiles).containsExactly(Path.of("a.properties"));
+    }
+
+    @Test
     void parsesABareStart() {
         StartCommand c = StartCommand.plain("start");
         assertThat(c).isNotNull();
