@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.stream.LongStream;
 
 import io.connectreactive.cluster.ClusterHarness.Member;
 import io.connectreactive.testing.KafkaBroker;
@@ -17,6 +18,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,7 +35,8 @@ import static org.awaitility.Awaitility.await;
  * Apache Kafka's own FileStreamSource copies a large file; the worker running its task is killed
  * with SIGKILL part-way; the task resumes on another worker, and a {@code read_committed} consumer
  * sees every line exactly once (at least once, the new owner would replay from the last offset
- * flush). With the {@code poll} and the {@code interval} transaction boundary.
+ * flush). With the {@code poll} and the {@code interval} transaction boundary, and with a task that
+ * commits and aborts its own transactions ({@code transaction.boundary=connector}).
  */
 @ExtendWith(KafkaBroker.class)
 class ExactlyOnceFailoverTest {
@@ -50,7 +53,51 @@ class ExactlyOnceFailoverTest {
                 w.write(String.format("line-%07d-%s%n", i, "x".repeat(60)));
             }
         }
-        String topic = KafkaBroker.uniqueTopic("eos-file");
+        JsonObject config = new JsonObject()
+                .put("connector.class", "org.apache.kafka.connect.file.FileStreamSourceConnector")
+                .put("file", file.toString())
+                .put("tasks.max", "1")
+                .put("batch.size", "500")
+                .put("exactly.once.support", "required")
+                .put("transaction.boundary", boundary);
+        if (boundary.equals("interval")) {
+            config.put("transaction.boundary.interval.ms", "300");
+        }
+        Map<String, Integer> seen = killTheTasksWorkerPartWay(kafka, dir, config, LINES, LINES);
+        assertThat(seen.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey).limit(10).toList())
+                .as("lines a read_committed consumer saw more than once").isEmpty();
+        assertThat(seen).as("distinct lines").hasSize(LINES);
+    }
+
+    @Test
+    void aTaskDefiningItsOwnTransactionsResumesElsewhereWithItsCommitsAndAbortsKept(KafkaBroker kafka, @TempDir Path dir)
+            throws Exception {
+        int count = 60_000;
+        JsonObject config = new JsonObject()
+                .put("connector.class", BoundaryDefiningSource.class.getName())
+                .put("count", String.valueOf(count))
+                .put("tasks.max", "1")
+                .put("exactly.once.support", "required")
+                .put("transaction.boundary", "connector");
+        long expected = LongStream.range(0, count).filter(BoundaryDefiningSource::committed).count();
+        Map<String, Integer> seen = killTheTasksWorkerPartWay(kafka, dir, config, count, (int) expected);
+        assertThat(seen.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey).limit(10).toList())
+                .as("numbers a read_committed consumer saw more than once").isEmpty();
+        assertThat(seen.keySet().stream().filter(n -> !BoundaryDefiningSource.committed(Long.parseLong(n))).limit(10).toList())
+                .as("numbers of aborted transactions a read_committed consumer saw").isEmpty();
+        assertThat(seen).as("distinct numbers").hasSize((int) expected);
+    }
+
+    /**
+     * Creates connector {@code eos} ({@code config} with a fresh topic) on three exactly-once workers,
+     * kills -9 the worker running its task once a fifth of {@code records} is in Kafka, waits until
+     * the task runs on another worker, and returns what a read_committed consumer sees (value → times),
+     * once {@code distinct} distinct values or the timeout.
+     */
+    private static Map<String, Integer> killTheTasksWorkerPartWay(KafkaBroker kafka, Path dir, JsonObject config, int records,
+                                                                  int distinct) throws Exception {
+        String topic = KafkaBroker.uniqueTopic("eos-failover");
+        config.put("topic", topic);
         String group = "cr-eos-" + System.nanoTime();
         try (ClusterHarness cluster = new ClusterHarness(kafka, dir, group)
                 .with("exactly.once.source.support", "enabled")
@@ -58,38 +105,22 @@ class ExactlyOnceFailoverTest {
             try {
                 cluster.add(3);
                 List<Member> w = cluster.members();
-                JsonObject config = new JsonObject()
-                        .put("connector.class", "org.apache.kafka.connect.file.FileStreamSourceConnector")
-                        .put("file", file.toString())
-                        .put("topic", topic)
-                        .put("tasks.max", "1")
-                        .put("batch.size", "500")
-                        .put("exactly.once.support", "required")
-                        .put("transaction.boundary", boundary);
-                if (boundary.equals("interval")) {
-                    config.put("transaction.boundary.interval.ms", "300");
-                }
                 JsonObject create = new JsonObject().put("name", "eos").put("config", config);
                 assertThat(send(w.get(1), "POST", "/connectors", create.encode()).statusCode()).isEqualTo(201);
                 await().atMost(Duration.ofSeconds(60)).until(() -> runningTaskWorkers(status(w.get(1), "eos"), 1) != null);
 
-                // kill -9 the worker running the task once about a fifth of the file is in Kafka
-                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).until(() -> kafka.endOffset(topic) >= LINES / 5);
+                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).until(() -> kafka.endOffset(topic) >= records / 5);
                 String owner = runningTaskWorkers(status(w.get(1), "eos"), 1).get(0);
                 Member victim = w.stream().filter(m -> m.workerId().equals(owner)).findFirst().orElseThrow();
                 cluster.kill9(victim);
                 long atKill = kafka.endOffset(topic);
-                assertThat(atKill).as("records (and transaction markers) in the topic when the worker was killed").isLessThan(LINES);
+                assertThat(atKill).as("records (and transaction markers) in the topic when the worker was killed").isLessThan(records);
                 Member survivor = cluster.running().get(0);
                 await().atMost(Duration.ofSeconds(60)).until(() -> {
                     List<String> owners = runningTaskWorkers(status(survivor, "eos"), 1);
                     return owners != null && !owners.contains(owner);
                 });
-
-                Map<String, Integer> seen = readCommitted(kafka, topic, LINES, Duration.ofSeconds(120));
-                assertThat(seen.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey).limit(10).toList())
-                        .as("lines a read_committed consumer saw more than once").isEmpty();
-                assertThat(seen).as("distinct lines").hasSize(LINES);
+                return readCommitted(kafka, topic, distinct, Duration.ofSeconds(120));
             } catch (AssertionError | RuntimeException e) {
                 throw new AssertionError(e.getMessage() + cluster.logs(), e);
             }
