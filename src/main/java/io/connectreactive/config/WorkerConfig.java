@@ -338,6 +338,15 @@ public final class WorkerConfig extends AbstractConfig {
     }
 
     /**
+     * Whether {@code exactly.once.source.support} is {@code preparing} or {@code enabled} on a clustered
+     * worker: the config topic is then read {@code read_committed}, as Kafka Connect's is, so that the
+     * records of a Kafka Connect leader's aborted transactions are never applied (a cluster migrating).
+     */
+    public boolean exactlyOnceSourcePreparingOrEnabled() {
+        return clustered() && !"disabled".equalsIgnoreCase(getString(EXACTLY_ONCE_SOURCE_SUPPORT).trim());
+    }
+
+    /**
      * Whether this is a clustered worker: {@code group.id} is set, as in Kafka Connect's
      * connect-distributed.properties ({@code start --cluster} sets it when missing).
      */

@@ -18,6 +18,7 @@ import io.connectreactive.storage.ConfigStore;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -80,7 +81,9 @@ public final class KafkaConfigStore implements ConfigStore {
         this.vertx = vertx;
         WorkerConfig.InternalTopic topic = config.internalTopic(WorkerConfig.CONFIG_STORAGE_PREFIX);
         this.format = new ConnectFormat(topic.name());
-        this.log = new KafkaTopicLog("configs", WorkerConfig.CONFIG_STORAGE_TOPIC, config, topic, Map.of(), this::received);
+        this.log = new KafkaTopicLog("configs", WorkerConfig.CONFIG_STORAGE_TOPIC, config, topic, Map.of(),
+                config.exactlyOnceSourcePreparingOrEnabled() ? Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed") : Map.of(),
+                this::received);
     }
 
     @Override

@@ -136,6 +136,37 @@ class KafkaStoresTest {
     }
 
     @Test
+    void withExactlyOnceSourceSupportTheConfigTopicIsReadCommittedAndAnAbortedLeaderWriteIsNeverApplied(KafkaBroker kafka)
+            throws Exception {
+        StoreTesting.Topics topics = StoreTesting.Topics.unique("eos-configs");
+        Map<String, String> props = new java.util.HashMap<>(StoreTesting.workerConfig(kafka, topics).originalsStrings());
+        props.put(WorkerConfig.GROUP_ID, "eos-configs-" + System.nanoTime());
+        props.put(WorkerConfig.EXACTLY_ONCE_SOURCE_SUPPORT, "preparing");
+        WorkerConfig config = new WorkerConfig(props);
+        ConfigWorker first = configWorker(config); // creates the topic
+        // a Kafka Connect leader writing transactionally: one connector in an aborted transaction, one in a committed one
+        java.util.Properties p = new java.util.Properties();
+        p.put(org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(org.apache.kafka.clients.producer.ProducerConfig.TRANSACTIONAL_ID_CONFIG, "connect-cluster-" + props.get(WorkerConfig.GROUP_ID));
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, String>(p,
+                new org.apache.kafka.common.serialization.StringSerializer(), new org.apache.kafka.common.serialization.StringSerializer())) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topics.configs(), "connector-aborted",
+                    "{\"properties\":{\"connector.class\":\"X\",\"name\":\"aborted\"}}")).get();
+            producer.abortTransaction();
+            producer.beginTransaction();
+            producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topics.configs(), "connector-kept",
+                    "{\"properties\":{\"connector.class\":\"X\",\"name\":\"kept\"}}")).get();
+            producer.commitTransaction();
+        }
+        await().atMost(java.time.Duration.ofSeconds(30)).until(() -> first.connectors().containsKey("kept"));
+        ConfigWorker later = configWorker(config);
+        assertThat(later.connectors().keySet()).containsExactly("kept");
+        assertThat(first.connectors().keySet()).containsExactly("kept");
+    }
+
+    @Test
     void taskConfigsAreInvisibleUntilCommittedAndAnIncompleteCommitLeavesNoTasks(KafkaBroker kafka) {
         StoreTesting.Topics topics = StoreTesting.Topics.unique("commit");
         ConfigWorker a = configWorker(StoreTesting.workerConfig(kafka, topics));
