@@ -36,7 +36,8 @@ import static org.awaitility.Awaitility.await;
  * with SIGKILL part-way; the task resumes on another worker, and a {@code read_committed} consumer
  * sees every line exactly once (at least once, the new owner would replay from the last offset
  * flush). With the {@code poll} and the {@code interval} transaction boundary, and with a task that
- * commits and aborts its own transactions ({@code transaction.boundary=connector}).
+ * commits and aborts its own transactions ({@code transaction.boundary=connector}); and the same after
+ * a network split (iptables) cuts the task's worker off from the others.
  */
 @ExtendWith(KafkaBroker.class)
 class ExactlyOnceFailoverTest {
@@ -86,6 +87,60 @@ class ExactlyOnceFailoverTest {
         assertThat(seen.keySet().stream().filter(n -> !BoundaryDefiningSource.committed(Long.parseLong(n))).limit(10).toList())
                 .as("numbers of aborted transactions a read_committed consumer saw").isEmpty();
         assertThat(seen).as("distinct numbers").hasSize((int) expected);
+    }
+
+    @Test
+    void aCutOffWorkersTaskMovesAndAReadCommittedConsumerStillSeesEachRecordOnce(KafkaBroker kafka, @TempDir Path dir)
+            throws Exception {
+        int count = 150_000;
+        String topic = KafkaBroker.uniqueTopic("eos-split");
+        JsonObject config = new JsonObject()
+                .put("connector.class", BoundaryDefiningSource.class.getName())
+                .put("count", String.valueOf(count))
+                .put("topic", topic)
+                .put("tasks.max", "1")
+                .put("exactly.once.support", "required")
+                .put("transaction.boundary", "connector");
+        java.util.Random random = new java.util.Random();
+        List<String> hosts = new ArrayList<>();
+        while (hosts.size() < 3) {
+            String host = "127.0." + (1 + random.nextInt(250)) + "." + (2 + random.nextInt(250));
+            if (!hosts.contains(host)) {
+                hosts.add(host);
+            }
+        }
+        try (ClusterHarness cluster = new ClusterHarness(kafka, dir, "cr-eos-split-" + System.nanoTime())
+                .with("exactly.once.source.support", "enabled")) {
+            try {
+                cluster.add(hosts);
+                List<Member> w = cluster.members();
+                JsonObject create = new JsonObject().put("name", "eos").put("config", config);
+                assertThat(send(w.get(0), "POST", "/connectors", create.encode()).statusCode()).isEqualTo(201);
+                await().atMost(Duration.ofSeconds(60)).until(() -> runningTaskWorkers(status(w.get(0), "eos"), 1) != null);
+                await().atMost(Duration.ofSeconds(60)).until(() -> kafka.endOffset(topic) >= count / 8);
+                String owner = runningTaskWorkers(status(w.get(0), "eos"), 1).get(0);
+                Member cutOff = w.stream().filter(m -> m.workerId().equals(owner)).findFirst().orElseThrow();
+                Member other = w.stream().filter(m -> m != cutOff).findFirst().orElseThrow();
+                try (ClusteredModeTest.NetworkSplit split = new ClusteredModeTest.NetworkSplit(cutOff.clusterHost)) {
+                    split.cut();
+                    await().atMost(Duration.ofSeconds(60)).until(() -> {
+                        List<String> owners = runningTaskWorkers(status(other, "eos"), 1);
+                        return owners != null && !owners.contains(owner);
+                    });
+                    assertThat(kafka.endOffset(topic)).as("the task moved part-way").isLessThan(count);
+                    split.heal();
+                }
+                long expected = LongStream.range(0, count).filter(BoundaryDefiningSource::committed).count();
+                Map<String, Integer> seen = readCommitted(kafka, topic, (int) expected, Duration.ofSeconds(120));
+                assertThat(seen.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey).limit(10).toList())
+                        .as("numbers a read_committed consumer saw more than once").isEmpty();
+                assertThat(seen.keySet().stream().filter(n -> !BoundaryDefiningSource.committed(Long.parseLong(n))).limit(10).toList())
+                        .as("numbers of aborted transactions a read_committed consumer saw").isEmpty();
+                assertThat(seen).as("distinct numbers").hasSize((int) expected);
+            } catch (AssertionError | RuntimeException e) {
+                throw new AssertionError(e.getMessage() + cluster.logs(), e);
+            }
+        }
     }
 
     /**
