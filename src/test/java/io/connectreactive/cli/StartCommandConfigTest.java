@@ -77,20 +77,19 @@ class StartCommandConfigTest {
         assertThat(r3.err()).contains("malformed.json");
     }
 
-    @ParameterizedTest
-    @CsvSource({"enabled", "preparing"})
-    void aClusteredWorkerWithExactlyOnceSourceSupportFailsTheStartInOneLineNamingTheKey(String value, @TempDir Path dir)
+    @Test
+    void aClusteredWorkerWithAnUnknownExactlyOnceSourceSupportValueFailsTheStartInOneLineNamingTheKey(@TempDir Path dir)
             throws Exception {
         Path worker = dir.resolve("worker.properties");
-        Files.writeString(worker, "runtime.data.dir=" + dir.resolve("data") + "\nexactly.once.source.support=" + value + "\n");
+        Files.writeString(worker, "runtime.data.dir=" + dir.resolve("data") + "\nexactly.once.source.support=sometimes\n");
         StartCommand command = new StartCommand();
         command.cluster = true;
         command.workerFile = worker;
         Result r = run(command);
         assertThat(r.code()).isEqualTo(1);
-        assertThat(r.err()).isEqualTo("Invalid worker configuration: Invalid value " + value + " for configuration "
-                + "exactly.once.source.support: this runtime does not support exactly-once source connectors (KIP-618) yet; "
-                + "use disabled (the default): source records are then delivered at least once" + System.lineSeparator());
+        assertThat(r.err()).startsWith("Invalid worker configuration: Invalid value sometimes for configuration "
+                + "exactly.once.source.support: String must be one of").doesNotContain("\tat ");
+        assertThat(r.err().lines()).hasSize(1);
     }
 
     @Test
@@ -103,8 +102,7 @@ class StartCommandConfigTest {
                 + "\nexactly.once.support=required\n");
         Result r = run(worker, List.of(connector));
         assertThat(r.code()).isEqualTo(1);
-        assertThat(r.err()).contains("Invalid value required for configuration exactly.once.support: This worker does not "
-                + "have exactly-once source support enabled: this runtime does not support exactly-once source connectors");
+        assertThat(r.err()).contains("Connector configuration is invalid", "This worker does not have exactly-once source support enabled.");
     }
 
     private record Result(int code, String err) {
