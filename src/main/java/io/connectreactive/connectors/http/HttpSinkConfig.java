@@ -43,6 +43,7 @@ final class HttpSinkConfig {
     static final String MAX_IN_FLIGHT = "http.max.in.flight";
     static final String RETRY_BACKOFF_MS = "http.retry.backoff.ms";
     static final String RETRY_BACKOFF_MAX_MS = "http.retry.backoff.max.ms";
+    static final String RETRY_AFTER_MAX_MS = "http.retry.after.max.ms";
     static final String RETRY_MAX = "http.retry.max";
     static final String NULL_VALUES = "http.null.values";
     /** Kafka Connect's key, read (not declared) by the task: with no reporter, {@code all} skips failed records. */
@@ -117,15 +118,19 @@ final class HttpSinkConfig {
                     "The wait before the first retry of a failed request (connection error, timeout, 5xx, 429); it doubles on each retry.",
                     GROUP_DELIVERY, 5, ConfigDef.Width.SHORT, "Retry backoff (ms)")
             .define(RETRY_BACKOFF_MAX_MS, Type.LONG, 10_000L, Range.atLeast(0), Importance.LOW,
-                    "The longest wait between retries. A Retry-After header (seconds or a date) is honoured as given.",
+                    "The longest wait between retries. A Retry-After header (seconds or a date) is honoured up to "
+                            + RETRY_AFTER_MAX_MS + ".",
                     GROUP_DELIVERY, 6, ConfigDef.Width.SHORT, "Retry backoff max (ms)")
+            .define(RETRY_AFTER_MAX_MS, Type.LONG, 60_000L, Range.atLeast(0), Importance.LOW,
+                    "The longest wait a server's Retry-After may impose; a longer one waits this long (logged once per task).",
+                    GROUP_DELIVERY, 7, ConfigDef.Width.SHORT, "Retry-After max (ms)")
             .define(RETRY_MAX, Type.INT, 10, Range.atLeast(-1), Importance.MEDIUM,
                     "Retries of a request before its records are failed (errors.tolerance, dead-letter queue); -1 retries forever.",
-                    GROUP_DELIVERY, 7, ConfigDef.Width.SHORT, "Max retries")
+                    GROUP_DELIVERY, 8, ConfigDef.Width.SHORT, "Max retries")
             .define(NULL_VALUES, Type.STRING, "ignore", ConfigDef.CaseInsensitiveValidString.in("ignore", "send", "fail"), Importance.LOW,
                     "Records with a null value (tombstones): ignore (skipped, their offsets commit), send (an empty body, "
                             + "or null in an array) or fail (as a failed request).",
-                    GROUP_DELIVERY, 8, ConfigDef.Width.SHORT, "Null values");
+                    GROUP_DELIVERY, 9, ConfigDef.Width.SHORT, "Null values");
 
     final UrlTemplate url;
     final Method method;
@@ -151,6 +156,7 @@ final class HttpSinkConfig {
     final int maxInFlight;
     final long retryBackoffMs;
     final long retryBackoffMaxMs;
+    final long retryAfterMaxMs;
     final int retryMax;
     final NullValues nullValues;
     final boolean tolerateAll;
@@ -195,6 +201,7 @@ final class HttpSinkConfig {
         maxInFlight = (Integer) p.get(MAX_IN_FLIGHT);
         retryBackoffMs = (Long) p.get(RETRY_BACKOFF_MS);
         retryBackoffMaxMs = (Long) p.get(RETRY_BACKOFF_MAX_MS);
+        retryAfterMaxMs = (Long) p.get(RETRY_AFTER_MAX_MS);
         retryMax = (Integer) p.get(RETRY_MAX);
         nullValues = NullValues.valueOf(upper(p.get(NULL_VALUES)));
         tolerateAll = "all".equalsIgnoreCase(String.valueOf(props.getOrDefault(ERRORS_TOLERANCE, "none")).trim());
