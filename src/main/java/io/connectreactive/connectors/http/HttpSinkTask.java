@@ -1,13 +1,10 @@
 package io.connectreactive.connectors.http;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -21,12 +18,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
-import io.vertx.core.net.JksOptions;
-import io.vertx.core.net.KeyCertOptions;
-import io.vertx.core.net.PemKeyCertOptions;
-import io.vertx.core.net.PemTrustOptions;
-import io.vertx.core.net.PfxOptions;
-import io.vertx.core.net.TrustOptions;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
@@ -34,7 +25,6 @@ import io.vertx.ext.web.client.WebClientOptions;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigException;
-import org.apache.kafka.common.config.types.Password;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.json.JsonConverter;
 import org.apache.kafka.connect.sink.ErrantRecordReporter;
@@ -126,12 +116,7 @@ public class HttpSinkTask extends ReactiveSinkTask {
         json = Body.converter();
         method = HttpMethod.valueOf(config.method.name());
         queueBound = Math.max(1, config.maxInFlight * config.batchMaxRecords);
-        authorization = switch (config.auth) {
-            case NONE -> null;
-            case BASIC -> "Basic " + Base64.getEncoder().encodeToString(
-                    (config.username + ":" + value(config.password)).getBytes(StandardCharsets.UTF_8));
-            case BEARER -> "Bearer " + value(config.token);
-        };
+        authorization = HttpSettings.authorization(config.auth, config.username, config.password, config.token);
         try {
             reporter = context.connect().errantRecordReporter();
         } catch (NoSuchMethodError | NoClassDefFoundError e) {
@@ -152,8 +137,8 @@ public class HttpSinkTask extends ReactiveSinkTask {
 
     /** The client's options, with the trust and key stores read asynchronously. */
     private Future<WebClientOptions> clientOptions() {
-        Future<Buffer> trust = read(config.truststoreLocation, HttpSinkConfig.TRUSTSTORE_LOCATION);
-        Future<Buffer> keys = read(config.keystoreLocation, HttpSinkConfig.KEYSTORE_LOCATION);
+        Future<Buffer> trust = HttpSettings.readStore(vertx, config.truststoreLocation, HttpSinkConfig.TRUSTSTORE_LOCATION);
+        Future<Buffer> keys = HttpSettings.readStore(vertx, config.keystoreLocation, HttpSinkConfig.KEYSTORE_LOCATION);
         return Future.all(trust, keys).map(v -> {
             WebClientOptions o = new WebClientOptions()
                     .setConnectTimeout(config.timeoutMs)
@@ -162,49 +147,13 @@ public class HttpSinkTask extends ReactiveSinkTask {
                     .setFollowRedirects(false)
                     .setUserAgent("connect-reactive-http-sink/" + HttpSinkConnector.VERSION);
             if (trust.result() != null) {
-                o.setTrustOptions(trustOptions(trust.result()));
+                o.setTrustOptions(HttpSettings.trustOptions(config.truststoreType, trust.result(), config.truststorePassword));
             }
             if (keys.result() != null) {
-                o.setKeyCertOptions(keyOptions(keys.result()));
+                o.setKeyCertOptions(HttpSettings.keyOptions(config.keystoreType, keys.result(), config.keystorePassword));
             }
             return o;
         });
-    }
-
-    private Future<Buffer> read(String location, String key) {
-        if (location == null) {
-            return Future.succeededFuture(null);
-        }
-        String path;
-        try {
-            path = Paths.get(location).toAbsolutePath().toString(); // never looked up on the class path
-        } catch (RuntimeException e) {
-            return Future.failedFuture(new ConnectException("Invalid " + key + " '" + location + "'", e));
-        }
-        return vertx.fileSystem().readFile(path).recover(err -> Future.failedFuture(
-                new ConnectException("Could not read " + key + " '" + location + "': " + err.getMessage(), err)));
-    }
-
-    private TrustOptions trustOptions(Buffer store) {
-        String password = value(config.truststorePassword);
-        return switch (config.truststoreType) {
-            case "PKCS12" -> new PfxOptions().setValue(store).setPassword(password);
-            case "PEM" -> new PemTrustOptions().addCertValue(store);
-            default -> new JksOptions().setValue(store).setPassword(password);
-        };
-    }
-
-    private KeyCertOptions keyOptions(Buffer store) {
-        String password = value(config.keystorePassword);
-        return switch (config.keystoreType) {
-            case "PKCS12" -> new PfxOptions().setValue(store).setPassword(password);
-            case "PEM" -> new PemKeyCertOptions().addKeyValue(store).addCertValue(store);
-            default -> new JksOptions().setValue(store).setPassword(password);
-        };
-    }
-
-    private static String value(Password p) {
-        return p == null ? null : p.value();
     }
 
     // --- accepting records ---
