@@ -3,7 +3,6 @@ package io.connectreactive.connectors.http;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 import org.apache.kafka.common.config.ConfigDef;
@@ -24,17 +23,17 @@ final class HttpSinkConfig {
 
     static final String URL = "http.url";
     static final String METHOD = "http.method";
-    static final String HEADERS = "http.headers";
-    static final String AUTH_TYPE = "http.auth.type";
-    static final String AUTH_USERNAME = "http.auth.username";
-    static final String AUTH_PASSWORD = "http.auth.password";
-    static final String AUTH_TOKEN = "http.auth.token";
-    static final String TRUSTSTORE_LOCATION = "http.ssl.truststore.location";
-    static final String TRUSTSTORE_PASSWORD = "http.ssl.truststore.password";
-    static final String TRUSTSTORE_TYPE = "http.ssl.truststore.type";
-    static final String KEYSTORE_LOCATION = "http.ssl.keystore.location";
-    static final String KEYSTORE_PASSWORD = "http.ssl.keystore.password";
-    static final String KEYSTORE_TYPE = "http.ssl.keystore.type";
+    static final String HEADERS = HttpSettings.HEADERS;
+    static final String AUTH_TYPE = HttpSettings.AUTH_TYPE;
+    static final String AUTH_USERNAME = HttpSettings.AUTH_USERNAME;
+    static final String AUTH_PASSWORD = HttpSettings.AUTH_PASSWORD;
+    static final String AUTH_TOKEN = HttpSettings.AUTH_TOKEN;
+    static final String TRUSTSTORE_LOCATION = HttpSettings.TRUSTSTORE_LOCATION;
+    static final String TRUSTSTORE_PASSWORD = HttpSettings.TRUSTSTORE_PASSWORD;
+    static final String TRUSTSTORE_TYPE = HttpSettings.TRUSTSTORE_TYPE;
+    static final String KEYSTORE_LOCATION = HttpSettings.KEYSTORE_LOCATION;
+    static final String KEYSTORE_PASSWORD = HttpSettings.KEYSTORE_PASSWORD;
+    static final String KEYSTORE_TYPE = HttpSettings.KEYSTORE_TYPE;
     static final String VERIFY_HOSTNAME = "http.ssl.verify.hostname";
     static final String TIMEOUT_MS = "http.timeout.ms";
     static final String BATCH_MAX_RECORDS = "http.batch.max.records";
@@ -43,14 +42,13 @@ final class HttpSinkConfig {
     static final String MAX_IN_FLIGHT = "http.max.in.flight";
     static final String RETRY_BACKOFF_MS = "http.retry.backoff.ms";
     static final String RETRY_BACKOFF_MAX_MS = "http.retry.backoff.max.ms";
+    static final String RETRY_AFTER_MAX_MS = "http.retry.after.max.ms";
     static final String RETRY_MAX = "http.retry.max";
     static final String NULL_VALUES = "http.null.values";
     /** Kafka Connect's key, read (not declared) by the task: with no reporter, {@code all} skips failed records. */
     static final String ERRORS_TOLERANCE = "errors.tolerance";
 
     enum Method { POST, PUT, PATCH }
-
-    enum Auth { NONE, BASIC, BEARER }
 
     enum NullValues { IGNORE, SEND, FAIL }
 
@@ -66,14 +64,14 @@ final class HttpSinkConfig {
                     GROUP_HTTP, 1, ConfigDef.Width.LONG, "URL")
             .define(METHOD, Type.STRING, "POST", ConfigDef.CaseInsensitiveValidString.in("POST", "PUT", "PATCH"), Importance.MEDIUM,
                     "The request method: POST, PUT or PATCH.", GROUP_HTTP, 2, ConfigDef.Width.SHORT, "Method")
-            .define(HEADERS, Type.LIST, "", headersValidator(), Importance.MEDIUM,
+            .define(HEADERS, Type.LIST, "", HttpSettings.headersValidator(), Importance.MEDIUM,
                     "Headers of every request, a comma-separated list of Name:Value (a value cannot hold a comma). "
                             + "A Content-Type given here applies to bodies that are not JSON.",
                     GROUP_HTTP, 3, ConfigDef.Width.LONG, "Headers")
             .define(TIMEOUT_MS, Type.INT, 30_000, Range.atLeast(1), Importance.MEDIUM,
                     "How long to wait for a connection and for the server's answer before the attempt fails (and is retried).",
                     GROUP_HTTP, 4, ConfigDef.Width.SHORT, "Timeout (ms)")
-            .define(AUTH_TYPE, Type.STRING, "none", ConfigDef.CaseInsensitiveValidString.in("none", "basic", "bearer"), Importance.HIGH,
+            .define(AUTH_TYPE, Type.STRING, "none", HttpSettings.authTypes(), Importance.HIGH,
                     "none, basic (http.auth.username and http.auth.password) or bearer (http.auth.token).",
                     GROUP_AUTH, 1, ConfigDef.Width.SHORT, "Authentication")
             .define(AUTH_USERNAME, Type.STRING, null, Importance.HIGH, "The user name of basic authentication.",
@@ -87,14 +85,14 @@ final class HttpSinkConfig {
                     GROUP_TLS, 1, ConfigDef.Width.LONG, "Trust store")
             .define(TRUSTSTORE_PASSWORD, Type.PASSWORD, null, Importance.MEDIUM, "The trust store's password.",
                     GROUP_TLS, 2, ConfigDef.Width.MEDIUM, "Trust store password")
-            .define(TRUSTSTORE_TYPE, Type.STRING, "JKS", ConfigDef.CaseInsensitiveValidString.in("JKS", "PKCS12", "PEM"), Importance.LOW,
+            .define(TRUSTSTORE_TYPE, Type.STRING, "JKS", HttpSettings.storeTypes(), Importance.LOW,
                     "JKS, PKCS12 or PEM (certificates).", GROUP_TLS, 3, ConfigDef.Width.SHORT, "Trust store type")
             .define(KEYSTORE_LOCATION, Type.STRING, null, Importance.MEDIUM,
                     "A key store with this client's key and certificate, for endpoints that ask for one (mutual TLS).",
                     GROUP_TLS, 4, ConfigDef.Width.LONG, "Key store")
             .define(KEYSTORE_PASSWORD, Type.PASSWORD, null, Importance.MEDIUM, "The key store's password (and its key's).",
                     GROUP_TLS, 5, ConfigDef.Width.MEDIUM, "Key store password")
-            .define(KEYSTORE_TYPE, Type.STRING, "JKS", ConfigDef.CaseInsensitiveValidString.in("JKS", "PKCS12", "PEM"), Importance.LOW,
+            .define(KEYSTORE_TYPE, Type.STRING, "JKS", HttpSettings.storeTypes(), Importance.LOW,
                     "JKS, PKCS12 or PEM (an unencrypted private key and its certificates in one file).",
                     GROUP_TLS, 6, ConfigDef.Width.SHORT, "Key store type")
             .define(VERIFY_HOSTNAME, Type.BOOLEAN, true, Importance.MEDIUM,
@@ -117,15 +115,19 @@ final class HttpSinkConfig {
                     "The wait before the first retry of a failed request (connection error, timeout, 5xx, 429); it doubles on each retry.",
                     GROUP_DELIVERY, 5, ConfigDef.Width.SHORT, "Retry backoff (ms)")
             .define(RETRY_BACKOFF_MAX_MS, Type.LONG, 10_000L, Range.atLeast(0), Importance.LOW,
-                    "The longest wait between retries. A Retry-After header (seconds or a date) is honoured as given.",
+                    "The longest wait between retries. A Retry-After header (seconds or a date) is honoured up to "
+                            + RETRY_AFTER_MAX_MS + ".",
                     GROUP_DELIVERY, 6, ConfigDef.Width.SHORT, "Retry backoff max (ms)")
+            .define(RETRY_AFTER_MAX_MS, Type.LONG, 60_000L, Range.atLeast(0), Importance.LOW,
+                    "The longest wait a server's Retry-After may impose; a longer one waits this long (logged once per task).",
+                    GROUP_DELIVERY, 7, ConfigDef.Width.SHORT, "Retry-After max (ms)")
             .define(RETRY_MAX, Type.INT, 10, Range.atLeast(-1), Importance.MEDIUM,
                     "Retries of a request before its records are failed (errors.tolerance, dead-letter queue); -1 retries forever.",
-                    GROUP_DELIVERY, 7, ConfigDef.Width.SHORT, "Max retries")
+                    GROUP_DELIVERY, 8, ConfigDef.Width.SHORT, "Max retries")
             .define(NULL_VALUES, Type.STRING, "ignore", ConfigDef.CaseInsensitiveValidString.in("ignore", "send", "fail"), Importance.LOW,
                     "Records with a null value (tombstones): ignore (skipped, their offsets commit), send (an empty body, "
                             + "or null in an array) or fail (as a failed request).",
-                    GROUP_DELIVERY, 8, ConfigDef.Width.SHORT, "Null values");
+                    GROUP_DELIVERY, 9, ConfigDef.Width.SHORT, "Null values");
 
     final UrlTemplate url;
     final Method method;
@@ -133,7 +135,7 @@ final class HttpSinkConfig {
     final Map<String, String> headers;
     /** The Content-Type of {@code http.headers}, or null. */
     final String contentType;
-    final Auth auth;
+    final HttpSettings.Auth auth;
     final String username;
     final Password password;
     final Password token;
@@ -151,6 +153,7 @@ final class HttpSinkConfig {
     final int maxInFlight;
     final long retryBackoffMs;
     final long retryBackoffMaxMs;
+    final long retryAfterMaxMs;
     final int retryMax;
     final NullValues nullValues;
     final boolean tolerateAll;
@@ -168,7 +171,7 @@ final class HttpSinkConfig {
         Map<String, String> h = new LinkedHashMap<>();
         String ct = null;
         for (Object item : (List<?>) p.get(HEADERS)) {
-            String[] nv = splitHeader(String.valueOf(item));
+            String[] nv = HttpSettings.splitHeader(String.valueOf(item));
             if (nv[0].equalsIgnoreCase("Content-Type")) {
                 ct = nv[1];
             } else {
@@ -177,7 +180,7 @@ final class HttpSinkConfig {
         }
         headers = Map.copyOf(h);
         contentType = ct;
-        auth = Auth.valueOf(upper(p.get(AUTH_TYPE)));
+        auth = HttpSettings.Auth.valueOf(upper(p.get(AUTH_TYPE)));
         username = (String) p.get(AUTH_USERNAME);
         password = (Password) p.get(AUTH_PASSWORD);
         token = (Password) p.get(AUTH_TOKEN);
@@ -195,6 +198,7 @@ final class HttpSinkConfig {
         maxInFlight = (Integer) p.get(MAX_IN_FLIGHT);
         retryBackoffMs = (Long) p.get(RETRY_BACKOFF_MS);
         retryBackoffMaxMs = (Long) p.get(RETRY_BACKOFF_MAX_MS);
+        retryAfterMaxMs = (Long) p.get(RETRY_AFTER_MAX_MS);
         retryMax = (Integer) p.get(RETRY_MAX);
         nullValues = NullValues.valueOf(upper(p.get(NULL_VALUES)));
         tolerateAll = "all".equalsIgnoreCase(String.valueOf(props.getOrDefault(ERRORS_TOLERANCE, "none")).trim());
@@ -210,17 +214,7 @@ final class HttpSinkConfig {
      * token. Each problem goes to {@code problem} with the key it belongs to.
      */
     static void crossCheck(Map<String, Object> parsed, java.util.function.BiConsumer<String, String> problem) {
-        Object type = parsed.get(AUTH_TYPE);
-        String auth = type == null ? "none" : String.valueOf(type).trim().toLowerCase(Locale.ROOT);
-        if (auth.equals("basic") && blankToNull((String) parsed.get(AUTH_USERNAME)) == null) {
-            problem.accept(AUTH_USERNAME, AUTH_USERNAME + " is required when " + AUTH_TYPE + " is basic");
-        }
-        if (auth.equals("bearer")) {
-            Password token = (Password) parsed.get(AUTH_TOKEN);
-            if (token == null || token.value() == null || token.value().isBlank()) {
-                problem.accept(AUTH_TOKEN, AUTH_TOKEN + " is required when " + AUTH_TYPE + " is bearer");
-            }
-        }
+        HttpSettings.checkAuth(parsed, problem);
         Object backoff = parsed.get(RETRY_BACKOFF_MS);
         Object max = parsed.get(RETRY_BACKOFF_MAX_MS);
         if (backoff instanceof Long b && max instanceof Long m && m < b) {
@@ -244,43 +238,11 @@ final class HttpSinkConfig {
         });
     }
 
-    private static ConfigDef.Validator headersValidator() {
-        return new ConfigDef.Validator() {
-            @Override
-            public void ensureValid(String name, Object value) {
-                if (value == null) {
-                    return;
-                }
-                for (Object item : (List<?>) value) {
-                    try {
-                        splitHeader(String.valueOf(item));
-                    } catch (IllegalArgumentException e) {
-                        throw new ConfigException(name, value, e.getMessage());
-                    }
-                }
-            }
-
-            @Override
-            public String toString() {
-                return "a comma-separated list of Name:Value";
-            }
-        };
-    }
-
-    private static String[] splitHeader(String item) {
-        int colon = item.indexOf(':');
-        String name = colon < 0 ? "" : item.substring(0, colon).trim();
-        if (name.isEmpty() || name.chars().anyMatch(c -> c <= ' ' || c >= 127 || "()<>@,;:\\\"/[]?={}".indexOf(c) >= 0)) {
-            throw new IllegalArgumentException("'" + item + "' is not a header Name:Value");
-        }
-        return new String[] {name, item.substring(colon + 1).trim()};
-    }
-
     private static String upper(Object v) {
-        return String.valueOf(v).trim().toUpperCase(Locale.ROOT);
+        return HttpSettings.upper(v);
     }
 
     private static String blankToNull(String s) {
-        return s == null || s.isBlank() ? null : s.trim();
+        return HttpSettings.blankToNull(s);
     }
 }

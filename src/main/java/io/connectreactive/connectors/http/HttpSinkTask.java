@@ -1,13 +1,10 @@
 package io.connectreactive.connectors.http;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -21,12 +18,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
-import io.vertx.core.net.JksOptions;
-import io.vertx.core.net.KeyCertOptions;
-import io.vertx.core.net.PemKeyCertOptions;
-import io.vertx.core.net.PemTrustOptions;
-import io.vertx.core.net.PfxOptions;
-import io.vertx.core.net.TrustOptions;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
@@ -34,7 +25,6 @@ import io.vertx.ext.web.client.WebClientOptions;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigException;
-import org.apache.kafka.common.config.types.Password;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.json.JsonConverter;
 import org.apache.kafka.connect.sink.ErrantRecordReporter;
@@ -103,6 +93,8 @@ public class HttpSinkTask extends ReactiveSinkTask {
     private ConnectException failedWith;
     private boolean open;
     private boolean closed;
+    /** A Retry-After above {@code http.retry.after.max.ms} was logged. */
+    private boolean retryAfterCapLogged;
 
     @Override
     public String version() {
@@ -124,12 +116,7 @@ public class HttpSinkTask extends ReactiveSinkTask {
         json = Body.converter();
         method = HttpMethod.valueOf(config.method.name());
         queueBound = Math.max(1, config.maxInFlight * config.batchMaxRecords);
-        authorization = switch (config.auth) {
-            case NONE -> null;
-            case BASIC -> "Basic " + Base64.getEncoder().encodeToString(
-                    (config.username + ":" + value(config.password)).getBytes(StandardCharsets.UTF_8));
-            case BEARER -> "Bearer " + value(config.token);
-        };
+        authorization = HttpSettings.authorization(config.auth, config.username, config.password, config.token);
         try {
             reporter = context.connect().errantRecordReporter();
         } catch (NoSuchMethodError | NoClassDefFoundError e) {
@@ -150,8 +137,8 @@ public class HttpSinkTask extends ReactiveSinkTask {
 
     /** The client's options, with the trust and key stores read asynchronously. */
     private Future<WebClientOptions> clientOptions() {
-        Future<Buffer> trust = read(config.truststoreLocation, HttpSinkConfig.TRUSTSTORE_LOCATION);
-        Future<Buffer> keys = read(config.keystoreLocation, HttpSinkConfig.KEYSTORE_LOCATION);
+        Future<Buffer> trust = HttpSettings.readStore(vertx, config.truststoreLocation, HttpSinkConfig.TRUSTSTORE_LOCATION);
+        Future<Buffer> keys = HttpSettings.readStore(vertx, config.keystoreLocation, HttpSinkConfig.KEYSTORE_LOCATION);
         return Future.all(trust, keys).map(v -> {
             WebClientOptions o = new WebClientOptions()
                     .setConnectTimeout(config.timeoutMs)
@@ -160,49 +147,13 @@ public class HttpSinkTask extends ReactiveSinkTask {
                     .setFollowRedirects(false)
                     .setUserAgent("connect-reactive-http-sink/" + HttpSinkConnector.VERSION);
             if (trust.result() != null) {
-                o.setTrustOptions(trustOptions(trust.result()));
+                o.setTrustOptions(HttpSettings.trustOptions(config.truststoreType, trust.result(), config.truststorePassword));
             }
             if (keys.result() != null) {
-                o.setKeyCertOptions(keyOptions(keys.result()));
+                o.setKeyCertOptions(HttpSettings.keyOptions(config.keystoreType, keys.result(), config.keystorePassword));
             }
             return o;
         });
-    }
-
-    private Future<Buffer> read(String location, String key) {
-        if (location == null) {
-            return Future.succeededFuture(null);
-        }
-        String path;
-        try {
-            path = Paths.get(location).toAbsolutePath().toString(); // never looked up on the class path
-        } catch (RuntimeException e) {
-            return Future.failedFuture(new ConnectException("Invalid " + key + " '" + location + "'", e));
-        }
-        return vertx.fileSystem().readFile(path).recover(err -> Future.failedFuture(
-                new ConnectException("Could not read " + key + " '" + location + "': " + err.getMessage(), err)));
-    }
-
-    private TrustOptions trustOptions(Buffer store) {
-        String password = value(config.truststorePassword);
-        return switch (config.truststoreType) {
-            case "PKCS12" -> new PfxOptions().setValue(store).setPassword(password);
-            case "PEM" -> new PemTrustOptions().addCertValue(store);
-            default -> new JksOptions().setValue(store).setPassword(password);
-        };
-    }
-
-    private KeyCertOptions keyOptions(Buffer store) {
-        String password = value(config.keystorePassword);
-        return switch (config.keystoreType) {
-            case "PKCS12" -> new PfxOptions().setValue(store).setPassword(password);
-            case "PEM" -> new PemKeyCertOptions().addKeyValue(store).addCertValue(store);
-            default -> new JksOptions().setValue(store).setPassword(password);
-        };
-    }
-
-    private static String value(Password p) {
-        return p == null ? null : p.value();
     }
 
     // --- accepting records ---
@@ -250,8 +201,8 @@ public class HttpSinkTask extends ReactiveSinkTask {
             return;
         }
         TopicPartition tp = partitionOf(record);
-        Lane lane = lanes.computeIfAbsent(tp, Lane::new);
-        lane.queue.add(new Entry(record, record.originalKafkaOffset(), url, body, nowMs()));
+        Lane lane = lanes.computeIfAbsent(tp, t -> new Lane(t, config, vertx, this::contentType));
+        lane.queue.add(new Lane.Entry(record, record.originalKafkaOffset(), url, body, nowMs()));
         lane.bytes += body.bytes().length();
         queued++;
         schedule(lane);
@@ -318,6 +269,7 @@ public class HttpSinkTask extends ReactiveSinkTask {
                     continue;
                 }
                 lane.request = lane.take();
+                queued -= lane.request.entries.size();
             }
             send(lane, lane.request);
         }
@@ -368,7 +320,7 @@ public class HttpSinkTask extends ReactiveSinkTask {
         String body = response == null ? null : response.bodyAsString();
         boolean retriable = response == null || status >= 500 || status == 429;
         if (retriable && (config.retryMax < 0 || req.attempts <= config.retryMax)) {
-            long delay = response == null ? -1 : retryAfterMs(response.getHeader("Retry-After"));
+            long delay = response == null ? -1 : cappedRetryAfter(retryAfterMs(response.getHeader("Retry-After")), req.url);
             retry(lane, req, delay >= 0 ? delay : backoffMs(config.retryBackoffMs, config.retryBackoffMaxMs, req.attempts),
                     response == null ? String.valueOf(error) : "status " + status + excerpt(body));
             return;
@@ -400,6 +352,22 @@ public class HttpSinkTask extends ReactiveSinkTask {
                 pump();
             }
         });
+    }
+
+    /** A server's Retry-After ({@code -1}: none) within {@code http.retry.after.max.ms}; the first cut is logged. */
+    private long cappedRetryAfter(long retryAfterMs, String url) {
+        long capped = capRetryAfter(retryAfterMs, config.retryAfterMaxMs);
+        if (capped < retryAfterMs && !retryAfterCapLogged) {
+            retryAfterCapLogged = true;
+            log.warn("HTTP sink {}: {} asks to wait {} ms (Retry-After); waiting {} ms ({}), and so for any longer Retry-After",
+                    connector, UrlTemplate.redact(url), retryAfterMs, capped, HttpSinkConfig.RETRY_AFTER_MAX_MS);
+        }
+        return capped;
+    }
+
+    /** {@code retryAfterMs} (-1: none) at most {@code maxMs}. */
+    static long capRetryAfter(long retryAfterMs, long maxMs) {
+        return retryAfterMs < 0 ? retryAfterMs : Math.min(retryAfterMs, maxMs);
     }
 
     /** {@code http.retry.backoff.ms} doubled per retry before this one, capped by {@code http.retry.backoff.max.ms}. */
@@ -545,122 +513,7 @@ public class HttpSinkTask extends ReactiveSinkTask {
         return System.nanoTime() / 1_000_000;
     }
 
-    // --- per partition ---
-
-    /** One record waiting to be sent. */
-    private record Entry(SinkRecord record, long offset, String url, Body body, long acceptedAtMs) {
-    }
-
-    /** One request of a lane: its records, body and attempts; kept for its retries. */
-    private static final class Request {
-        final List<Entry> entries;
-        final String url;
-        final Buffer body;
-        final String contentType;
-        int attempts;
-        /** Completes when the attempt under way answered (or failed). */
-        Future<Void> settled;
-
-        Request(List<Entry> entries, Buffer body, String contentType) {
-            this.entries = entries;
-            this.url = entries.get(0).url();
-            this.body = body;
-            this.contentType = contentType;
-        }
-
-        List<SinkRecord> records() {
-            return entries.stream().map(Entry::record).toList();
-        }
-
-        String describe(TopicPartition tp) {
-            long first = entries.get(0).offset();
-            long last = entries.get(entries.size() - 1).offset();
-            return entries.size() == 1 ? "the record of " + tp + " at offset " + first
-                    : entries.size() + " records of " + tp + " (offsets " + first + " to " + last + ")";
-        }
-    }
-
-    /** A consumed partition: its records in offset order, at most one request under way. On the task's context. */
-    private final class Lane {
-        final TopicPartition tp;
-        final ArrayDeque<Entry> queue = new ArrayDeque<>();
-        /** Bytes of the queued bodies. */
-        long bytes;
-        /** In flight or waiting for a retry; null when none. */
-        Request request;
-        long lingerTimer = -1;
-        long retryTimer = -1;
-        /** In {@link #ready}. */
-        boolean ready;
-        boolean failing;
-        boolean closed;
-
-        Lane(TopicPartition tp) {
-            this.tp = tp;
-        }
-
-        /** A batch can be sent without lingering: enough records, enough bytes, or a record for another URL behind the first. */
-        boolean full() {
-            return queue.size() >= config.batchMaxRecords || bytes >= config.batchMaxBytes
-                    || (config.url.usesKey() && !queue.peekFirst().url().equals(queue.peekLast().url()));
-        }
-
-        /** The offset of the first record neither acknowledged nor failed for good, or null. */
-        Long firstUnsettled() {
-            if (request != null) {
-                return request.entries.get(0).offset();
-            }
-            return queue.isEmpty() ? null : queue.peek().offset();
-        }
-
-        /** The next request: one record, or a JSON array of the records of one URL within the batch bounds. */
-        Request take() {
-            List<Entry> entries = new ArrayList<>();
-            Request req;
-            if (!config.batching()) {
-                Entry e = queue.poll();
-                entries.add(e);
-                req = new Request(entries, e.body().bytes(), contentType(e.body()));
-            } else {
-                String url = queue.peek().url();
-                int size = 2;
-                List<Buffer> elements = new ArrayList<>();
-                while (!queue.isEmpty() && entries.size() < config.batchMaxRecords) {
-                    Entry e = queue.peek();
-                    int add = e.body().bytes().length() + (entries.isEmpty() ? 0 : 1);
-                    if (!e.url().equals(url) || (!entries.isEmpty() && size + add > config.batchMaxBytes)) {
-                        break;
-                    }
-                    entries.add(queue.poll());
-                    elements.add(e.body().bytes());
-                    size += add;
-                }
-                req = new Request(entries, Body.array(elements, size), "application/json");
-            }
-            for (Entry e : entries) {
-                bytes -= e.body().bytes().length();
-            }
-            queued -= entries.size();
-            return req;
-        }
-
-        void cancelLinger() {
-            if (lingerTimer >= 0) {
-                vertx.cancelTimer(lingerTimer);
-                lingerTimer = -1;
-            }
-        }
-
-        void cancelTimers() {
-            cancelLinger();
-            if (retryTimer >= 0) {
-                vertx.cancelTimer(retryTimer);
-                retryTimer = -1;
-            }
-        }
-    }
-
-    private String contentType(Body body) {
+    String contentType(Body body) {
         if (body.json()) {
             return "application/json";
         }

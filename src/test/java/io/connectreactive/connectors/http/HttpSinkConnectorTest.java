@@ -213,6 +213,25 @@ class HttpSinkConnectorTest {
     }
 
     @Test
+    void aLongRetryAfterWaitsNoLongerThanTheRetryAfterMaximum() throws Exception {
+        try (TestHttpServer server = TestHttpServer.start()) {
+            AtomicInteger n = new AtomicInteger();
+            List<Long> times = java.util.Collections.synchronizedList(new ArrayList<>());
+            server.respond = r -> {
+                times.add(System.nanoTime());
+                return n.incrementAndGet() == 1 ? new TestHttpServer.Answer(503, "later", Map.of("Retry-After", "3600"), 0)
+                        : TestHttpServer.Answer.ok();
+            };
+            String topic = topic("retry-cap", 1);
+            worker.create("retry-cap", sink(topic, server.url("/c"), Map.of("http.retry.after.max.ms", "300")));
+            producer.send(new ProducerRecord<>(topic, 0, null, "capped")).get();
+            await().atMost(WAIT).until(() -> server.acked.size() == 1);
+            assertThat(Duration.ofNanos(times.get(1) - times.get(0))).as("Retry-After: 3600 capped at 300 ms")
+                    .isBetween(Duration.ofMillis(250), Duration.ofSeconds(10));
+        }
+    }
+
+    @Test
     void failedRequestsGoToTheDeadLetterQueueWithStatusAndBody() throws Exception {
         try (TestHttpServer server = TestHttpServer.start()) {
             server.respond = r -> switch (r.body()) {

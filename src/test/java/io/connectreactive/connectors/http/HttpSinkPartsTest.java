@@ -107,6 +107,18 @@ class HttpSinkPartsTest {
     }
 
     @Test
+    void retryAfterIsCappedByTheRetryAfterMaximum() {
+        assertThat(new HttpSinkConfig(Map.of("http.url", "http://h/x")).retryAfterMaxMs).isEqualTo(60_000L);
+        assertThat(new HttpSinkConfig(Map.of("http.url", "http://h/x", "http.retry.after.max.ms", "250")).retryAfterMaxMs)
+                .isEqualTo(250L);
+        assertThat(HttpSinkTask.capRetryAfter(HttpSinkTask.retryAfterMs("86400"), 60_000)).isEqualTo(60_000);
+        assertThat(HttpSinkTask.capRetryAfter(3_000, 60_000)).isEqualTo(3_000);
+        assertThat(HttpSinkTask.capRetryAfter(-1, 60_000)).as("no Retry-After: the backoff applies").isEqualTo(-1);
+        assertThatThrownBy(() -> new HttpSinkConfig(Map.of("http.url", "http://h/x", "http.retry.after.max.ms", "-1")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("http.retry.after.max.ms");
+    }
+
+    @Test
     void validationNamesEachBadKey() {
         Map<String, String> props = new HashMap<>(Map.of("http.url", "gopher://x", "http.auth.type", "digest"));
         Map<String, ConfigValue> values = validate(props);
