@@ -147,7 +147,7 @@ class HttpSourceConnectorTest {
                 assertThat(readAll(topic, 3)).containsEntry("c", "{\"id\":\"c\"}").hasSize(3);
                 await().atMost(WAIT).until(() -> server.received.stream().filter(r -> "\"v2\"".equals(r.headers().get("If-None-Match")))
                         .count() >= 1);
-                Thread.sleep(500); // the position (v2) is committed within the flush interval (200 ms)
+                await().atMost(WAIT).until(() -> w.get("/connectors/poll/offsets").body().contains("v2")); // the position committed
             }
             int before = server.received.size();
             try (TestWorker w = TestWorker.start(kafka, own, Map.of())) { // the connector is in the worker's config store
