@@ -178,7 +178,7 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
         return onContext(() -> {
             fencing.stop();
             return self == null ? Future.<Void>succeededFuture()
-                    : membership.announceLeaving(vertx).timeout(1, java.util.concurrent.TimeUnit.SECONDS).otherwiseEmpty();
+                    : membership.announceLeaving().timeout(1, java.util.concurrent.TimeUnit.SECONDS).otherwiseEmpty();
         }).transform(ar -> super.stop());
     }
 
@@ -274,7 +274,7 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
         assignment = next;
         fencing.adoptView(next, self);
         generation.set((int) next.generation());
-        membership.publish(vertx, next)
+        membership.publish(next)
                 .onFailure(err -> LOG.warn("Could not publish assignment {}: {}", next.generation(), err.toString()))
                 .onSuccess(v -> applied(reconcileAll()));
     }
