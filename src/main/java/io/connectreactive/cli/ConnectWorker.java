@@ -148,7 +148,7 @@ public final class ConnectWorker implements AutoCloseable {
                     config.exactlyOnceSourceEnabled());
             herder = config.clustered()
                     ? new ClusteredHerder(vertx, worker, configStore, services.statuses(), validator, clusterId,
-                            new Membership(clusterManager, config.groupId()), generation)
+                            new Membership(vertx, clusterManager, config.groupId()), generation)
                     : new StandaloneHerder(vertx, worker, configStore, services.statuses(), validator, clusterId);
             rest = new RestServer(vertx, config, listeners, herder, plugins, validator);
             await(connectMetrics.watchEventLoops(vertx, vertxOptions.getEventLoopPoolSize()));

@@ -26,9 +26,11 @@ import org.slf4j.LoggerFactory;
  * ({@link #majorityPresent}).
  *
  * <p>Threads: the herder calls it on its context, where the periodic check runs too ({@link #start} sets
- * it there) and whence both listener calls come. A ping's answer arrives on a Hazelcast thread and only
- * records when it came (the one map written there is concurrent). {@link #fenced()} may be read from any
- * thread (by {@code /health}).
+ * it there) and whence both listener calls come. The pings are sent by {@link Membership#ping} on its
+ * own worker thread, never on the check's event loop; while the last check's pings are still being sent
+ * (Hazelcast slow to take them), a check sends none, so at most one round waits there. A ping's answer
+ * arrives on a Hazelcast thread and only records when it came (the one map written there is concurrent).
+ * {@link #fenced()} may be read from any thread (by {@code /health}).
  */
 final class Fencing {
 
@@ -68,6 +70,8 @@ final class Fencing {
     private volatile String fenced;
     private long checks = -1;
     private boolean stopped;
+    /** The pings of the last check not yet handed to Hazelcast. */
+    private int sending;
 
     /**
      * @param workerId this worker's id (its REST address), as the view holds it
@@ -122,12 +126,16 @@ final class Fencing {
         Set<String> reachable = new HashSet<>();
         reachable.add(workerId);
         List<String> counted = counted(present);
+        boolean ping = sending == 0;
         for (String w : counted) {
             String id = present.get(w);
             if (w.equals(workerId) || id == null) {
                 continue;
             }
-            membership.ping(id, () -> answeredAt.put(w, System.nanoTime()));
+            if (ping) {
+                sending++;
+                membership.ping(id, () -> answeredAt.put(w, System.nanoTime())).onComplete(ar -> sending--);
+            }
             if (now - answeredAt.getOrDefault(w, 0L) <= fenceTimeoutMs * 1_000_000) {
                 reachable.add(w);
             }

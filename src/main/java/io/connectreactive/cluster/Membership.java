@@ -19,6 +19,7 @@ import com.hazelcast.map.listener.EntryUpdatedListener;
 import io.connectreactive.config.WorkerConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
@@ -27,7 +28,14 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
  * id and REST URL, and the one shared value the cluster keeps in Hazelcast, the current
  * {@link Assignment}. Everything durable lives in Kafka's topics, not here.
  *
- * <p>Listeners are called on Hazelcast's threads: callers hop to their own context.
+ * <p>Threads. Reading the members ({@link #workers}, {@link #self}, {@link #leader}) reads Hazelcast's local
+ * member list and may be done anywhere, an event loop too. Every call that sends something to the other
+ * members ({@link #ping}, {@link #publish}, {@link #announceLeaving}) runs on one worker thread of its own
+ * ({@value #CALLS}), in order, never on the caller's event loop: Hazelcast serializes the call, may create
+ * the distributed object's proxy, and writes to the member's connection on the calling thread (its
+ * write-through); an event loop was seen held 524 ms in {@code submitToMember}. Their futures complete on the
+ * caller's context. {@link #assignment} blocks: call it off the event loops. Listeners are called on
+ * Hazelcast's threads: callers hop to their own context.
  */
 public final class Membership {
 
@@ -36,8 +44,13 @@ public final class Membership {
     private static final String ASSIGNMENT = "assignment";
     private static final String PINGS = "connect-reactive-pings";
     private static final int MERGE_DELAY_S = 5;
+    /** The worker thread the calls to the other members run on. */
+    static final String CALLS = "cr-cluster-hazelcast";
 
+    private final Vertx vertx;
     private final HazelcastInstance hazelcast;
+    /** One thread: the calls to the other members, in order, off the event loops. */
+    private final WorkerExecutor calls;
     private final IMap<String, String> shared;
     /** Members that announced an orderly leave: member id → worker id, each kept for a minute. */
     private final IMap<String, String> leaving;
@@ -46,8 +59,14 @@ public final class Membership {
     public record Worker(String id, String workerId, String restUrl) {
     }
 
-    public Membership(HazelcastClusterManager manager, String groupId) {
-        this.hazelcast = manager.getHazelcastInstance();
+    public Membership(Vertx vertx, HazelcastClusterManager manager, String groupId) {
+        this(vertx, manager.getHazelcastInstance(), groupId);
+    }
+
+    Membership(Vertx vertx, HazelcastInstance hazelcast, String groupId) {
+        this.vertx = vertx;
+        this.hazelcast = hazelcast;
+        this.calls = vertx.createSharedWorkerExecutor(CALLS, 1);
         this.shared = hazelcast.getMap("connect-reactive-" + groupId);
         this.leaving = hazelcast.getMap("connect-reactive-" + groupId + "-leaving");
     }
@@ -142,28 +161,31 @@ public final class Membership {
     /**
      * Asks member {@code id} to answer over Hazelcast's connection to it (the one its heartbeats use),
      * and calls {@code answered} on a Hazelcast thread when it does. Nothing happens when it is no
-     * longer a member, or does not answer.
+     * longer a member, or does not answer. The request is sent on the {@value #CALLS} thread; the
+     * future completes, on the caller's context, once it was sent (not answered).
      */
-    public void ping(String id, Runnable answered) {
-        Member member = member(id);
-        if (member == null) {
-            return;
-        }
-        hazelcast.getExecutorService(PINGS).submitToMember(new Ping(), member, new com.hazelcast.core.ExecutionCallback<Boolean>() {
-            @Override
-            public void onResponse(Boolean response) {
-                answered.run();
-            }
+    public Future<Void> ping(String id, Runnable answered) {
+        return calls.executeBlocking(() -> {
+            Member member = member(id);
+            if (member != null) {
+                hazelcast.getExecutorService(PINGS).submitToMember(new Ping(), member, new com.hazelcast.core.ExecutionCallback<Boolean>() {
+                    @Override
+                    public void onResponse(Boolean response) {
+                        answered.run();
+                    }
 
-            @Override
-            public void onFailure(Throwable t) {
-                // not answered: the caller counts the time since the last answer
+                    @Override
+                    public void onFailure(Throwable t) {
+                        // not answered: the caller counts the time since the last answer
+                    }
+                });
             }
-        });
+            return null;
+        }, true);
     }
 
     /** What a ping runs on the member asked. */
-    private static final class Ping implements java.util.concurrent.Callable<Boolean>, java.io.Serializable {
+    static final class Ping implements java.util.concurrent.Callable<Boolean>, java.io.Serializable {
         private static final long serialVersionUID = 1L;
 
         @Override
@@ -173,9 +195,11 @@ public final class Membership {
     }
 
     /** Tells the other members that this one is leaving in an orderly way (it is not lost: they need not fence). */
-    public Future<Void> announceLeaving(Vertx vertx) {
-        return Future.fromCompletionStage(leaving.setAsync(self(), String.valueOf(hazelcast.getCluster().getLocalMember()
-                .getAttribute(WORKER_ID)), 60, java.util.concurrent.TimeUnit.SECONDS), vertx.getOrCreateContext());
+    public Future<Void> announceLeaving() {
+        io.vertx.core.Context context = vertx.getOrCreateContext();
+        return calls.executeBlocking(() -> leaving.setAsync(self(), String.valueOf(hazelcast.getCluster().getLocalMember()
+                        .getAttribute(WORKER_ID)), 60, java.util.concurrent.TimeUnit.SECONDS), true)
+                .compose(sent -> Future.fromCompletionStage(sent, context));
     }
 
     /**
@@ -236,9 +260,12 @@ public final class Membership {
         return json == null ? Assignment.EMPTY : Assignment.fromJson(json);
     }
 
-    /** Publishes a new assignment to every member. */
-    public Future<Void> publish(Vertx vertx, Assignment assignment) {
-        return Future.fromCompletionStage(shared.setAsync(ASSIGNMENT, assignment.toJson()), vertx.getOrCreateContext());
+    /** Publishes a new assignment to every member; in order with the other calls, so the last published is the one kept. */
+    public Future<Void> publish(Assignment assignment) {
+        io.vertx.core.Context context = vertx.getOrCreateContext();
+        String json = assignment.toJson();
+        return calls.executeBlocking(() -> shared.setAsync(ASSIGNMENT, json), true)
+                .compose(sent -> Future.fromCompletionStage(sent, context));
     }
 
     /** The worker with member id {@code id}, or null when it is not (or no longer) a member. */

@@ -4,11 +4,16 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.stream.IntStream;
 
 import io.connectreactive.herder.ConflictException;
 import io.connectreactive.kafka.ClientConfigs;
 import io.connectreactive.kafka.KafkaFutures;
+import io.connectreactive.model.State;
+import io.connectreactive.model.TaskId;
 import io.connectreactive.runtime.TaskServices;
 import io.connectreactive.storage.ConfigStore;
 import io.vertx.core.Future;
@@ -32,11 +37,16 @@ import org.slf4j.LoggerFactory;
  * the last record, nothing is done. Concurrent requests for one connector share one round; a round fails
  * with a conflict when new task configs were committed while it fenced, as Kafka Connect's does.
  *
+ * <p>Every worker asks for a round before it starts exactly-once source tasks ({@link #beforeTasksStart}) or
+ * changes such a connector's offsets ({@link #byLeader}): of the leader, which is this worker or is asked over
+ * the event bus ({@link PeerRequests#fence}); the leader runs the round with {@link #fence}.
+ *
  * <p>The admin is the connector's ({@code connector-worker-adminclient-<connector>}, with its
  * {@code admin.override.*}), as Kafka Connect's {@code Worker.fenceZombies} makes it. Threads: called on the
  * herder's context, which owns the rounds; the admin is created and closed on the worker pool and its
- * answer hops back to the context; nothing here waits. Failures are returned, not logged: the caller logs
- * them once (a task that cannot start, a REST answer).
+ * answer hops back to the context; nothing here waits. A round's failure is returned, not logged, and
+ * logged once where it is handled: {@link #beforeTasksStart} names the tasks it does not start, a REST
+ * answer carries it.
  */
 final class ZombieFencing {
 
@@ -47,16 +57,66 @@ final class ZombieFencing {
     private final Vertx vertx;
     private final ConfigStore configs;
     private final TaskServices services;
+    private final Membership membership;
+    private final PeerRequests requests;
+    /** This worker's member id now. */
+    private final Supplier<String> self;
+    /** The herder's round as leader ({@code PUT /connectors/{name}/fence}): checks it leads and the connector is a source. */
+    private final Function<String, Future<Void>> leaderRound;
     /** The round under way per connector. */
     private final Map<String, Future<Void>> rounds = new HashMap<>();
 
-    ZombieFencing(Vertx vertx, ConfigStore configs, TaskServices services) {
+    ZombieFencing(Vertx vertx, ConfigStore configs, TaskServices services, Membership membership, PeerRequests requests,
+                  Supplier<String> self, Function<String, Future<Void>> leaderRound) {
         this.vertx = vertx;
         this.configs = configs;
         this.services = services;
+        this.membership = membership;
+        this.requests = requests;
+        this.self = self;
+        this.leaderRound = leaderRound;
     }
 
-    /** Runs a round for source connector {@code name} if its task configs need one; completes once the task-count record is read back. */
+    /**
+     * Before exactly-once source tasks start: a round of zombie fencing by the leader (here, or asked over the
+     * event bus), as Kafka Connect's worker asks for one before it starts such a task. If it fails, the tasks
+     * are reported FAILED with the reason (logged once) and not started; they are retried as any failed task
+     * is (a restart, or {@code runtime.task.restart.*}). When new task configs were read meanwhile, none is
+     * started: the change's own reconcile, queued behind this one, starts the new ones (Kafka Connect checks the
+     * task's generation likewise before it starts it). In the connector's chain of changes.
+     *
+     * @param generation the connector's task config generation the tasks were to start with
+     * @param startingHere the tasks the herder is starting here (live: those it stopped meanwhile are gone);
+     *        the tasks not to start after all are removed from it
+     */
+    Future<Void> beforeTasksStart(String name, int generation, List<TaskId> toStart, Set<TaskId> startingHere) {
+        return byLeader(name).transform(ar -> {
+            if (ar.failed()) {
+                Throwable err = ar.cause();
+                ConnectException failure = new ConnectException(
+                        "Failed to perform round of zombie fencing for connector " + name + ": " + err.getMessage(), err);
+                List<TaskId> failed = toStart.stream().filter(startingHere::contains).toList();
+                LOG.error("Tasks {} not started: {}", failed, failure.getMessage());
+                failed.forEach(id -> services.report(id, State.FAILED, failure));
+                return Future.failedFuture(failure);
+            }
+            if (configs.taskConfigGeneration(name) != generation) {
+                toStart.forEach(startingHere::remove);
+            }
+            return Future.succeededFuture();
+        });
+    }
+
+    /** A round of zombie fencing for {@code name} by the leader: this worker's, or asked of the leader over the event bus. */
+    Future<Void> byLeader(String name) {
+        Membership.Worker leader = membership.leader();
+        if (leader == null || leader.id().equals(self.get())) {
+            return leaderRound.apply(name);
+        }
+        return requests.fence(leader, name);
+    }
+
+    /** On the leader: runs a round for source connector {@code name} if its task configs need one; completes once the task-count record is read back. */
     Future<Void> fence(String name) {
         return configs.refresh()
                 .recover(err -> Future.failedFuture(new ConnectException(
