@@ -76,7 +76,7 @@ final class HttpPoller {
         this.values = new SourceValues(config);
         this.partition = Map.of(URL_FIELD, config.url);
         this.position = stored == null ? Map.of() : Map.copyOf(stored);
-        this.authorization = HttpSettings.authorization(config.auth, config.username, config.password, config.token);
+        this.authorization = config.security.authorization();
         queue.drainHandler(v -> {
             if (waitingForDrain) {
                 waitingForDrain = false;
@@ -87,17 +87,9 @@ final class HttpPoller {
 
     /** Creates the client (trust and key stores read asynchronously) and polls at once. */
     Future<Void> start() {
-        Future<Buffer> trust = HttpSettings.readStore(vertx, config.truststoreLocation, HttpSettings.TRUSTSTORE_LOCATION);
-        Future<Buffer> keys = HttpSettings.readStore(vertx, config.keystoreLocation, HttpSettings.KEYSTORE_LOCATION);
-        return Future.all(trust, keys).map(v -> {
-            WebClientOptions o = new WebClientOptions().setConnectTimeout(config.timeoutMs).setVerifyHost(config.verifyHostname)
-                    .setFollowRedirects(true).setUserAgent("connect-reactive-http-source/" + HttpSourceConnector.VERSION);
-            if (trust.result() != null) {
-                o.setTrustOptions(HttpSettings.trustOptions(config.truststoreType, trust.result(), config.truststorePassword));
-            }
-            if (keys.result() != null) {
-                o.setKeyCertOptions(HttpSettings.keyOptions(config.keystoreType, keys.result(), config.keystorePassword));
-            }
+        WebClientOptions options = new WebClientOptions().setConnectTimeout(config.timeoutMs)
+                .setFollowRedirects(true).setUserAgent("connect-reactive-http-source/" + HttpSourceConnector.VERSION);
+        return HttpSettings.clientOptions(vertx, config.security, options).map(o -> {
             if (stopped) {
                 return null;
             }

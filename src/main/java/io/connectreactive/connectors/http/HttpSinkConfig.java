@@ -11,7 +11,6 @@ import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.ConfigValue;
-import org.apache.kafka.common.config.types.Password;
 
 /**
  * The configuration of {@link HttpSinkConnector} and its task: every key declared once, with its
@@ -23,18 +22,6 @@ final class HttpSinkConfig {
 
     static final String URL = "http.url";
     static final String METHOD = "http.method";
-    static final String HEADERS = HttpSettings.HEADERS;
-    static final String AUTH_TYPE = HttpSettings.AUTH_TYPE;
-    static final String AUTH_USERNAME = HttpSettings.AUTH_USERNAME;
-    static final String AUTH_PASSWORD = HttpSettings.AUTH_PASSWORD;
-    static final String AUTH_TOKEN = HttpSettings.AUTH_TOKEN;
-    static final String TRUSTSTORE_LOCATION = HttpSettings.TRUSTSTORE_LOCATION;
-    static final String TRUSTSTORE_PASSWORD = HttpSettings.TRUSTSTORE_PASSWORD;
-    static final String TRUSTSTORE_TYPE = HttpSettings.TRUSTSTORE_TYPE;
-    static final String KEYSTORE_LOCATION = HttpSettings.KEYSTORE_LOCATION;
-    static final String KEYSTORE_PASSWORD = HttpSettings.KEYSTORE_PASSWORD;
-    static final String KEYSTORE_TYPE = HttpSettings.KEYSTORE_TYPE;
-    static final String VERIFY_HOSTNAME = "http.ssl.verify.hostname";
     static final String TIMEOUT_MS = "http.timeout.ms";
     static final String BATCH_MAX_RECORDS = "http.batch.max.records";
     static final String BATCH_MAX_BYTES = "http.batch.max.bytes";
@@ -53,81 +40,63 @@ final class HttpSinkConfig {
     enum NullValues { IGNORE, SEND, FAIL }
 
     private static final String GROUP_HTTP = "HTTP";
-    private static final String GROUP_AUTH = "Authentication";
-    private static final String GROUP_TLS = "TLS";
     private static final String GROUP_DELIVERY = "Delivery";
 
-    static final ConfigDef CONFIG_DEF = new ConfigDef()
-            .define(URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, UrlTemplate.validator(), Importance.HIGH,
-                    "The endpoint, http:// or https://. ${topic}, ${key} and ${partition} are replaced by the record's topic, "
-                            + "key and partition, URL-encoded. Credentials belong in http.auth.*, not in the URL.",
-                    GROUP_HTTP, 1, ConfigDef.Width.LONG, "URL")
-            .define(METHOD, Type.STRING, "POST", ConfigDef.CaseInsensitiveValidString.in("POST", "PUT", "PATCH"), Importance.MEDIUM,
-                    "The request method: POST, PUT or PATCH.", GROUP_HTTP, 2, ConfigDef.Width.SHORT, "Method")
-            .define(HEADERS, Type.LIST, "", HttpSettings.headersValidator(), Importance.MEDIUM,
-                    "Headers of every request, a comma-separated list of Name:Value (a value cannot hold a comma). "
-                            + "A Content-Type given here applies to bodies that are not JSON.",
-                    GROUP_HTTP, 3, ConfigDef.Width.LONG, "Headers")
-            .define(TIMEOUT_MS, Type.INT, 30_000, Range.atLeast(1), Importance.MEDIUM,
-                    "How long to wait for a connection and for the server's answer before the attempt fails (and is retried).",
-                    GROUP_HTTP, 4, ConfigDef.Width.SHORT, "Timeout (ms)")
-            .define(AUTH_TYPE, Type.STRING, "none", HttpSettings.authTypes(), Importance.HIGH,
-                    "none, basic (http.auth.username and http.auth.password) or bearer (http.auth.token).",
-                    GROUP_AUTH, 1, ConfigDef.Width.SHORT, "Authentication")
-            .define(AUTH_USERNAME, Type.STRING, null, Importance.HIGH, "The user name of basic authentication.",
-                    GROUP_AUTH, 2, ConfigDef.Width.MEDIUM, "User name")
-            .define(AUTH_PASSWORD, Type.PASSWORD, null, Importance.HIGH, "The password of basic authentication.",
-                    GROUP_AUTH, 3, ConfigDef.Width.MEDIUM, "Password")
-            .define(AUTH_TOKEN, Type.PASSWORD, null, Importance.HIGH, "The token of bearer authentication.",
-                    GROUP_AUTH, 4, ConfigDef.Width.LONG, "Token")
-            .define(TRUSTSTORE_LOCATION, Type.STRING, null, Importance.MEDIUM,
-                    "The trust store for https endpoints; unset: the JVM's default trusted certificates.",
-                    GROUP_TLS, 1, ConfigDef.Width.LONG, "Trust store")
-            .define(TRUSTSTORE_PASSWORD, Type.PASSWORD, null, Importance.MEDIUM, "The trust store's password.",
-                    GROUP_TLS, 2, ConfigDef.Width.MEDIUM, "Trust store password")
-            .define(TRUSTSTORE_TYPE, Type.STRING, "JKS", HttpSettings.storeTypes(), Importance.LOW,
-                    "JKS, PKCS12 or PEM (certificates).", GROUP_TLS, 3, ConfigDef.Width.SHORT, "Trust store type")
-            .define(KEYSTORE_LOCATION, Type.STRING, null, Importance.MEDIUM,
-                    "A key store with this client's key and certificate, for endpoints that ask for one (mutual TLS).",
-                    GROUP_TLS, 4, ConfigDef.Width.LONG, "Key store")
-            .define(KEYSTORE_PASSWORD, Type.PASSWORD, null, Importance.MEDIUM, "The key store's password (and its key's).",
-                    GROUP_TLS, 5, ConfigDef.Width.MEDIUM, "Key store password")
-            .define(KEYSTORE_TYPE, Type.STRING, "JKS", HttpSettings.storeTypes(), Importance.LOW,
-                    "JKS, PKCS12 or PEM (an unencrypted private key and its certificates in one file).",
-                    GROUP_TLS, 6, ConfigDef.Width.SHORT, "Key store type")
-            .define(VERIFY_HOSTNAME, Type.BOOLEAN, true, Importance.MEDIUM,
-                    "Check that the server's certificate names the URL's host.", GROUP_TLS, 7, ConfigDef.Width.SHORT, "Verify host name")
-            .define(BATCH_MAX_RECORDS, Type.INT, 1, Range.atLeast(1), Importance.MEDIUM,
-                    "1: one record per request, its value as the body. More: records of one partition (and one URL) "
-                            + "sent together as a JSON array of their values.",
-                    GROUP_DELIVERY, 1, ConfigDef.Width.SHORT, "Batch records")
-            .define(BATCH_MAX_BYTES, Type.INT, 1024 * 1024, Range.atLeast(1), Importance.LOW,
-                    "The largest array body; a single value larger than this is sent alone.",
-                    GROUP_DELIVERY, 2, ConfigDef.Width.SHORT, "Batch bytes")
-            .define(BATCH_LINGER_MS, Type.LONG, 0L, Range.atLeast(0), Importance.LOW,
-                    "How long a batch that is not full waits for more records of its partition before it is sent; "
-                            + "0 sends what is queued as soon as the partition's previous request succeeded.",
-                    GROUP_DELIVERY, 3, ConfigDef.Width.SHORT, "Batch linger (ms)")
-            .define(MAX_IN_FLIGHT, Type.INT, 5, Range.atLeast(1), Importance.MEDIUM,
-                    "Requests under way at once per task; one per partition at a time, so that each partition's order holds.",
-                    GROUP_DELIVERY, 4, ConfigDef.Width.SHORT, "Max in flight")
-            .define(RETRY_BACKOFF_MS, Type.LONG, 100L, Range.atLeast(0), Importance.LOW,
-                    "The wait before the first retry of a failed request (connection error, timeout, 5xx, 429); it doubles on each retry.",
-                    GROUP_DELIVERY, 5, ConfigDef.Width.SHORT, "Retry backoff (ms)")
-            .define(RETRY_BACKOFF_MAX_MS, Type.LONG, 10_000L, Range.atLeast(0), Importance.LOW,
-                    "The longest wait between retries. A Retry-After header (seconds or a date) is honoured up to "
-                            + RETRY_AFTER_MAX_MS + ".",
-                    GROUP_DELIVERY, 6, ConfigDef.Width.SHORT, "Retry backoff max (ms)")
-            .define(RETRY_AFTER_MAX_MS, Type.LONG, 60_000L, Range.atLeast(0), Importance.LOW,
-                    "The longest wait a server's Retry-After may impose; a longer one waits this long (logged once per task).",
-                    GROUP_DELIVERY, 7, ConfigDef.Width.SHORT, "Retry-After max (ms)")
-            .define(RETRY_MAX, Type.INT, 10, Range.atLeast(-1), Importance.MEDIUM,
-                    "Retries of a request before its records are failed (errors.tolerance, dead-letter queue); -1 retries forever.",
-                    GROUP_DELIVERY, 8, ConfigDef.Width.SHORT, "Max retries")
-            .define(NULL_VALUES, Type.STRING, "ignore", ConfigDef.CaseInsensitiveValidString.in("ignore", "send", "fail"), Importance.LOW,
-                    "Records with a null value (tombstones): ignore (skipped, their offsets commit), send (an empty body, "
-                            + "or null in an array) or fail (as a failed request).",
-                    GROUP_DELIVERY, 9, ConfigDef.Width.SHORT, "Null values");
+    static final ConfigDef CONFIG_DEF = configDef();
+
+    /** The keys in the order they are listed (validation answers, documentation); the shared ones declared by {@link HttpSettings}. */
+    private static ConfigDef configDef() {
+        ConfigDef def = new ConfigDef()
+                .define(URL, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, UrlTemplate.validator(), Importance.HIGH,
+                        "The endpoint, http:// or https://. ${topic}, ${key} and ${partition} are replaced by the record's topic, "
+                                + "key and partition, URL-encoded. Credentials belong in http.auth.*, not in the URL.",
+                        GROUP_HTTP, 1, ConfigDef.Width.LONG, "URL")
+                .define(METHOD, Type.STRING, "POST", ConfigDef.CaseInsensitiveValidString.in("POST", "PUT", "PATCH"), Importance.MEDIUM,
+                        "The request method: POST, PUT or PATCH.", GROUP_HTTP, 2, ConfigDef.Width.SHORT, "Method");
+        HttpSettings.defineHeaders(def, GROUP_HTTP, 3,
+                "Headers of every request, a comma-separated list of Name:Value (a value cannot hold a comma). "
+                        + "A Content-Type given here applies to bodies that are not JSON.");
+        def.define(TIMEOUT_MS, Type.INT, 30_000, Range.atLeast(1), Importance.MEDIUM,
+                "How long to wait for a connection and for the server's answer before the attempt fails (and is retried).",
+                GROUP_HTTP, 4, ConfigDef.Width.SHORT, "Timeout (ms)");
+        HttpSettings.defineAuth(def, "none, basic (http.auth.username and http.auth.password) or bearer (http.auth.token).");
+        HttpSettings.defineTruststore(def, 1, "The trust store for https endpoints; unset: the JVM's default trusted certificates.");
+        HttpSettings.defineKeystore(def, 4,
+                "A key store with this client's key and certificate, for endpoints that ask for one (mutual TLS).");
+        HttpSettings.defineVerifyHostname(def, 7, "Check that the server's certificate names the URL's host.");
+        return def
+                .define(BATCH_MAX_RECORDS, Type.INT, 1, Range.atLeast(1), Importance.MEDIUM,
+                        "1: one record per request, its value as the body. More: records of one partition (and one URL) "
+                                + "sent together as a JSON array of their values.",
+                        GROUP_DELIVERY, 1, ConfigDef.Width.SHORT, "Batch records")
+                .define(BATCH_MAX_BYTES, Type.INT, 1024 * 1024, Range.atLeast(1), Importance.LOW,
+                        "The largest array body; a single value larger than this is sent alone.",
+                        GROUP_DELIVERY, 2, ConfigDef.Width.SHORT, "Batch bytes")
+                .define(BATCH_LINGER_MS, Type.LONG, 0L, Range.atLeast(0), Importance.LOW,
+                        "How long a batch that is not full waits for more records of its partition before it is sent; "
+                                + "0 sends what is queued as soon as the partition's previous request succeeded.",
+                        GROUP_DELIVERY, 3, ConfigDef.Width.SHORT, "Batch linger (ms)")
+                .define(MAX_IN_FLIGHT, Type.INT, 5, Range.atLeast(1), Importance.MEDIUM,
+                        "Requests under way at once per task; one per partition at a time, so that each partition's order holds.",
+                        GROUP_DELIVERY, 4, ConfigDef.Width.SHORT, "Max in flight")
+                .define(RETRY_BACKOFF_MS, Type.LONG, 100L, Range.atLeast(0), Importance.LOW,
+                        "The wait before the first retry of a failed request (connection error, timeout, 5xx, 429); it doubles on each retry.",
+                        GROUP_DELIVERY, 5, ConfigDef.Width.SHORT, "Retry backoff (ms)")
+                .define(RETRY_BACKOFF_MAX_MS, Type.LONG, 10_000L, Range.atLeast(0), Importance.LOW,
+                        "The longest wait between retries. A Retry-After header (seconds or a date) is honoured up to "
+                                + RETRY_AFTER_MAX_MS + ".",
+                        GROUP_DELIVERY, 6, ConfigDef.Width.SHORT, "Retry backoff max (ms)")
+                .define(RETRY_AFTER_MAX_MS, Type.LONG, 60_000L, Range.atLeast(0), Importance.LOW,
+                        "The longest wait a server's Retry-After may impose; a longer one waits this long (logged once per task).",
+                        GROUP_DELIVERY, 7, ConfigDef.Width.SHORT, "Retry-After max (ms)")
+                .define(RETRY_MAX, Type.INT, 10, Range.atLeast(-1), Importance.MEDIUM,
+                        "Retries of a request before its records are failed (errors.tolerance, dead-letter queue); -1 retries forever.",
+                        GROUP_DELIVERY, 8, ConfigDef.Width.SHORT, "Max retries")
+                .define(NULL_VALUES, Type.STRING, "ignore", ConfigDef.CaseInsensitiveValidString.in("ignore", "send", "fail"), Importance.LOW,
+                        "Records with a null value (tombstones): ignore (skipped, their offsets commit), send (an empty body, "
+                                + "or null in an array) or fail (as a failed request).",
+                        GROUP_DELIVERY, 9, ConfigDef.Width.SHORT, "Null values");
+    }
 
     final UrlTemplate url;
     final Method method;
@@ -135,17 +104,8 @@ final class HttpSinkConfig {
     final Map<String, String> headers;
     /** The Content-Type of {@code http.headers}, or null. */
     final String contentType;
-    final HttpSettings.Auth auth;
-    final String username;
-    final Password password;
-    final Password token;
-    final String truststoreLocation;
-    final Password truststorePassword;
-    final String truststoreType;
-    final String keystoreLocation;
-    final Password keystorePassword;
-    final String keystoreType;
-    final boolean verifyHostname;
+    /** {@code http.auth.*} and {@code http.ssl.*}. */
+    final HttpSettings.Security security;
     final int timeoutMs;
     final int batchMaxRecords;
     final int batchMaxBytes;
@@ -170,7 +130,7 @@ final class HttpSinkConfig {
         method = Method.valueOf(upper(p.get(METHOD)));
         Map<String, String> h = new LinkedHashMap<>();
         String ct = null;
-        for (Object item : (List<?>) p.get(HEADERS)) {
+        for (Object item : (List<?>) p.get(HttpSettings.HEADERS)) {
             String[] nv = HttpSettings.splitHeader(String.valueOf(item));
             if (nv[0].equalsIgnoreCase("Content-Type")) {
                 ct = nv[1];
@@ -180,17 +140,7 @@ final class HttpSinkConfig {
         }
         headers = Map.copyOf(h);
         contentType = ct;
-        auth = HttpSettings.Auth.valueOf(upper(p.get(AUTH_TYPE)));
-        username = (String) p.get(AUTH_USERNAME);
-        password = (Password) p.get(AUTH_PASSWORD);
-        token = (Password) p.get(AUTH_TOKEN);
-        truststoreLocation = blankToNull((String) p.get(TRUSTSTORE_LOCATION));
-        truststorePassword = (Password) p.get(TRUSTSTORE_PASSWORD);
-        truststoreType = upper(p.get(TRUSTSTORE_TYPE));
-        keystoreLocation = blankToNull((String) p.get(KEYSTORE_LOCATION));
-        keystorePassword = (Password) p.get(KEYSTORE_PASSWORD);
-        keystoreType = upper(p.get(KEYSTORE_TYPE));
-        verifyHostname = (Boolean) p.get(VERIFY_HOSTNAME);
+        security = HttpSettings.Security.of(p);
         timeoutMs = (Integer) p.get(TIMEOUT_MS);
         batchMaxRecords = (Integer) p.get(BATCH_MAX_RECORDS);
         batchMaxBytes = (Integer) p.get(BATCH_MAX_BYTES);
@@ -240,9 +190,5 @@ final class HttpSinkConfig {
 
     private static String upper(Object v) {
         return HttpSettings.upper(v);
-    }
-
-    private static String blankToNull(String s) {
-        return HttpSettings.blankToNull(s);
     }
 }

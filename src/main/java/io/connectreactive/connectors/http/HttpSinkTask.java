@@ -116,7 +116,7 @@ public class HttpSinkTask extends ReactiveSinkTask {
         json = Body.converter();
         method = HttpMethod.valueOf(config.method.name());
         queueBound = Math.max(1, config.maxInFlight * config.batchMaxRecords);
-        authorization = HttpSettings.authorization(config.auth, config.username, config.password, config.token);
+        authorization = config.security.authorization();
         try {
             reporter = context.connect().errantRecordReporter();
         } catch (NoSuchMethodError | NoClassDefFoundError e) {
@@ -137,23 +137,11 @@ public class HttpSinkTask extends ReactiveSinkTask {
 
     /** The client's options, with the trust and key stores read asynchronously. */
     private Future<WebClientOptions> clientOptions() {
-        Future<Buffer> trust = HttpSettings.readStore(vertx, config.truststoreLocation, HttpSinkConfig.TRUSTSTORE_LOCATION);
-        Future<Buffer> keys = HttpSettings.readStore(vertx, config.keystoreLocation, HttpSinkConfig.KEYSTORE_LOCATION);
-        return Future.all(trust, keys).map(v -> {
-            WebClientOptions o = new WebClientOptions()
-                    .setConnectTimeout(config.timeoutMs)
-                    .setVerifyHost(config.verifyHostname)
-                    .setKeepAlive(true)
-                    .setFollowRedirects(false)
-                    .setUserAgent("connect-reactive-http-sink/" + HttpSinkConnector.VERSION);
-            if (trust.result() != null) {
-                o.setTrustOptions(HttpSettings.trustOptions(config.truststoreType, trust.result(), config.truststorePassword));
-            }
-            if (keys.result() != null) {
-                o.setKeyCertOptions(HttpSettings.keyOptions(config.keystoreType, keys.result(), config.keystorePassword));
-            }
-            return o;
-        });
+        return HttpSettings.clientOptions(vertx, config.security, new WebClientOptions()
+                .setConnectTimeout(config.timeoutMs)
+                .setKeepAlive(true)
+                .setFollowRedirects(false)
+                .setUserAgent("connect-reactive-http-sink/" + HttpSinkConnector.VERSION));
     }
 
     // --- accepting records ---

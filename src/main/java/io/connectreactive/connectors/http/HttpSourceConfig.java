@@ -10,7 +10,6 @@ import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.ConfigValue;
-import org.apache.kafka.common.config.types.Password;
 
 /**
  * The configuration of {@link HttpSourceConnector} and its task: every key declared once in
@@ -46,86 +45,68 @@ final class HttpSourceConfig {
     private static final String GROUP_SOURCE = "Source";
     private static final String GROUP_WEBHOOK = "Webhook";
     private static final String GROUP_POLL = "Poll";
-    private static final String GROUP_AUTH = "Authentication";
-    private static final String GROUP_TLS = "TLS";
 
-    static final ConfigDef CONFIG_DEF = new ConfigDef()
-            .define(TOPIC, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH,
-                    "The topic the records go to.", GROUP_SOURCE, 1, ConfigDef.Width.MEDIUM, "Topic")
-            .define(MODE, Type.STRING, "webhook", ConfigDef.CaseInsensitiveValidString.in("webhook", "poll"), Importance.HIGH,
-                    "webhook: an HTTP server takes POSTed bodies (answered 200 once in Kafka); poll: GET http.url periodically.",
-                    GROUP_SOURCE, 2, ConfigDef.Width.SHORT, "Mode")
-            .define(VALUE_FORMAT, Type.STRING, "string", ConfigDef.CaseInsensitiveValidString.in("string", "bytes", "json"),
-                    Importance.MEDIUM, "The record value: string (the body as UTF-8 text), bytes (as received) or json "
-                            + "(parsed, schemaless maps and lists as JsonConverter with schemas.enable=false gives them).",
-                    GROUP_SOURCE, 3, ConfigDef.Width.SHORT, "Value format")
-            .define(KEY_HEADER, Type.STRING, null, Importance.MEDIUM,
-                    "Webhook: the request header whose value is the record key (a string).",
-                    GROUP_SOURCE, 4, ConfigDef.Width.MEDIUM, "Key header")
-            .define(KEY_JSON_FIELD, Type.STRING, null, Importance.MEDIUM,
-                    "A top-level field of a JSON object body (or array element) whose value is the record key: a string as is, "
-                            + "another value as its JSON text; no key when the body is not an object or lacks the field.",
-                    GROUP_SOURCE, 5, ConfigDef.Width.MEDIUM, "Key JSON field")
-            .define(LISTEN_HOST, Type.STRING, "0.0.0.0", Importance.MEDIUM, "Webhook: the address to listen on.",
-                    GROUP_WEBHOOK, 1, ConfigDef.Width.MEDIUM, "Listen host")
-            .define(LISTEN_PORT, Type.INT, null, ConfigDef.LambdaValidator.with((name, value) -> {
-                        if (value != null) {
-                            Range.between(0, 65535).ensureValid(name, value);
-                        }
-                    }, () -> "[0,...,65535]"), Importance.HIGH,
-                    "Webhook: the port to listen on (required in webhook mode; 0 picks a free port, for tests).",
-                    GROUP_WEBHOOK, 2, ConfigDef.Width.SHORT, "Listen port")
-            .define(LISTEN_PATH, Type.STRING, "/", Importance.MEDIUM, "Webhook: the path POSTs go to; others answer 404.",
-                    GROUP_WEBHOOK, 3, ConfigDef.Width.MEDIUM, "Listen path")
-            .define(MAX_PENDING, Type.INT, 1000, Range.atLeast(1), Importance.MEDIUM,
-                    "Webhook: requests awaiting Kafka's acknowledgement at once; more are answered 429 with Retry-After: 1.",
-                    GROUP_WEBHOOK, 4, ConfigDef.Width.SHORT, "Max pending")
-            .define(MAX_BODY_BYTES, Type.INT, 1024 * 1024, Range.atLeast(1), Importance.MEDIUM,
-                    "Webhook: the largest body; a larger one is answered 413.", GROUP_WEBHOOK, 5, ConfigDef.Width.SHORT, "Max body bytes")
-            .define(URL, Type.STRING, null, Importance.HIGH, "Poll: the http:// or https:// URL to GET (required in poll mode).",
-                    GROUP_POLL, 1, ConfigDef.Width.LONG, "URL")
-            .define(POLL_INTERVAL_MS, Type.LONG, 10_000L, Range.atLeast(1), Importance.MEDIUM,
-                    "Poll: the time between the end of one GET and the next.", GROUP_POLL, 2, ConfigDef.Width.SHORT, "Poll interval (ms)")
-            .define(JSON_SPLIT, Type.BOOLEAN, true, Importance.MEDIUM,
-                    "Poll: a JSON array body becomes one record per element; false: one record per body.",
-                    GROUP_POLL, 3, ConfigDef.Width.SHORT, "Split JSON arrays")
-            .define(HttpSettings.HEADERS, Type.LIST, "", HttpSettings.headersValidator(), Importance.MEDIUM,
-                    "Poll: headers of every GET, a comma-separated list of Name:Value.", GROUP_POLL, 4, ConfigDef.Width.LONG, "Headers")
-            .define(TIMEOUT_MS, Type.INT, 30_000, Range.atLeast(1), Importance.MEDIUM,
-                    "Poll: how long to wait for a connection and for the answer.", GROUP_POLL, 5, ConfigDef.Width.SHORT, "Timeout (ms)")
-            .define(RETRY_BACKOFF_MS, Type.LONG, 1_000L, Range.atLeast(1), Importance.LOW,
-                    "Poll: the wait after a failed GET (connection error, timeout, a status other than 2xx and 304), "
-                            + "doubling per failure up to http.retry.backoff.max.ms, instead of the poll interval.",
-                    GROUP_POLL, 6, ConfigDef.Width.SHORT, "Retry backoff (ms)")
-            .define(RETRY_BACKOFF_MAX_MS, Type.LONG, 60_000L, Range.atLeast(1), Importance.LOW,
-                    "Poll: the longest wait after failed GETs.", GROUP_POLL, 7, ConfigDef.Width.SHORT, "Retry backoff max (ms)")
-            .define(HttpSettings.AUTH_TYPE, Type.STRING, "none", HttpSettings.authTypes(), Importance.HIGH,
-                    "Webhook: what callers must present (others get 401); poll: what the GET sends. none, basic "
-                            + "(http.auth.username and http.auth.password) or bearer (http.auth.token).",
-                    GROUP_AUTH, 1, ConfigDef.Width.SHORT, "Authentication")
-            .define(HttpSettings.AUTH_USERNAME, Type.STRING, null, Importance.HIGH, "The user name of basic authentication.",
-                    GROUP_AUTH, 2, ConfigDef.Width.MEDIUM, "User name")
-            .define(HttpSettings.AUTH_PASSWORD, Type.PASSWORD, null, Importance.HIGH, "The password of basic authentication.",
-                    GROUP_AUTH, 3, ConfigDef.Width.MEDIUM, "Password")
-            .define(HttpSettings.AUTH_TOKEN, Type.PASSWORD, null, Importance.HIGH, "The token of bearer authentication.",
-                    GROUP_AUTH, 4, ConfigDef.Width.LONG, "Token")
-            .define(HttpSettings.KEYSTORE_LOCATION, Type.STRING, null, Importance.MEDIUM,
-                    "Webhook: the server's key and certificate; set, the server speaks HTTPS only. Poll: a client key for mutual TLS.",
-                    GROUP_TLS, 1, ConfigDef.Width.LONG, "Key store")
-            .define(HttpSettings.KEYSTORE_PASSWORD, Type.PASSWORD, null, Importance.MEDIUM, "The key store's password (and its key's).",
-                    GROUP_TLS, 2, ConfigDef.Width.MEDIUM, "Key store password")
-            .define(HttpSettings.KEYSTORE_TYPE, Type.STRING, "JKS", HttpSettings.storeTypes(), Importance.LOW,
-                    "JKS, PKCS12 or PEM (an unencrypted private key and its certificates in one file).",
-                    GROUP_TLS, 3, ConfigDef.Width.SHORT, "Key store type")
-            .define(HttpSettings.TRUSTSTORE_LOCATION, Type.STRING, null, Importance.MEDIUM,
-                    "Poll: the trust store for an https URL; unset: the JVM's default trusted certificates.",
-                    GROUP_TLS, 4, ConfigDef.Width.LONG, "Trust store")
-            .define(HttpSettings.TRUSTSTORE_PASSWORD, Type.PASSWORD, null, Importance.MEDIUM, "The trust store's password.",
-                    GROUP_TLS, 5, ConfigDef.Width.MEDIUM, "Trust store password")
-            .define(HttpSettings.TRUSTSTORE_TYPE, Type.STRING, "JKS", HttpSettings.storeTypes(), Importance.LOW,
-                    "JKS, PKCS12 or PEM (certificates).", GROUP_TLS, 6, ConfigDef.Width.SHORT, "Trust store type")
-            .define(HttpSinkConfig.VERIFY_HOSTNAME, Type.BOOLEAN, true, Importance.MEDIUM,
-                    "Poll: the server's certificate must name the URL's host.", GROUP_TLS, 7, ConfigDef.Width.SHORT, "Verify host name");
+    static final ConfigDef CONFIG_DEF = configDef();
+
+    /** The keys in the order they are listed (validation answers, documentation); the shared ones declared by {@link HttpSettings}. */
+    private static ConfigDef configDef() {
+        ConfigDef def = new ConfigDef()
+                .define(TOPIC, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH,
+                        "The topic the records go to.", GROUP_SOURCE, 1, ConfigDef.Width.MEDIUM, "Topic")
+                .define(MODE, Type.STRING, "webhook", ConfigDef.CaseInsensitiveValidString.in("webhook", "poll"), Importance.HIGH,
+                        "webhook: an HTTP server takes POSTed bodies (answered 200 once in Kafka); poll: GET http.url periodically.",
+                        GROUP_SOURCE, 2, ConfigDef.Width.SHORT, "Mode")
+                .define(VALUE_FORMAT, Type.STRING, "string", ConfigDef.CaseInsensitiveValidString.in("string", "bytes", "json"),
+                        Importance.MEDIUM, "The record value: string (the body as UTF-8 text), bytes (as received) or json "
+                                + "(parsed, schemaless maps and lists as JsonConverter with schemas.enable=false gives them).",
+                        GROUP_SOURCE, 3, ConfigDef.Width.SHORT, "Value format")
+                .define(KEY_HEADER, Type.STRING, null, Importance.MEDIUM,
+                        "Webhook: the request header whose value is the record key (a string).",
+                        GROUP_SOURCE, 4, ConfigDef.Width.MEDIUM, "Key header")
+                .define(KEY_JSON_FIELD, Type.STRING, null, Importance.MEDIUM,
+                        "A top-level field of a JSON object body (or array element) whose value is the record key: a string as is, "
+                                + "another value as its JSON text; no key when the body is not an object or lacks the field.",
+                        GROUP_SOURCE, 5, ConfigDef.Width.MEDIUM, "Key JSON field")
+                .define(LISTEN_HOST, Type.STRING, "0.0.0.0", Importance.MEDIUM, "Webhook: the address to listen on.",
+                        GROUP_WEBHOOK, 1, ConfigDef.Width.MEDIUM, "Listen host")
+                .define(LISTEN_PORT, Type.INT, null, ConfigDef.LambdaValidator.with((name, value) -> {
+                            if (value != null) {
+                                Range.between(0, 65535).ensureValid(name, value);
+                            }
+                        }, () -> "[0,...,65535]"), Importance.HIGH,
+                        "Webhook: the port to listen on (required in webhook mode; 0 picks a free port, for tests).",
+                        GROUP_WEBHOOK, 2, ConfigDef.Width.SHORT, "Listen port")
+                .define(LISTEN_PATH, Type.STRING, "/", Importance.MEDIUM, "Webhook: the path POSTs go to; others answer 404.",
+                        GROUP_WEBHOOK, 3, ConfigDef.Width.MEDIUM, "Listen path")
+                .define(MAX_PENDING, Type.INT, 1000, Range.atLeast(1), Importance.MEDIUM,
+                        "Webhook: requests awaiting Kafka's acknowledgement at once; more are answered 429 with Retry-After: 1.",
+                        GROUP_WEBHOOK, 4, ConfigDef.Width.SHORT, "Max pending")
+                .define(MAX_BODY_BYTES, Type.INT, 1024 * 1024, Range.atLeast(1), Importance.MEDIUM,
+                        "Webhook: the largest body; a larger one is answered 413.", GROUP_WEBHOOK, 5, ConfigDef.Width.SHORT, "Max body bytes")
+                .define(URL, Type.STRING, null, Importance.HIGH, "Poll: the http:// or https:// URL to GET (required in poll mode).",
+                        GROUP_POLL, 1, ConfigDef.Width.LONG, "URL")
+                .define(POLL_INTERVAL_MS, Type.LONG, 10_000L, Range.atLeast(1), Importance.MEDIUM,
+                        "Poll: the time between the end of one GET and the next.", GROUP_POLL, 2, ConfigDef.Width.SHORT, "Poll interval (ms)")
+                .define(JSON_SPLIT, Type.BOOLEAN, true, Importance.MEDIUM,
+                        "Poll: a JSON array body becomes one record per element; false: one record per body.",
+                        GROUP_POLL, 3, ConfigDef.Width.SHORT, "Split JSON arrays");
+        HttpSettings.defineHeaders(def, GROUP_POLL, 4, "Poll: headers of every GET, a comma-separated list of Name:Value.");
+        def
+                .define(TIMEOUT_MS, Type.INT, 30_000, Range.atLeast(1), Importance.MEDIUM,
+                        "Poll: how long to wait for a connection and for the answer.", GROUP_POLL, 5, ConfigDef.Width.SHORT, "Timeout (ms)")
+                .define(RETRY_BACKOFF_MS, Type.LONG, 1_000L, Range.atLeast(1), Importance.LOW,
+                        "Poll: the wait after a failed GET (connection error, timeout, a status other than 2xx and 304), "
+                                + "doubling per failure up to http.retry.backoff.max.ms, instead of the poll interval.",
+                        GROUP_POLL, 6, ConfigDef.Width.SHORT, "Retry backoff (ms)")
+                .define(RETRY_BACKOFF_MAX_MS, Type.LONG, 60_000L, Range.atLeast(1), Importance.LOW,
+                        "Poll: the longest wait after failed GETs.", GROUP_POLL, 7, ConfigDef.Width.SHORT, "Retry backoff max (ms)");
+        HttpSettings.defineAuth(def, "Webhook: what callers must present (others get 401); poll: what the GET sends. none, basic "
+                + "(http.auth.username and http.auth.password) or bearer (http.auth.token).");
+        HttpSettings.defineKeystore(def, 1,
+                "Webhook: the server's key and certificate; set, the server speaks HTTPS only. Poll: a client key for mutual TLS.");
+        HttpSettings.defineTruststore(def, 4, "Poll: the trust store for an https URL; unset: the JVM's default trusted certificates.");
+        return HttpSettings.defineVerifyHostname(def, 7, "Poll: the server's certificate must name the URL's host.");
+    }
 
     final String topic;
     final Mode mode;
@@ -144,17 +125,8 @@ final class HttpSourceConfig {
     final int timeoutMs;
     final long retryBackoffMs;
     final long retryBackoffMaxMs;
-    final HttpSettings.Auth auth;
-    final String username;
-    final Password password;
-    final Password token;
-    final String keystoreLocation;
-    final Password keystorePassword;
-    final String keystoreType;
-    final String truststoreLocation;
-    final Password truststorePassword;
-    final String truststoreType;
-    final boolean verifyHostname;
+    /** {@code http.auth.*} and {@code http.ssl.*}. */
+    final HttpSettings.Security security;
 
     /** @throws ConfigException when the configuration is invalid */
     HttpSourceConfig(Map<String, String> props) {
@@ -181,17 +153,7 @@ final class HttpSourceConfig {
         timeoutMs = (Integer) p.get(TIMEOUT_MS);
         retryBackoffMs = (Long) p.get(RETRY_BACKOFF_MS);
         retryBackoffMaxMs = (Long) p.get(RETRY_BACKOFF_MAX_MS);
-        auth = HttpSettings.Auth.valueOf(HttpSettings.upper(p.get(HttpSettings.AUTH_TYPE)));
-        username = (String) p.get(HttpSettings.AUTH_USERNAME);
-        password = (Password) p.get(HttpSettings.AUTH_PASSWORD);
-        token = (Password) p.get(HttpSettings.AUTH_TOKEN);
-        keystoreLocation = HttpSettings.blankToNull((String) p.get(HttpSettings.KEYSTORE_LOCATION));
-        keystorePassword = (Password) p.get(HttpSettings.KEYSTORE_PASSWORD);
-        keystoreType = HttpSettings.upper(p.get(HttpSettings.KEYSTORE_TYPE));
-        truststoreLocation = HttpSettings.blankToNull((String) p.get(HttpSettings.TRUSTSTORE_LOCATION));
-        truststorePassword = (Password) p.get(HttpSettings.TRUSTSTORE_PASSWORD);
-        truststoreType = HttpSettings.upper(p.get(HttpSettings.TRUSTSTORE_TYPE));
-        verifyHostname = (Boolean) p.get(HttpSinkConfig.VERIFY_HOSTNAME);
+        security = HttpSettings.Security.of(p);
     }
 
     /**

@@ -74,7 +74,7 @@ public class HttpSourceTask extends ReactiveSourceTask {
             return poller.start().map(v -> queue);
         }
         webhook = new WebhookServer(vertx, config, connector, queue);
-        return HttpSettings.readStore(vertx, config.keystoreLocation, HttpSettings.KEYSTORE_LOCATION)
+        return HttpSettings.readStore(vertx, config.security.keystore().location(), HttpSettings.KEYSTORE_LOCATION)
                 .compose(keys -> closed ? Future.succeededFuture() : webhook.start(serverOptions(config, keys)))
                 .map(v -> queue);
     }
@@ -82,7 +82,7 @@ public class HttpSourceTask extends ReactiveSourceTask {
     private static HttpServerOptions serverOptions(HttpSourceConfig config, Buffer keys) {
         HttpServerOptions o = new HttpServerOptions();
         if (keys != null) {
-            o.setSsl(true).setKeyCertOptions(HttpSettings.keyOptions(config.keystoreType, keys, config.keystorePassword));
+            o.setSsl(true).setKeyCertOptions(HttpSettings.keyOptions(config.security.keystore(), keys));
         }
         return o;
     }

@@ -64,7 +64,7 @@ final class WebhookServer {
         this.connector = connector;
         this.queue = queue;
         this.values = new SourceValues(config);
-        String auth = HttpSettings.authorization(config.auth, config.username, config.password, config.token);
+        String auth = config.security.authorization();
         this.expectedAuthorization = auth == null ? null : auth.getBytes(StandardCharsets.UTF_8);
     }
 
@@ -117,7 +117,7 @@ final class WebhookServer {
             return;
         }
         if (!authorized(req.getHeader("Authorization"))) {
-            req.response().putHeader("WWW-Authenticate", config.auth == HttpSettings.Auth.BASIC
+            req.response().putHeader("WWW-Authenticate", config.security.auth() == HttpSettings.Auth.BASIC
                     ? "Basic realm=\"connect-reactive\"" : "Bearer");
             answer(req, 401, "unauthorized");
             return;
