@@ -116,10 +116,10 @@ class HttpSinkConnectorTest {
                 producer.send(new ProducerRecord<>(topic, i % 2, null, "{\"p\":" + (i % 2) + ",\"n\":" + (i / 2) + "}"));
             }
             producer.flush();
-            await().atMost(WAIT).until(() -> server.acked.stream().mapToInt(r -> new JsonArray(r.body()).size()).sum() == 100);
+            await().atMost(WAIT).until(() -> server.ackedSnapshot().stream().mapToInt(r -> new JsonArray(r.body()).size()).sum() == 100);
             for (int p = 0; p < 2; p++) {
                 int partition = p;
-                List<TestHttpServer.Received> of = server.acked.stream().filter(r -> r.uri().equals("/batch/" + partition)).toList();
+                List<TestHttpServer.Received> of = server.ackedSnapshot().stream().filter(r -> r.uri().equals("/batch/" + partition)).toList();
                 List<Integer> ns = new ArrayList<>();
                 for (TestHttpServer.Received r : of) {
                     JsonArray array = new JsonArray(r.body());
@@ -257,8 +257,8 @@ class HttpSinkConnectorTest {
             assertThat(header(failed.get(1), "__connect.errors.http.status")).isEqualTo("422");
             assertThat(header(failed.get(1), "__connect.errors.http.body")).isEqualTo("{\"error\":\"no thanks\"}");
             assertThat(header(failed.get(1), "__connect.errors.offset")).isEqualTo("2");
-            assertThat(server.received.stream().filter(r -> r.body().equals("bad"))).hasSize(3);
-            assertThat(server.received.stream().filter(r -> r.body().equals("refused"))).as("4xx: not retried").hasSize(1);
+            assertThat(server.receivedSnapshot().stream().filter(r -> r.body().equals("bad"))).hasSize(3);
+            assertThat(server.receivedSnapshot().stream().filter(r -> r.body().equals("refused"))).as("4xx: not retried").hasSize(1);
             assertThat(server.ackedBodies()).containsExactly("ok-1", "ok-2");
             await().atMost(WAIT).until(() -> committed("dlq", topic).getOrDefault(0, 0L) == 4L);
             assertThat(worker.status("dlq").getJsonArray("tasks").getJsonObject(0).getString("state")).isEqualTo("RUNNING");

@@ -139,13 +139,13 @@ class HttpSourceConnectorTest {
             try (TestWorker w = TestWorker.start(kafka, own, Map.of())) {
                 w.create("poll", config);
                 assertThat(readAll(topic, 2)).containsExactlyInAnyOrderEntriesOf(Map.of("a", "{\"id\":\"a\"}", "b", "{\"id\":\"b\"}"));
-                await().atMost(WAIT).until(() -> server.received.stream().filter(r -> "\"v1\"".equals(r.headers().get("If-None-Match")))
+                await().atMost(WAIT).until(() -> server.receivedSnapshot().stream().filter(r -> "\"v1\"".equals(r.headers().get("If-None-Match")))
                         .count() >= 3);
                 failing.set(3); // three 500s, retried, then the new version
                 version.set(2);
                 await().atMost(WAIT).until(() -> failing.get() == 0);
                 assertThat(readAll(topic, 3)).containsEntry("c", "{\"id\":\"c\"}").hasSize(3);
-                await().atMost(WAIT).until(() -> server.received.stream().filter(r -> "\"v2\"".equals(r.headers().get("If-None-Match")))
+                await().atMost(WAIT).until(() -> server.receivedSnapshot().stream().filter(r -> "\"v2\"".equals(r.headers().get("If-None-Match")))
                         .count() >= 1);
                 await().atMost(WAIT).until(() -> w.get("/connectors/poll/offsets").body().contains("v2")); // the position committed
             }

@@ -114,6 +114,20 @@ final class TestHttpServer implements AutoCloseable {
     }
 
     /** The bodies answered with a 2xx. */
+    /** A copy of the requests answered 2xx so far, taken under the list's lock (the server appends meanwhile). */
+    List<Received> ackedSnapshot() {
+        synchronized (acked) {
+            return List.copyOf(acked);
+        }
+    }
+
+    /** A copy of every request received so far, taken under the list's lock. */
+    List<Received> receivedSnapshot() {
+        synchronized (received) {
+            return List.copyOf(received);
+        }
+    }
+
     List<String> ackedBodies() {
         synchronized (acked) {
             return acked.stream().map(Received::body).toList();
