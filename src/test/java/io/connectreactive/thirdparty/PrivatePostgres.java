@@ -70,15 +70,15 @@ public final class PrivatePostgres implements AutoCloseable {
     }
 
     /**
-     * Adds a login role that must give its password over TCP (pg_hba {@code password} method, which
-     * needs no SCRAM library in the client), and reloads the server's configuration.
+     * Adds a login role that must give its password over TCP (pg_hba {@code scram-sha-256}), and
+     * reloads the server's configuration.
      */
     public void addPasswordUser(String user, String password) {
-        sql("CREATE ROLE \"" + user + "\" LOGIN SUPERUSER PASSWORD '" + password.replace("'", "''") + "'");
+        sql("SET password_encryption = 'scram-sha-256'; CREATE ROLE \"" + user + "\" LOGIN SUPERUSER PASSWORD '" + password.replace("'", "''") + "'");
         try {
             Path hba = data.resolve("pg_hba.conf");
             String rules = Files.readString(hba);
-            Files.writeString(hba, "host all " + user + " 127.0.0.1/32 password\n" + rules); // the first matching line wins
+            Files.writeString(hba, "host all " + user + " 127.0.0.1/32 scram-sha-256\n" + rules); // the first matching line wins
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
