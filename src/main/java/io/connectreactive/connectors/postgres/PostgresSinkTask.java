@@ -54,9 +54,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Retries and failures.</b> A batch that failed on a connection error, a serialization
  * failure, a deadlock or a server shutting down is tried again after {@code retry.backoff.ms}, up to
- * {@code max.retries} times (a table dropped or altered meanwhile is read again). Retries spent, or a
- * record PostgreSQL refuses (a data exception or constraint violation, SQL states 22 and 23), or a
- * record the mapper cannot write: the records go to the task's {@code ErrantRecordReporter} (the
+ * {@code max.retries} times (a table dropped or altered meanwhile is read again). A batch PostgreSQL
+ * refuses (a data exception or constraint violation, SQL states 22 and 23) is written again record by
+ * record, each in its own transaction, to find the refused ones. Retries spent (every record of the
+ * batch), a record PostgreSQL refuses, or a record the mapper cannot write: the records go to the
+ * task's {@code ErrantRecordReporter} (the
  * dead-letter queue) with a {@link PostgresSinkException}; without one, {@code errors.tolerance=all}
  * skips them with a log line, and otherwise the task fails. Anything else (authentication, a missing
  * table without {@code auto.create}, missing columns without {@code auto.evolve}, a missing
@@ -327,6 +329,15 @@ public class PostgresSinkTask extends ReactiveSinkTask {
                 }
             });
             return next.future();
+        }
+        if (outcome == Outcome.REJECT && batch.size() > 1) {
+            // PostgreSQL refused a record: write the batch's records one by one, so that only the refused ones are rejected
+            log.info("PostgreSQL sink {}: {} refused ({}); writing its records one by one", connector, describe(batch), what(cause));
+            Future<Void> chain = Future.succeededFuture();
+            for (Row row : batch) {
+                chain = chain.compose(v -> failedWith != null || closed ? Future.succeededFuture() : attempt(List.of(row), 0));
+            }
+            return chain;
         }
         String message = "PostgreSQL sink " + connector + ": writing " + describe(batch)
                 + (table == null ? "" : " to table " + table) + " at " + config.url.describe() + " as " + config.user

@@ -134,6 +134,20 @@ class PostgresSinkConnectorTest {
     }
 
     @Test
+    void writesIntoAnExistingTableWhoseColumnTypesDifferFromTheSchema() throws Exception {
+        pg.sql("CREATE TABLE \"wider\" (id BIGINT PRIMARY KEY, customer VARCHAR(40) NOT NULL, amount NUMERIC(20, 2), extra TEXT)");
+        String topic = topic("wider", 1);
+        worker.create("pg-wider", sink(topic, "wider", Map.of("insert.mode", "upsert", "pk.mode", "record_key")));
+        for (int id = 0; id < 5; id++) {
+            producer.send(new ProducerRecord<>(topic, 0, key(id), value(id, "c-" + id, 10L * id)));
+        }
+        producer.flush();
+        await().atMost(WAIT).untilAsserted(() -> assertThat(rows(pg, "wider", COLUMNS))
+                .isEqualTo(IntStream.range(0, 5).mapToObj(id -> id + "|c-" + id + "|" + (10 * id) + ".00").toList()));
+        delete("pg-wider");
+    }
+
+    @Test
     void tombstonesDeleteTheRowsOfTheirKeys() throws Exception {
         String topic = topic("delete", 2);
         worker.create("pg-delete", sink(topic, "deleted", Map.of("insert.mode", "upsert", "pk.mode", "record_key",
@@ -213,14 +227,23 @@ class PostgresSinkConnectorTest {
         worker.create("pg-dlq", config);
         producer.send(new ProducerRecord<>(topic, 0, key(1), value(1, "first", 1))).get();
         await().atMost(WAIT).untilAsserted(() -> assertThat(rows(pg, "refusing", COLUMNS)).containsExactly("1|first|1"));
-        producer.send(new ProducerRecord<>(topic, 0, key(1), value(1, "again", 2))).get(); // insert mode: a duplicate key
+        // in one batch (most likely): a duplicate key (insert mode) between two good records; only it is refused
+        producer.send(new ProducerRecord<>(topic, 0, key(3), value(3, "third", 3)));
+        producer.send(new ProducerRecord<>(topic, 0, key(1), value(1, "again", 2)));
+        producer.send(new ProducerRecord<>(topic, 0, key(4), value(4, "fourth", 4)));
+        producer.flush();
         List<ConsumerRecord<byte[], byte[]>> failed = kafka.consume(dlq, 1, WAIT);
+        assertThat(header(failed.get(0), "__connect.errors.offset")).isEqualTo("2");
         assertThat(header(failed.get(0), "__connect.errors.postgres.sqlstate")).isEqualTo("23505");
         assertThat(header(failed.get(0), "__connect.errors.postgres.table")).isEqualTo("refusing");
         assertThat(header(failed.get(0), "__connect.errors.exception.message")).contains("SQL state 23505", "refusing");
         producer.send(new ProducerRecord<>(topic, 0, key(2), value(2, "second", 2))).get();
-        await().atMost(WAIT).untilAsserted(() -> assertThat(rows(pg, "refusing", COLUMNS)).containsExactly("1|first|1", "2|second|2"));
-        await().atMost(WAIT).until(() -> committedSum("pg-dlq", topic) == 3);
+        await().atMost(WAIT).untilAsserted(() -> assertThat(rows(pg, "refusing", COLUMNS))
+                .containsExactly("1|first|1", "2|second|2", "3|third|3", "4|fourth|4"));
+        await().atMost(WAIT).until(() -> committedSum("pg-dlq", topic) == 5);
+        assertThat(kafka.consume(dlq, 1, WAIT)).as("only the refused record").hasSize(1);
+        assertThat(admin.listOffsets(Map.of(new TopicPartition(dlq, 0), org.apache.kafka.clients.admin.OffsetSpec.latest()))
+                .partitionResult(new TopicPartition(dlq, 0)).get().offset()).isEqualTo(1);
         assertThat(worker.status("pg-dlq").getJsonArray("tasks").getJsonObject(0).getString("state")).isEqualTo("RUNNING");
         delete("pg-dlq");
     }
