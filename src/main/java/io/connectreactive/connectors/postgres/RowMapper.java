@@ -178,10 +178,10 @@ final class RowMapper {
             Column c = shape.columns().get(i);
             Object v;
             if (shape.fromKey().get(i)) {
-                if (!(f(shape, i) == null ? record.key() != null : record.key() instanceof Struct)) {
+                Field f = shape.keyField().get(i);
+                if (f == null ? record.key() == null : !(record.key() instanceof Struct)) {
                     throw new DataException("pk.mode=record_key: the record's key is " + (record.key() == null ? "null" : "not a struct"));
                 }
-                Field f = shape.keyField().get(i);
                 v = f == null ? record.key() : ((Struct) record.key()).get(f);
             } else if (shape.op() != Op.DELETE && value != null) {
                 v = value.get(c.name());
@@ -194,9 +194,5 @@ final class RowMapper {
             t.addValue(PgDialect.value(c.name(), c.schema(), v));
         }
         return t;
-    }
-
-    private static Field f(Shape shape, int i) {
-        return shape.keyField().get(i);
     }
 }
