@@ -117,6 +117,7 @@ public final class Bench {
                     case Scenarios.SINK -> s.sink();
                     case Scenarios.LATENCY -> s.latency();
                     case Scenarios.FOOTPRINT -> s.footprint();
+                    case PostgresScenarios.SCENARIO -> new PostgresScenarios(setup, kafka, r).run();
                     default -> throw new IllegalArgumentException("unknown scenario " + scenario);
                 };
                 results.put(scenario.trim(), metrics);

@@ -80,6 +80,20 @@ final class Kafka implements AutoCloseable {
         }
     }
 
+    /** Writes keyed records ({@code [key, value]}) to {@code topic}, fast; for input topics filled before a scenario. */
+    void fillKeyed(String topic, java.util.Iterator<byte[][]> records) throws Exception {
+        Map<String, Object> config = producerConfig("bench-fill");
+        config.put(ProducerConfig.LINGER_MS_CONFIG, "20");
+        config.put(ProducerConfig.BATCH_SIZE_CONFIG, "262144");
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
+            while (records.hasNext()) {
+                byte[][] kv = records.next();
+                p.send(new ProducerRecord<>(topic, kv[0], kv[1]));
+            }
+            p.flush();
+        }
+    }
+
     /** A consumer assigned to every partition of {@code topic}, from its end (the busy-tasks reader). */
     KafkaConsumer<byte[], byte[]> consumerAtEnd(String topic, int partitions) {
         Map<String, Object> config = new HashMap<>();

@@ -84,6 +84,13 @@ final class RuntimeScenarios {
         DESCRIPTIONS.put(STARTUP, "JVM start → `GET /` answers, same JVM flags and plugin.path on both: cold = no application "
                 + "class-data archive (the JDK's base archive only); warm = each runtime's own dynamic archive, written the same way "
                 + "for both (-XX:ArchiveClassesAtExit, start, REST answers, clean stop).");
+        for (String pg : List.of(PostgresScenarios.INSERT, PostgresScenarios.UPSERT)) {
+            DESCRIPTIONS.put(pg, "connect-reactive's built-in PostgresSink against Debezium's JDBC sink 3.6.0.Final (plugin.path) on Kafka "
+                    + "Connect 4.3.1, tasks.max=1, from one pre-filled topic of keyed JsonConverter envelopes (key {id}, value {id, name, "
+                    + "amount, flag, ratio}) into the same PostgreSQL server (Debian's, fsync=off) and a fresh table of the same shape, "
+                    + (pg.equals(PostgresScenarios.INSERT) ? "insert.mode=insert" : "insert.mode=upsert by the record key")
+                    + "; both at their default batch size (500); progress is the table's row count. Opt-in: --scenarios postgres-sink.");
+        }
     }
 
     private static final List<Contender> ALL = List.of(Contender.CONNECT_REACTIVE, Contender.KAFKA_CONNECT, Contender.RAW, Contender.LIMIT);
@@ -110,7 +117,7 @@ final class RuntimeScenarios {
 
     /** One run of a throughput scenario, for one contender; returns its measurement. */
     @FunctionalInterface
-    private interface Job {
+    interface Job {
         Throughput.Run run(Contender c, int round, Path dir, String id) throws Exception;
     }
 
@@ -120,7 +127,7 @@ final class RuntimeScenarios {
      * over Kafka Connect's it should reach (0: none); {@code cpuTarget}: the CPU per record over Kafka
      * Connect's it should stay under (0: none).
      */
-    private List<Metric> throughput(String scenario, List<Contender> contenders, long records, String unit,
+    List<Metric> throughput(String scenario, List<Contender> contenders, long records, String unit,
                                     double rateTarget, double cpuTarget, Job job) throws Exception {
         Metric e2e = new Metric(scenario, "end-to-end average", unit + "/s", true, null);
         Metric steady = new Metric(scenario, "steady state (" + Throughput.WINDOW + ")", unit + "/s", true,
@@ -174,7 +181,7 @@ final class RuntimeScenarios {
      * Starts a worker, runs {@code connectors} (created back to back as the clock starts) and measures {@code progress};
      * for {@link Contender#LIMIT}, the same connectors in a limit loop ({@link #limitRun}).
      */
-    private Throughput.Run workerRun(Contender c, Path dir, WorkerProcess.Options options, Map<String, Map<String, String>> connectors,
+    Throughput.Run workerRun(Contender c, Path dir, WorkerProcess.Options options, Map<String, Map<String, String>> connectors,
                                      long total, Throughput.Progress progress, String what) throws Exception {
         if (c == Contender.LIMIT) {
             return limitRun(dir, options, connectors, total, progress, what);
