@@ -152,7 +152,16 @@ final class TableCatalog {
         return "42P07".equals(sqlState) || "42701".equals(sqlState) || "23505".equals(sqlState);
     }
 
+    /**
+     * Reads the table's columns. A table that exists without columns is read once more: one another
+     * task has just created can show up (to_regclass reads the latest catalog) before its columns do
+     * (pg_attribute is read under the statement's snapshot).
+     */
     private Future<Table> read(TableId id) {
+        return readOnce(id).compose(t -> t.exists && t.columns.isEmpty() ? readOnce(id) : Future.succeededFuture(t));
+    }
+
+    private Future<Table> readOnce(TableId id) {
         return pool.preparedQuery(COLUMNS).execute(Tuple.of(id.quoted())).map(rows -> {
             Row row = rows.iterator().next();
             Set<String> columns = new HashSet<>();
