@@ -145,7 +145,7 @@ public final class ConnectWorker implements AutoCloseable {
                     connectMetrics);
             Worker worker = new Worker(vertx, services);
             ConnectorValidator validator = new ConnectorValidator(plugins, config.clientOverridePolicy(),
-                    config.exactlyOnceSourceEnabled());
+                    config.exactlyOnceSourceEnabled(), config.clustered());
             herder = config.clustered()
                     ? new ClusteredHerder(vertx, worker, configStore, services.statuses(), validator, clusterId,
                             new Membership(vertx, clusterManager, config.groupId()), generation)

@@ -334,15 +334,16 @@ public abstract class AbstractHerder implements Herder {
     /**
      * Why this worker does not run connector {@code name} with {@code config}, or null when it does: a
      * source connector's exactly-once setting it cannot honour ({@link ExactlyOnceSourceKeys#unsupported}:
-     * on a worker with exactly-once source support only a per-connector offsets topic; on others also
-     * {@code exactly.once.support=required} and transaction boundaries).
+     * on a worker without exactly-once source support {@code exactly.once.support=required} and transaction
+     * boundaries; on a standalone worker also a per-connector offsets topic).
      * Validation refuses such a config on create and update; this catches one stored without it (by
      * Kafka Connect in the config topic before the cluster moved to this runtime, or in a standalone
      * worker's stored configs), which would otherwise run at least once where exactly once was asked
      * for. On the herder's context.
      */
     protected ConnectException refusal(String name, Map<String, String> config) {
-        String error = ExactlyOnceSourceKeys.unsupported(config, worker.services().config().exactlyOnceSourceEnabled());
+        String error = ExactlyOnceSourceKeys.unsupported(config, worker.services().config().exactlyOnceSourceEnabled(),
+                worker.services().config().clustered());
         if (error == null || !"source".equals(worker.connectorType(config.get(ConnectorValidator.CONNECTOR_CLASS)))) {
             return null;
         }

@@ -13,7 +13,10 @@ import java.util.stream.Collectors;
 import io.connectreactive.kafka.KafkaFutures;
 import io.connectreactive.plugin.PluginRegistry;
 import io.connectreactive.runtime.TaskServices;
+import io.connectreactive.storage.ConnectorOffsetStore;
 import io.connectreactive.storage.OffsetCodec;
+import io.connectreactive.storage.OffsetStore;
+import io.connectreactive.storage.kafka.KafkaOffsetStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.apache.kafka.clients.admin.Admin;
@@ -36,7 +39,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reads, alters and resets connectors' offsets (KIP-875) as Kafka Connect's {@code Worker} does:
- * a source connector's offsets live in the worker's {@link io.connectreactive.storage.OffsetStore};
+ * a source connector's offsets live in the worker's {@link io.connectreactive.storage.OffsetStore}, or, with
+ * {@code offsets.storage.topic} on a clustered worker, in the connector's own topic with the worker's as fallback
+ * ({@link ConnectorOffsetStore}: read from both, written to the connector's topic, removals to the worker's first);
  * a sink connector's are the committed offsets of its consumer group {@code connect-<name>}, read
  * and changed through an {@link Admin} client made for the request. Before a change, a fresh,
  * unstarted instance of the connector is asked through {@code alterOffsets()}; its answer picks the
@@ -73,9 +78,11 @@ final class ConnectorOffsetManager {
                         .recover(err -> Future.failedFuture(new ConnectException(
                                 "Failed to retrieve consumer group offsets for sink connector " + name, err)));
             }
-            List<Herder.ConnectorOffset> out = new ArrayList<>();
-            services.offsets().offsets(name).forEach((p, o) -> out.add(new Herder.ConnectorOffset(p, o)));
-            return Future.succeededFuture(out);
+            return withSourceOffsets(name, config, store -> {
+                List<Herder.ConnectorOffset> out = new ArrayList<>();
+                store.offsets(name).forEach((p, o) -> out.add(new Herder.ConnectorOffset(p, o)));
+                return Future.succeededFuture(out);
+            });
         });
     }
 
@@ -86,17 +93,48 @@ final class ConnectorOffsetManager {
     Future<String> modify(String name, Map<String, String> config, Map<Map<String, ?>, Map<String, ?>> offsets) {
         return connectorClass(config).compose(type -> SinkConnector.class.isAssignableFrom(type)
                 ? modifySink(name, config, type, offsets)
-                : modifySource(name, config, type, offsets));
+                : withSourceOffsets(name, config, store -> modifySource(name, config, type, offsets, store)));
+    }
+
+    /**
+     * Runs {@code use} with the source connector's offsets: the worker's store, or for a connector with its own
+     * offsets topic ({@code offsets.storage.topic} on a clustered worker) a {@link ConnectorOffsetStore} made for
+     * the request as Kafka Connect's {@code Worker} makes one: started (that topic read to the end, on the store's
+     * own thread), then stopped once {@code use} completed.
+     */
+    private <T> Future<T> withSourceOffsets(String name, Map<String, String> config, Function<OffsetStore, Future<T>> use) {
+        String raw = config.get(KafkaOffsetStore.CONNECTOR_OFFSETS_TOPIC);
+        if (raw != null && raw.contains("${")) {
+            // a config-provider placeholder: resolved on a plugin thread, as the tasks see it
+            return services.resolve(Map.of(KafkaOffsetStore.CONNECTOR_OFFSETS_TOPIC, raw), Map.of())
+                    .compose(resolved -> withSourceOffsets(name, KafkaOffsetStore.connectorTopic(services.config(), resolved.connector()), use));
+        }
+        return withSourceOffsets(name, KafkaOffsetStore.connectorTopic(services.config(), config), use);
+    }
+
+    /** As above, once the connector's own topic (null: none) is known. */
+    private <T> Future<T> withSourceOffsets(String name, String topic, Function<OffsetStore, Future<T>> use) {
+        if (topic == null) {
+            return use.apply(services.offsets());
+        }
+        ConnectorOffsetStore store;
+        try {
+            store = new ConnectorOffsetStore(KafkaOffsetStore.forConnectorTopic(vertx, services.config(), topic, name + "-request"),
+                    services.offsets(), services.config().getLong(io.connectreactive.config.WorkerConfig.OFFSET_FLUSH_TIMEOUT_MS));
+        } catch (RuntimeException e) {
+            return Future.failedFuture(e);
+        }
+        return store.start().compose(v -> use.apply(store)).eventually(store::stop);
     }
 
     // ------------------------------------------------------------------ source connectors
 
     private Future<String> modifySource(String name, Map<String, String> config, Class<? extends Connector> type,
-                                        Map<Map<String, ?>, Map<String, ?>> offsets) {
+                                        Map<Map<String, ?>, Map<String, ?>> offsets, OffsetStore store) {
         boolean reset = offsets == null;
         Map<Map<String, ?>, Map<String, ?>> toWrite;
         try {
-            toWrite = normalize(reset ? allNull(services.offsets().offsets(name).keySet()) : offsets);
+            toWrite = normalize(reset ? allNull(store.offsets(name).keySet()) : offsets);
         } catch (RuntimeException e) {
             return Future.failedFuture(e);
         }
@@ -107,7 +145,7 @@ final class ConnectorOffsetManager {
                         LOG.info("No offsets found for source connector {}: it has none yet or they were reset before", name);
                         return Future.succeededFuture(message(altered, reset));
                     }
-                    return services.offsets().write(name, toWrite)
+                    return store.write(name, toWrite)
                             .recover(err -> Future.failedFuture(new ConnectException(
                                     "Failed to modify offsets for source connector " + name, err)))
                             .map(v -> {

@@ -118,21 +118,25 @@ public final class ConnectorValidator {
     private final PluginRegistry plugins;
     private final io.connectreactive.kafka.ClientConfigOverridePolicy overridePolicy;
     private final boolean exactlyOnceSource;
+    private final boolean clustered;
 
     public ConnectorValidator(PluginRegistry plugins) {
-        this(plugins, io.connectreactive.kafka.ClientConfigOverridePolicy.ALL, false);
+        this(plugins, io.connectreactive.kafka.ClientConfigOverridePolicy.ALL, false, false);
     }
 
     /**
      * @param overridePolicy which {@code producer.override.*}, {@code consumer.override.*}, {@code admin.override.*} keys are allowed
      * @param exactlyOnceSource whether the worker has exactly-once source support enabled
      *        ({@link WorkerConfig#exactlyOnceSourceEnabled()})
+     * @param clustered whether the worker is clustered ({@link WorkerConfig#clustered()}): only such a worker
+     *        gives a source connector its own offsets topic
      */
     public ConnectorValidator(PluginRegistry plugins, io.connectreactive.kafka.ClientConfigOverridePolicy overridePolicy,
-                              boolean exactlyOnceSource) {
+                              boolean exactlyOnceSource, boolean clustered) {
         this.plugins = plugins;
         this.overridePolicy = overridePolicy;
         this.exactlyOnceSource = exactlyOnceSource;
+        this.clustered = clustered;
     }
 
     /**
@@ -237,7 +241,7 @@ public final class ConnectorValidator {
             checkSinkTopics(config, commonValues.get(TOPICS), commonValues.get(TOPICS_REGEX));
         }
         if (common == COMMON_SOURCE) {
-            ExactlyOnceSourceKeys.refuseUnsupported(config, commonValues, exactlyOnceSource);
+            ExactlyOnceSourceKeys.refuseUnsupported(config, commonValues, exactlyOnceSource, clustered);
         }
         TransformChain.validate(plugins, config).forEach(commonValues.get(TRANSFORMS)::addErrorMessage);
         List<String> topicCreationErrors = SourceConnector.class.isAssignableFrom(connectorClass)

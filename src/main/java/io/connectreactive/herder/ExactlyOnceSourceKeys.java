@@ -29,8 +29,9 @@ import org.slf4j.LoggerFactory;
  * are accepted. On any other worker {@code required} is Kafka Connect's error "This worker does not have
  * exactly-once source support enabled.", and a {@code transaction.boundary} other than {@code poll} or a
  * {@code transaction.boundary.interval.ms} is refused (Kafka Connect accepts and ignores them there; this
- * runtime does not ignore a setting silently). {@code offsets.storage.topic} is refused everywhere: a
- * per-connector offsets topic is not built. The defaults ({@code requested}, {@code poll}, unset) are always
+ * runtime does not ignore a setting silently). {@code offsets.storage.topic} is honoured on a clustered worker
+ * (the connector's own offsets topic, {@code storage/ConnectorOffsetStore}) and refused on a standalone one,
+ * which Kafka Connect's standalone worker ignores it on ({@code connectorOffsetsTopicsPermitted()} false). The defaults ({@code requested}, {@code poll}, unset) are always
  * accepted. {@link #unsupported} applies the same rules, minus the connector's answers, to a config stored
  * without this runtime's validation, before the herders start it. Stateless.
  */
@@ -57,10 +58,9 @@ final class ExactlyOnceSourceKeys {
             new Refusal(TRANSACTION_BOUNDARY, v -> !v.equalsIgnoreCase("poll"),
                     NO_TRANSACTIONS + " and defines no transactions; only poll (the default) is accepted", false),
             new Refusal(TRANSACTION_BOUNDARY_INTERVAL_MS, v -> true,
-                    NO_TRANSACTIONS + " and commits no transactions; remove this setting", false),
-            Refusal.OFFSETS_TOPIC);
-    /** What a worker with exactly-once support refuses. */
-    private static final List<Refusal> WITH_EXACTLY_ONCE = List.of(Refusal.OFFSETS_TOPIC);
+                    NO_TRANSACTIONS + " and commits no transactions; remove this setting", false));
+    /** What a standalone worker refuses besides. */
+    private static final List<Refusal> STANDALONE = List.of(Refusal.OFFSETS_TOPIC);
 
     private ExactlyOnceSourceKeys() {
     }
@@ -93,8 +93,10 @@ final class ExactlyOnceSourceKeys {
                                 + "specified (a warning is logged). Refused on a worker without exactly-once source support.",
                         EXACTLY_ONCE_GROUP, 3, Width.SHORT, "Transaction boundary interval")
                 .define(OFFSETS_STORAGE_TOPIC, Type.STRING, null, new ConfigDef.NonEmptyString(), Importance.LOW,
-                        "The name of a separate offsets topic to use for this connector. Not supported by this runtime: "
-                                + "refused when set; the connector's offsets are kept with the worker's.",
+                        "The name of a separate offsets topic to use for this connector. If empty or not specified, the "
+                                + "worker's global offsets topic name will be used. If specified, the offsets topic will be "
+                                + "created if it does not already exist on the Kafka cluster targeted by this worker (with the "
+                                + "worker's offset.storage.* topic settings). Refused on a standalone worker.",
                         OFFSETS_TOPIC_GROUP, 1, Width.LONG, "Offsets topic");
     }
 
@@ -106,9 +108,11 @@ final class ExactlyOnceSourceKeys {
      * @param config the connector's config as given
      * @param values the validated common keys (those {@link #define} added included)
      * @param exactlyOnce whether the worker has exactly-once source support enabled
+     * @param clustered whether the worker is clustered (a standalone one has no per-connector offsets topic)
      */
-    static void refuseUnsupported(Map<String, String> config, Map<String, ConfigValue> values, boolean exactlyOnce) {
-        for (Refusal r : exactlyOnce ? WITH_EXACTLY_ONCE : WITHOUT_EXACTLY_ONCE) {
+    static void refuseUnsupported(Map<String, String> config, Map<String, ConfigValue> values, boolean exactlyOnce,
+                                  boolean clustered) {
+        for (Refusal r : refusals(exactlyOnce, clustered)) {
             ConfigValue value = values.get(r.key());
             String given = config.get(r.key());
             if (given != null && r.refuses(given) && value.errorMessages().isEmpty()) {
@@ -191,15 +195,24 @@ final class ExactlyOnceSourceKeys {
      * here). Stateless, on any thread.
      *
      * @param exactlyOnce whether the worker has exactly-once source support enabled
+     * @param clustered whether the worker is clustered
      */
-    static String unsupported(Map<String, String> config, boolean exactlyOnce) {
-        for (Refusal r : exactlyOnce ? WITH_EXACTLY_ONCE : WITHOUT_EXACTLY_ONCE) {
+    static String unsupported(Map<String, String> config, boolean exactlyOnce, boolean clustered) {
+        for (Refusal r : refusals(exactlyOnce, clustered)) {
             String given = config.get(r.key());
             if (given != null && !given.contains("${") && r.refuses(given)) {
                 return r.error(given);
             }
         }
         return null;
+    }
+
+    private static List<Refusal> refusals(boolean exactlyOnce, boolean clustered) {
+        List<Refusal> out = new java.util.ArrayList<>(exactlyOnce ? List.of() : WITHOUT_EXACTLY_ONCE);
+        if (!clustered) {
+            out.addAll(STANDALONE);
+        }
+        return out;
     }
 
     private static String unexpected(Exception e) {
@@ -221,8 +234,9 @@ final class ExactlyOnceSourceKeys {
     private record Refusal(String key, Predicate<String> unsupported, String reason, boolean kafkaConnects) {
 
         static final Refusal OFFSETS_TOPIC = new Refusal(OFFSETS_STORAGE_TOPIC, v -> true,
-                "this runtime does not support a separate offsets topic per connector yet; remove this setting to keep "
-                        + "the connector's offsets with the worker's (offset.storage.topic or offset.storage.file.filename)", false);
+                "a standalone worker keeps every connector's offsets in its offset.storage.file.filename and has no "
+                        + "offsets topic per connector (Kafka Connect's standalone worker ignores this setting); remove it, or "
+                        + "run the connector on a clustered worker", false);
 
         boolean refuses(String given) {
             return unsupported.test(given.trim());

@@ -156,8 +156,8 @@ class ExactlyOnceClusterTest {
                         + "Please reconfigure it to use a different transaction boundary definition.");
         assertRefused(config("eos-boundary-null").put("transaction.boundary", "connector").put("answer.boundaries", "null"),
                 "This connector has returned a null value from its canDefineTransactionBoundaries method, which is not permitted.");
-        assertRefused(config("eos-offsets").put("offsets.storage.topic", "own-offsets"), "Invalid value own-offsets for "
-                + "configuration offsets.storage.topic: this runtime does not support a separate offsets topic per connector yet");
+        // a clustered worker gives a connector its own offsets topic (ConnectorOffsetsTopicTest runs one)
+        assertCreated("eos-offsets", config("eos-offsets").put("offsets.storage.topic", KafkaBroker.uniqueTopic("own-offsets")));
     }
 
     @Test

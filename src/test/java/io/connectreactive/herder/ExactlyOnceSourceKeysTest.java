@@ -22,34 +22,47 @@ class ExactlyOnceSourceKeysTest {
 
     @Test
     void aStoredConfigAWorkerWithoutExactlyOnceCannotHonourIsRefusedNamingTheKey() {
-        assertThat(ExactlyOnceSourceKeys.unsupported(Map.of("exactly.once.support", " Required "), false))
+        assertThat(ExactlyOnceSourceKeys.unsupported(Map.of("exactly.once.support", " Required "), false, true))
                 .isEqualTo("Invalid value Required for configuration exactly.once.support: This worker does not have "
                         + "exactly-once source support enabled.");
-        assertThat(ExactlyOnceSourceKeys.unsupported(Map.of("transaction.boundary", "interval"), false))
+        assertThat(ExactlyOnceSourceKeys.unsupported(Map.of("transaction.boundary", "interval"), false, true))
                 .startsWith("Invalid value interval for configuration transaction.boundary: this worker does not have "
                         + "exactly-once source support enabled");
-        assertThat(ExactlyOnceSourceKeys.unsupported(Map.of("transaction.boundary.interval.ms", "1000"), false))
+        assertThat(ExactlyOnceSourceKeys.unsupported(Map.of("transaction.boundary.interval.ms", "1000"), false, true))
                 .startsWith("Invalid value 1000 for configuration transaction.boundary.interval.ms: ");
-        assertThat(ExactlyOnceSourceKeys.unsupported(Map.of("offsets.storage.topic", "own"), false))
-                .startsWith("Invalid value own for configuration offsets.storage.topic: this runtime does not support a "
-                        + "separate offsets topic per connector yet");
     }
 
     @Test
-    void aWorkerWithExactlyOnceRunsStoredExactlyOnceConfigsButNotAPerConnectorOffsetsTopic() {
+    void aWorkerWithExactlyOnceRunsStoredExactlyOnceConfigsAndAPerConnectorOffsetsTopic() {
         assertThat(ExactlyOnceSourceKeys.unsupported(Map.of("exactly.once.support", "required", "transaction.boundary", "interval",
-                "transaction.boundary.interval.ms", "1000"), true)).isNull();
-        assertThat(ExactlyOnceSourceKeys.unsupported(Map.of("transaction.boundary", "connector"), true)).isNull();
-        assertThat(ExactlyOnceSourceKeys.unsupported(Map.of("offsets.storage.topic", "own"), true))
-                .startsWith("Invalid value own for configuration offsets.storage.topic: ");
+                "transaction.boundary.interval.ms", "1000"), true, true)).isNull();
+        assertThat(ExactlyOnceSourceKeys.unsupported(Map.of("transaction.boundary", "connector"), true, true)).isNull();
+        assertThat(ExactlyOnceSourceKeys.unsupported(Map.of("offsets.storage.topic", "own"), true, true)).isNull();
+    }
+
+    @Test
+    void onlyAStandaloneWorkerRefusesAPerConnectorOffsetsTopic() {
+        assertThat(ExactlyOnceSourceKeys.unsupported(Map.of("offsets.storage.topic", "own"), false, true)).isNull();
+        assertThat(ExactlyOnceSourceKeys.unsupported(Map.of("offsets.storage.topic", "own"), false, false))
+                .startsWith("Invalid value own for configuration offsets.storage.topic: a standalone worker keeps every "
+                        + "connector's offsets in its offset.storage.file.filename");
+        ConfigDef def = ExactlyOnceSourceKeys.define(new ConfigDef());
+        Map<String, String> config = Map.of("offsets.storage.topic", "own");
+        Map<String, ConfigValue> standalone = def.validateAll(new HashMap<>(config));
+        ExactlyOnceSourceKeys.refuseUnsupported(config, standalone, false, false);
+        assertThat(standalone.get("offsets.storage.topic").errorMessages()).singleElement().asString()
+                .contains("remove it, or run the connector on a clustered worker");
+        Map<String, ConfigValue> clustered = def.validateAll(new HashMap<>(config));
+        ExactlyOnceSourceKeys.refuseUnsupported(config, clustered, true, true);
+        assertThat(clustered.get("offsets.storage.topic").errorMessages()).isEmpty();
     }
 
     @Test
     void theDefaultsAndPlaceholdersAreNotRefused() {
-        assertThat(ExactlyOnceSourceKeys.unsupported(Map.of(), false)).isNull();
+        assertThat(ExactlyOnceSourceKeys.unsupported(Map.of(), false, true)).isNull();
         assertThat(ExactlyOnceSourceKeys.unsupported(Map.of("exactly.once.support", "requested", "transaction.boundary", "POLL"),
-                false)).isNull();
-        assertThat(ExactlyOnceSourceKeys.unsupported(Map.of("transaction.boundary", "${file:/etc/eos.properties:boundary}"), false))
+                false, true)).isNull();
+        assertThat(ExactlyOnceSourceKeys.unsupported(Map.of("transaction.boundary", "${file:/etc/eos.properties:boundary}"), false, true))
                 .isNull();
     }
 
@@ -108,7 +121,7 @@ class ExactlyOnceSourceKeysTest {
     private static List<String> errors(Map<String, String> config, boolean exactlyOnce, SourceConnector connector) {
         ConfigDef def = ExactlyOnceSourceKeys.define(new ConfigDef());
         Map<String, ConfigValue> values = def.validateAll(new HashMap<>(config));
-        ExactlyOnceSourceKeys.refuseUnsupported(config, values, exactlyOnce);
+        ExactlyOnceSourceKeys.refuseUnsupported(config, values, exactlyOnce, true);
         ExactlyOnceSourceKeys.checkConnector(config, values, connector);
         return values.values().stream().flatMap(v -> v.errorMessages().stream()).toList();
     }

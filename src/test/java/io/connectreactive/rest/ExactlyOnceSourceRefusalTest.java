@@ -82,8 +82,9 @@ class ExactlyOnceSourceRefusalTest {
                     + " and defines no transactions",
             "transaction.boundary.interval.ms | 10000 | Invalid value 10000 for configuration transaction.boundary.interval.ms: "
                     + NOT_ENABLED + " and commits no transactions",
-            "offsets.storage.topic | my-offsets | Invalid value my-offsets for configuration offsets.storage.topic: this "
-                    + "runtime does not support a separate offsets topic per connector yet",
+            "offsets.storage.topic | my-offsets | Invalid value my-offsets for configuration offsets.storage.topic: a "
+                    + "standalone worker keeps every connector's offsets in its offset.storage.file.filename and has no "
+                    + "offsets topic per connector",
     })
     void anExactlyOnceSettingThisWorkerCannotHonourIs400NamingIt(String key, String value, String expected) {
         String name = "eos-" + key.replace('.', '-') + "-" + value.toLowerCase(java.util.Locale.ROOT);

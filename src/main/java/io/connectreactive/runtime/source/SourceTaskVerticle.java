@@ -15,7 +15,10 @@ import io.connectreactive.plugin.LoaderSwap;
 import io.connectreactive.model.TaskId;
 import io.connectreactive.runtime.TaskServices;
 import io.connectreactive.runtime.TaskLifecycleVerticle;
+import io.connectreactive.storage.ConnectorOffsetStore;
+import io.connectreactive.storage.OffsetStore;
 import io.connectreactive.storage.TransactionalOffsets;
+import io.connectreactive.storage.kafka.KafkaOffsetStore;
 import io.vertx.core.Future;
 import io.vertx.core.streams.ReadStream;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -46,6 +49,13 @@ import org.slf4j.LoggerFactory;
  * plugin calls ({@code poll}, transforms, converters, {@code commitRecord}, {@code commit}) run on
  * its own {@link TaskThread}; a reactive task's on its context.
  *
+ * <p>Offsets are the worker's, or, for a connector with its own offsets topic on a clustered worker
+ * ({@code offsets.storage.topic}, {@link KafkaOffsetStore#connectorTopic}), the task's own
+ * {@link ConnectorOffsetStore} (that topic first, the worker's offsets as fallback and secondary copy), as Kafka
+ * Connect gives each such task: started (its topic read to the end on the store's own thread) before the
+ * task's {@code start()}, after {@code initTransactions()} for an exactly-once task, whose transactions then
+ * carry the offsets to that topic; stopped as the task is released.
+ *
  * <p>Deployed by the worker; all its state lives on its own context. A failure to start or run is
  * reported as FAILED status; the deployment itself stays until the worker undeploys it.
  */
@@ -70,11 +80,16 @@ public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, 
     private SharedProducer ownProducer;
     private long commitTimer = -1;
     private Future<Void> lastCommit = Future.succeededFuture();
+    /** Where the task's offsets are read and stored: the worker's store, or {@link #connectorOffsets} once started. */
+    private volatile OffsetStore offsets;
+    /** The store on the connector's own offsets topic, else null; stopped at release. */
+    private ConnectorOffsetStore connectorOffsets;
 
     public SourceTaskVerticle(TaskServices services, TaskId id, Class<? extends SourceTask> taskClass,
                               Map<String, String> connectorConfig, Map<String, String> taskConfig, boolean paused) {
         super(services, id, taskClass, ReactiveSourceTask.class, connectorConfig, taskConfig, paused);
         this.commitRecord = overridesCommitRecord(taskClass);
+        this.offsets = services.offsets();
     }
 
     @Override
@@ -115,7 +130,7 @@ public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, 
             LOG.warn("Task {} runs at least once although exactly.once.source.support is enabled: {} is a reactive task, "
                     + "whose records do not go through transactions yet", id, taskClass.getSimpleName());
         }
-        return producer().compose(producer -> calls.open(producer).map(flow -> {
+        return openOffsets().compose(v -> producer()).compose(producer -> calls.open(producer).map(flow -> {
             pipeline = flow;
             pipeline.start();
             if (paused) {
@@ -127,6 +142,30 @@ public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, 
                     classic ? ", classic on thread cr-task-" + id : ", reactive", ownProducer != null ? ", own producer" : "");
             return null;
         }));
+    }
+
+    /**
+     * With {@code offsets.storage.topic} on a clustered worker, creates and starts the task's store on the
+     * connector's topic (the topic created if missing, then read to the end on the store's thread); else the
+     * task keeps the worker's store. A standalone worker refuses the key before it gets here.
+     */
+    private Future<Void> openOffsets() {
+        String topic = KafkaOffsetStore.connectorTopic(services.config(), connectorConfig);
+        if (topic == null) {
+            return Future.succeededFuture();
+        }
+        ConnectorOffsetStore store;
+        try {
+            store = new ConnectorOffsetStore(KafkaOffsetStore.forConnectorTopic(vertx, services.config(), topic, id.toString()),
+                    services.offsets(), services.config().getLong(WorkerConfig.OFFSET_FLUSH_TIMEOUT_MS));
+        } catch (RuntimeException e) {
+            return Future.failedFuture(e);
+        }
+        connectorOffsets = store;
+        return store.start().onSuccess(v -> {
+            offsets = store;
+            LOG.info("Task {} keeps its offsets in the connector's topic {}, with the worker's as fallback", id, topic);
+        });
     }
 
     /** The worker's shared producer, or with producer.override.* (as the override policy allows) one of the task's own. */
@@ -200,6 +239,15 @@ public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, 
 
     @Override
     protected Future<Void> release() {
+        Future<Void> producers = releaseProducers();
+        if (connectorOffsets == null) {
+            return producers;
+        }
+        ConnectorOffsetStore store = connectorOffsets;
+        return producers.eventually(store::stop);
+    }
+
+    private Future<Void> releaseProducers() {
         if (transactional != null) {
             Producer<byte[], byte[]> p = transactional;
             long timeout = services.config().getLong(WorkerConfig.TASK_SHUTDOWN_TIMEOUT_MS);
@@ -244,7 +292,7 @@ public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, 
         }
         long timeout = services.config().getLong(WorkerConfig.OFFSET_FLUSH_TIMEOUT_MS);
         long t0 = System.nanoTime();
-        return services.offsets().write(id.connector(), offsets)
+        return this.offsets.write(id.connector(), offsets)
                 .timeout(timeout, TimeUnit.MILLISECONDS)
                 .compose(v -> commitTask())
                 .andThen(ar -> metrics.offsetCommit(System.nanoTime() - t0, ar.succeeded()))
@@ -334,7 +382,7 @@ public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, 
      */
     private final class ExactlyOnceCalls {
         Future<Void> start() {
-            if (!(services.offsets() instanceof TransactionalOffsets offsetStore)) {
+            if (!(services.offsets() instanceof TransactionalOffsets)) {
                 return Future.failedFuture(new ConnectException("Task " + id + " cannot run exactly once: its offsets are not kept in a Kafka topic"));
             }
             ExactlyOnceSourceLoop.Boundary boundary;
@@ -360,13 +408,14 @@ public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, 
             }).compose(p -> {
                 transactional = p;
                 metrics.bindClient(p);
-                return services.offsets().refresh();
+                // after the fencing: the connector's own topic is read to the end (read_committed) as its store starts
+                return openOffsets().compose(v -> services.offsets().refresh());
             }).compose(v -> thread.call(context, () -> {
                 task.start(taskConfig);
                 return null;
             })).map(v -> {
                 exactlyOnceLoop = new ExactlyOnceSourceLoop(id, task, thread, context, transforms, converters, errors, transactional,
-                        boundary, interval, transactionContext, offsetStore, topicCreation(),
+                        boundary, interval, transactionContext, (TransactionalOffsets) offsets, topicCreation(),
                         commitRecord ? SourceTaskVerticle.this::commitRecord : null, this::commitTask,
                         SourceTaskVerticle.this::fail, metrics, services.activeTopicRecorder(id.connector()));
                 pipeline = exactlyOnceLoop;
@@ -454,14 +503,14 @@ public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, 
         private final OffsetStorageReader reader = new OffsetStorageReader() {
             @Override
             public <T> Map<String, Object> offset(Map<String, T> partition) {
-                return services.offsets().offset(id.connector(), partition);
+                return offsets.offset(id.connector(), partition);
             }
 
             @Override
             public <T> Map<Map<String, T>, Map<String, Object>> offsets(java.util.Collection<Map<String, T>> partitions) {
                 Map<Map<String, T>, Map<String, Object>> out = new java.util.HashMap<>();
                 for (Map<String, T> p : partitions) {
-                    out.put(p, services.offsets().offset(id.connector(), p));
+                    out.put(p, offsets.offset(id.connector(), p));
                 }
                 return out;
             }

@@ -44,6 +44,9 @@ public final class KafkaOffsetStore implements OffsetStore, TransactionalOffsets
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaOffsetStore.class);
 
+    /** The source connector key naming a connector's own offsets topic (Kafka Connect's {@code SourceConnectorConfig.OFFSETS_TOPIC_CONFIG}). */
+    public static final String CONNECTOR_OFFSETS_TOPIC = "offsets.storage.topic";
+
     private final Vertx vertx;
     private final KafkaTopicLog log;
     private final OffsetCodec codec = new OffsetCodec();
@@ -56,10 +59,47 @@ public final class KafkaOffsetStore implements OffsetStore, TransactionalOffsets
 
     /** @param readCommitted whether the topic is read {@code read_committed} (exactly-once source tasks write it) */
     public KafkaOffsetStore(Vertx vertx, WorkerConfig config, boolean readCommitted) {
+        this(vertx, config, "offsets", WorkerConfig.OFFSET_STORAGE_TOPIC, config.internalTopic(WorkerConfig.OFFSET_STORAGE_PREFIX),
+                readCommitted);
+    }
+
+    private KafkaOffsetStore(Vertx vertx, WorkerConfig config, String purpose, String topicKey, WorkerConfig.InternalTopic topic,
+                             boolean readCommitted) {
         this.vertx = vertx;
-        this.log = new KafkaTopicLog("offsets", WorkerConfig.OFFSET_STORAGE_TOPIC, config,
-                config.internalTopic(WorkerConfig.OFFSET_STORAGE_PREFIX), Map.of(),
+        this.log = new KafkaTopicLog(purpose, topicKey, config, topic, Map.of(),
                 readCommitted ? Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed") : Map.of(), this::read);
+    }
+
+    /**
+     * A store on a source connector's own offsets topic ({@code offsets.storage.topic}, KIP-618), as Kafka
+     * Connect's {@code KafkaOffsetBackingStore.forTask}/{@code forConnector}: created at start when missing with
+     * the worker's offsets-topic settings ({@code offset.storage.partitions}, {@code offset.storage.replication.factor},
+     * the other {@code offset.storage.*} topic settings), compacted; read {@code read_committed}, as Kafka Connect's
+     * consumer of a connector's offsets topic is by default. Its clients are the worker's internal ones, client id
+     * {@code <group.id>-offsets-<owner>}; its threads {@code cr-store-offsets-<owner>}.
+     *
+     * @param owner the task ({@code <connector>-<n>}) or request the store serves, for thread and client names
+     */
+    public static KafkaOffsetStore forConnectorTopic(Vertx vertx, WorkerConfig config, String topic, String owner) {
+        WorkerConfig.InternalTopic worker = config.internalTopic(WorkerConfig.OFFSET_STORAGE_PREFIX);
+        return new KafkaOffsetStore(vertx, config, "offsets-" + owner, CONNECTOR_OFFSETS_TOPIC,
+                new WorkerConfig.InternalTopic(topic, worker.partitions(), worker.replicationFactor(), worker.settings()), true);
+    }
+
+    /**
+     * The source connector's own offsets topic, when this worker gives it one: {@code offsets.storage.topic}
+     * set on a clustered worker (Kafka Connect's {@code connectorOffsetsTopicsPermitted()}, false for a standalone
+     * worker) and other than the worker's {@code offset.storage.topic}; else null, and the connector's offsets are
+     * the worker's (Kafka Connect then builds a store on that same topic alone, which reads and writes the same
+     * records). Stateless.
+     */
+    public static String connectorTopic(WorkerConfig config, Map<String, String> connectorConfig) {
+        String topic = connectorConfig.get(CONNECTOR_OFFSETS_TOPIC);
+        if (topic == null || topic.isBlank() || !config.clustered()) {
+            return null;
+        }
+        topic = topic.trim();
+        return topic.equals(config.getString(WorkerConfig.OFFSET_STORAGE_TOPIC)) ? null : topic;
     }
 
     @Override
