@@ -32,6 +32,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.SourceRecord;
@@ -480,8 +481,9 @@ final class ExactlyOnceSourceLoop implements SourceFlow {
             return new ConnectException("Task " + id + " was fenced out: a newer producer with its transactional id started "
                     + "(another worker runs the task now); its open transaction is aborted", error);
         }
-        if (error instanceof InvalidProducerEpochException || error.getCause() instanceof InvalidProducerEpochException) {
-            // Kafka 4's transactions (KIP-890) tell a fenced producer so as well
+        if (error instanceof InvalidProducerEpochException || error.getCause() instanceof InvalidProducerEpochException
+                || error instanceof InvalidTxnStateException || error.getCause() instanceof InvalidTxnStateException) {
+            // Kafka 4's transactions (KIP-890) tell a fenced producer so as well, or that its transaction's state is no longer valid
             return new ConnectException("Task " + id + " was fenced out, or its producer transaction expired: either a newer "
                     + "producer with its transactional id started (another worker runs the task now), or the task could not "
                     + "finish writing its records before the transaction timeout. In the latter case, tune the connector's "
