@@ -12,6 +12,7 @@ import java.util.Map;
 
 import io.connectreactive.api.ReactiveSinkTask;
 import io.connectreactive.api.ReactiveTaskContext;
+import io.connectreactive.connectors.FailedRecords;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -394,21 +395,7 @@ public class HttpSinkTask extends ReactiveSinkTask {
      * without one, skipped with {@code errors.tolerance=all}; otherwise the task fails.
      */
     private void reject(List<SinkRecord> records, HttpSinkException error) {
-        if (reporter != null) {
-            for (SinkRecord r : records) {
-                try {
-                    reporter.report(r, error);
-                } catch (RuntimeException e) { // errors.tolerance=none: the reporter refuses to go on
-                    failTask(error);
-                    return;
-                }
-            }
-            log.warn("{}; {} records reported as failed", error.getMessage(), records.size());
-        } else if (config.tolerateAll) {
-            log.warn("{}; {} records skipped (errors.tolerance=all)", error.getMessage(), records.size());
-        } else {
-            failTask(error);
-        }
+        FailedRecords.reject(reporter, config.tolerateAll, records, error, this::failTask, log);
     }
 
     private void failTask(ConnectException error) {

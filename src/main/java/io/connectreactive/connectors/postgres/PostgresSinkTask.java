@@ -10,6 +10,7 @@ import java.util.Set;
 
 import io.connectreactive.api.ReactiveSinkTask;
 import io.connectreactive.api.ReactiveTaskContext;
+import io.connectreactive.connectors.FailedRecords;
 import io.connectreactive.connectors.postgres.PgDialect.TableId;
 import io.connectreactive.connectors.postgres.RowMapper.Row;
 import io.connectreactive.connectors.postgres.RowMapper.Shape;
@@ -365,21 +366,7 @@ public class PostgresSinkTask extends ReactiveSinkTask {
      * without one, skipped with {@code errors.tolerance=all}; otherwise the task fails.
      */
     private void reject(List<SinkRecord> records, PostgresSinkException error) {
-        if (reporter != null) {
-            for (SinkRecord r : records) {
-                try {
-                    reporter.report(r, error);
-                } catch (RuntimeException e) { // errors.tolerance=none: the reporter refuses to go on
-                    failTask(error);
-                    return;
-                }
-            }
-            log.warn("{}; {} records reported as failed", error.getMessage(), records.size());
-        } else if (config.tolerateAll) {
-            log.warn("{}; {} records skipped (errors.tolerance=all)", error.getMessage(), records.size());
-        } else {
-            failTask(error);
-        }
+        FailedRecords.reject(reporter, config.tolerateAll, records, error, this::failTask, log);
     }
 
     private void failTask(ConnectException error) {
