@@ -4,6 +4,7 @@ import java.util.Collection;
 import java.util.Map;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.sink.SinkRecord;
@@ -48,7 +49,7 @@ public abstract class ReactiveSinkTask extends SinkTask {
      * nothing. The default never completes.
      */
     public Future<Void> failure() {
-        return io.vertx.core.Promise.<Void>promise().future();
+        return Promise.<Void>promise().future();
     }
 
     /** Stops the task: release files and timers. */

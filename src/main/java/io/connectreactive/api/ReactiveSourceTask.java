@@ -1,5 +1,6 @@
 package io.connectreactive.api;
 
+import java.util.List;
 import java.util.Map;
 
 import io.vertx.core.Future;
@@ -7,6 +8,7 @@ import io.vertx.core.streams.ReadStream;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.apache.kafka.connect.source.SourceTask;
+import org.apache.kafka.connect.source.SourceTaskContext;
 
 /**
  * A source task that runs on its task's event loop with no thread of its own.
@@ -34,7 +36,7 @@ public abstract class ReactiveSourceTask extends SourceTask {
      * @param context the Vert.x instance, the task's Connect context (offset reader, configs)
      * @param props the task configuration produced by the connector's {@code taskConfigs}
      */
-    public abstract Future<ReadStream<SourceRecord>> open(ReactiveTaskContext<org.apache.kafka.connect.source.SourceTaskContext> context,
+    public abstract Future<ReadStream<SourceRecord>> open(ReactiveTaskContext<SourceTaskContext> context,
                                                           Map<String, String> props);
 
     /** Stops the task: release files and timers. The stream is no longer read. */
@@ -64,7 +66,7 @@ public abstract class ReactiveSourceTask extends SourceTask {
 
     /** Not used for reactive tasks: the runtime reads the stream returned by {@link #open}. */
     @Override
-    public final java.util.List<SourceRecord> poll() {
+    public final List<SourceRecord> poll() {
         throw new UnsupportedOperationException("a reactive source task is read through open()'s stream");
     }
 

@@ -3,9 +3,16 @@ package io.connectreactive.cli;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.connectreactive.config.ConfigProviders;
 import io.connectreactive.config.WorkerConfig;
@@ -15,12 +22,19 @@ import io.connectreactive.herder.StandaloneHerder;
 import io.connectreactive.kafka.ClientConfigs;
 import io.connectreactive.kafka.SharedProducer;
 import io.connectreactive.kafka.embedded.EmbeddedKafka;
+import io.connectreactive.metrics.ConnectMetrics;
+import io.connectreactive.metrics.MeteredStatusStore;
+import io.connectreactive.plugin.PluginDiscovery;
 import io.connectreactive.plugin.PluginRegistry;
 import io.connectreactive.rest.RestServer;
 import io.connectreactive.model.TargetState;
 import io.connectreactive.runtime.PluginMetricsRegistry;
 import io.connectreactive.runtime.TaskServices;
 import io.connectreactive.runtime.Worker;
+import io.connectreactive.runtime.exec.PluginExecutor;
+import io.connectreactive.storage.ConfigStore;
+import io.connectreactive.storage.OffsetStore;
+import io.connectreactive.storage.StatusStore;
 import io.connectreactive.storage.file.FileConfigStore;
 import io.connectreactive.storage.file.FileOffsetStore;
 import io.connectreactive.storage.kafka.KafkaConfigStore;
@@ -34,6 +48,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.errors.AuthenticationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,17 +69,17 @@ public final class ConnectWorker implements AutoCloseable {
     private WorkerConfig config;
     private EmbeddedKafka broker;
     private Vertx vertx;
-    private io.connectreactive.storage.OffsetStore offsets;
+    private OffsetStore offsets;
     private SharedProducer producer;
     private PluginMetricsRegistry metrics;
-    private io.connectreactive.metrics.ConnectMetrics connectMetrics;
+    private ConnectMetrics connectMetrics;
     private ConfigProviders configProviders;
     private Admin admin;
     private Herder herder;
     private RestServer rest;
     private HazelcastClusterManager clusterManager;
-    private io.connectreactive.storage.ConfigStore configStore;
-    private io.connectreactive.storage.StatusStore statusStore;
+    private ConfigStore configStore;
+    private StatusStore statusStore;
     private int restPort;
 
     public ConnectWorker(VertxOptions vertxOptions) {
@@ -82,19 +98,19 @@ public final class ConnectWorker implements AutoCloseable {
         try {
             // the slow parts run side by side: the embedded broker's start, the cluster-id round trip,
             // the plugin scan, client set-up
-            java.util.concurrent.CompletableFuture<EmbeddedKafka> brokerStart = null;
+            CompletableFuture<EmbeddedKafka> brokerStart = null;
             if (config.embeddedBroker()) {
                 broker = new EmbeddedKafka(config.dataDir().resolve("kafka"), config.getInt(WorkerConfig.EMBEDDED_KAFKA_PORT)).prepare();
                 config = config.withBootstrapServers(broker.bootstrapServers());
                 EmbeddedKafka b = broker;
-                brokerStart = java.util.concurrent.CompletableFuture.supplyAsync(b::start,
+                brokerStart = CompletableFuture.supplyAsync(b::start,
                         r -> new Thread(r, "cr-embedded-kafka-start").start());
             }
             WorkerConfig.Listener listener = config.listener();
             restPort = listener.port() == 0 ? freePort(listener.host()) : listener.port();
             String workerId = config.advertisedHost() + ":" + config.advertisedPort(restPort);
 
-            java.util.concurrent.atomic.AtomicInteger generation = new java.util.concurrent.atomic.AtomicInteger();
+            AtomicInteger generation = new AtomicInteger();
             if (config.clustered()) {
                 clusterManager = Membership.clusterManager(config, config.groupId(), workerId,
                         config.advertisedProtocol() + "://" + workerId);
@@ -109,39 +125,39 @@ public final class ConnectWorker implements AutoCloseable {
                 configStore = new FileConfigStore(vertx, config.configFile());
                 statusStore = new MemoryStatusStore();
             }
-            java.util.List<WorkerConfig.Listener> listeners = new java.util.ArrayList<>(config.listeners());
+            List<WorkerConfig.Listener> listeners = new ArrayList<>(config.listeners());
             listeners.set(0, listener.withPort(restPort));
             if (brokerStart != null) {
                 // REST answers GET / and /health (503 starting) while the broker starts; the rest 503
                 starting = await(StartingRest.bind(vertx, config, listeners, broker.clusterId()));
             }
             // the plugin scan starts once REST answers: it would compete with Vert.x's start for the CPU
-            java.util.concurrent.CompletableFuture<PluginRegistry> scan = java.util.concurrent.CompletableFuture.supplyAsync(
+            CompletableFuture<PluginRegistry> scan = CompletableFuture.supplyAsync(
                     () -> new PluginRegistry(config.getList(WorkerConfig.PLUGIN_PATH),
-                            io.connectreactive.plugin.PluginDiscovery.of(config.getString(WorkerConfig.PLUGIN_DISCOVERY))));
+                            PluginDiscovery.of(config.getString(WorkerConfig.PLUGIN_DISCOVERY))));
             ClientConfigs clients = new ClientConfigs(config);
             admin = Admin.create(clients.workerAdmin());
             // the embedded broker's id is in its log directory: no round trip, nor a wait for its start
-            org.apache.kafka.common.KafkaFuture<String> clusterIdLookup = broker != null
-                    ? org.apache.kafka.common.KafkaFuture.completedFuture(broker.clusterId())
+            KafkaFuture<String> clusterIdLookup = broker != null
+                    ? KafkaFuture.completedFuture(broker.clusterId())
                     : admin.describeCluster().clusterId();
             producer = new SharedProducer(vertx, clients.sharedProducer(),
                     new SharedProducer.QueueBound(config.getInt(WorkerConfig.SOURCE_MAX_QUEUED)));
             metrics = new PluginMetricsRegistry();
-            connectMetrics = new io.connectreactive.metrics.ConnectMetrics(config.getBoolean(WorkerConfig.METRICS_JMX_ENABLE)).attach(vertx);
+            connectMetrics = new ConnectMetrics(config.getBoolean(WorkerConfig.METRICS_JMX_ENABLE)).attach(vertx);
             connectMetrics.queuedRecords(producer.bound()::queued, producer.bound().max());
             connectMetrics.bindWorkerClient(producer.client());
             PluginRegistry plugins;
             try {
                 plugins = scan.join();
-            } catch (java.util.concurrent.CompletionException e) {
+            } catch (CompletionException e) {
                 throw e.getCause() instanceof RuntimeException re ? re : e;
             }
             configProviders = ConfigProviders.create(config, plugins);
             String clusterId = clusterId(clusterIdLookup, config.bootstrapServers());
             TaskServices services = new TaskServices(config, plugins, offsets,
-                    new io.connectreactive.metrics.MeteredStatusStore(statusStore, connectMetrics),
-                    producer, workerId, metrics, configProviders, admin, new io.connectreactive.runtime.exec.PluginExecutor(vertx),
+                    new MeteredStatusStore(statusStore, connectMetrics),
+                    producer, workerId, metrics, configProviders, admin, new PluginExecutor(vertx),
                     connectMetrics);
             Worker worker = new Worker(vertx, services);
             ConnectorValidator validator = new ConnectorValidator(plugins, config.clientOverridePolicy(),
@@ -189,7 +205,7 @@ public final class ConnectWorker implements AutoCloseable {
     }
 
     /** The worker's metrics (Micrometer registry, GET /metrics). */
-    public io.connectreactive.metrics.ConnectMetrics metrics() {
+    public ConnectMetrics metrics() {
         return connectMetrics;
     }
 
@@ -250,7 +266,7 @@ public final class ConnectWorker implements AutoCloseable {
                 awaitQuietly(vertx.close());
             }
             if (admin != null) {
-                admin.close(java.time.Duration.ofSeconds(5));
+                admin.close(Duration.ofSeconds(5));
             }
         } finally {
             rest = null;
@@ -273,24 +289,24 @@ public final class ConnectWorker implements AutoCloseable {
         LOG.info("Worker stopped");
     }
 
-    private static String clusterId(org.apache.kafka.common.KafkaFuture<String> lookup, String bootstrapServers) {
+    private static String clusterId(KafkaFuture<String> lookup, String bootstrapServers) {
         try {
             return lookup.get(60, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("Interrupted while connecting to Kafka at " + bootstrapServers, e);
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof org.apache.kafka.common.errors.AuthenticationException auth) {
+            if (e.getCause() instanceof AuthenticationException auth) {
                 throw new IllegalStateException("Kafka at " + bootstrapServers + " refused the worker's credentials "
                         + "(security.protocol, sasl.*, ssl.*): " + auth.getMessage(), e);
             }
             throw new IllegalStateException("Could not reach Kafka at " + bootstrapServers + ": " + e.getMessage(), e);
-        } catch (java.util.concurrent.TimeoutException e) {
+        } catch (TimeoutException e) {
             throw new IllegalStateException("Could not reach Kafka at " + bootstrapServers + ": " + e.getMessage(), e);
         }
     }
 
-    private static void awaitBroker(java.util.concurrent.CompletableFuture<EmbeddedKafka> start) {
+    private static void awaitBroker(CompletableFuture<EmbeddedKafka> start) {
         try {
             start.get(120, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -298,7 +314,7 @@ public final class ConnectWorker implements AutoCloseable {
             throw new IllegalStateException("Interrupted while the embedded Kafka broker started", e);
         } catch (ExecutionException e) {
             throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause().getMessage(), e.getCause());
-        } catch (java.util.concurrent.TimeoutException e) {
+        } catch (TimeoutException e) {
             throw new IllegalStateException("The embedded Kafka broker did not start within 120 s", e);
         }
     }
@@ -321,7 +337,7 @@ public final class ConnectWorker implements AutoCloseable {
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             throw cause instanceof RuntimeException re ? re : new IllegalStateException(cause.getMessage(), cause);
-        } catch (java.util.concurrent.TimeoutException e) {
+        } catch (TimeoutException e) {
             throw new IllegalStateException("timed out", e);
         }
     }

@@ -3,6 +3,7 @@ package io.connectreactive.cli;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
@@ -157,7 +158,7 @@ final class ConnectorsCommand implements Runnable {
             if (name == null || name.isBlank()) {
                 throw new RestClient.Failure("The connector file " + file + " names no connector (a \"name\" key)");
             }
-            JsonObject request = new JsonObject().put("name", name).put("config", new JsonObject(new java.util.HashMap<>(config)));
+            JsonObject request = new JsonObject().put("name", name).put("config", new JsonObject(new HashMap<>(config)));
             String body = options.client().send("POST", "/connectors", request.encode()).body();
             if (options.json) {
                 printJson(body);

@@ -1,5 +1,7 @@
 package io.connectreactive.cli;
 
+import java.io.PrintStream;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -32,12 +34,12 @@ public final class Main implements Runnable {
     }
 
     /** {@link #execute(String...)} with the client commands' output and errors written to {@code out} and {@code err}. */
-    public static int execute(java.io.PrintStream out, java.io.PrintStream err, String... args) {
+    public static int execute(PrintStream out, PrintStream err, String... args) {
         StartCommand start = StartCommand.plain(args);
         if (start != null) {
             return start.call();
         }
-        RestClient.STREAMS.set(new java.io.PrintStream[] {out, err});
+        RestClient.STREAMS.set(new PrintStream[] {out, err});
         try {
             CommandLine cl = new CommandLine(new Main());
             cl.setExecutionExceptionHandler((e, line, parsed) -> {

@@ -9,6 +9,8 @@ import java.util.concurrent.Callable;
 import io.connectreactive.plugin.PluginDesc;
 import io.connectreactive.plugin.PluginDiscovery;
 import io.connectreactive.plugin.PluginScanner;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -34,14 +36,14 @@ final class PluginsCommand implements Callable<Integer> {
 
     static Integer listOverRest(RestClient.Options options) {
         String body = options.client().get("/connector-plugins?connectorsOnly=false").body();
-        io.vertx.core.json.JsonArray plugins = new io.vertx.core.json.JsonArray(body);
+        JsonArray plugins = new JsonArray(body);
         if (options.json) {
             RestClient.out().println(plugins.encodePrettily());
             return 0;
         }
         Table t = new Table("CLASS", "TYPE", "VERSION");
-        plugins.stream().map(o -> (io.vertx.core.json.JsonObject) o)
-                .sorted(Comparator.comparing((io.vertx.core.json.JsonObject o) -> o.getString("type", ""))
+        plugins.stream().map(o -> (JsonObject) o)
+                .sorted(Comparator.comparing((JsonObject o) -> o.getString("type", ""))
                         .thenComparing(o -> o.getString("class", "")))
                 .forEach(o -> t.row(o.getString("class"), o.getString("type"), o.getString("version")));
         t.print(RestClient.out());

@@ -1,6 +1,7 @@
 package io.connectreactive.cli;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -22,15 +23,15 @@ import picocli.CommandLine.Option;
 final class RestClient {
 
     /** Where the command on this thread prints (set by {@link Main#execute}); System.out and System.err otherwise. */
-    static final ThreadLocal<java.io.PrintStream[]> STREAMS = new ThreadLocal<>();
+    static final ThreadLocal<PrintStream[]> STREAMS = new ThreadLocal<>();
 
-    static java.io.PrintStream out() {
-        java.io.PrintStream[] s = STREAMS.get();
+    static PrintStream out() {
+        PrintStream[] s = STREAMS.get();
         return s == null ? System.out : s[0];
     }
 
-    static java.io.PrintStream err() {
-        java.io.PrintStream[] s = STREAMS.get();
+    static PrintStream err() {
+        PrintStream[] s = STREAMS.get();
         return s == null ? System.err : s[1];
     }
 

@@ -1,8 +1,11 @@
 package io.connectreactive.cli;
 
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -89,7 +92,7 @@ final class StartCommand implements Callable<Integer> {
         WorkerConfig config;
         List<Map<String, String>> connectors = new ArrayList<>();
         try {
-            Map<String, String> workerProps = new java.util.HashMap<>(
+            Map<String, String> workerProps = new HashMap<>(
                     Files.exists(file) || workerFile != null ? ConfigFiles.properties(file) : Map.of());
             if (cluster) {
                 workerProps.putIfAbsent(WorkerConfig.GROUP_ID, "connect-cluster");
@@ -107,8 +110,8 @@ final class StartCommand implements Callable<Integer> {
         } catch (ConfigException e) {
             System.err.println("Invalid worker configuration: " + e.getMessage());
             return 1;
-        } catch (java.io.IOException e) {
-            System.err.println("Cannot read configuration: " + (e instanceof java.nio.file.NoSuchFileException
+        } catch (IOException e) {
+            System.err.println("Cannot read configuration: " + (e instanceof NoSuchFileException
                     ? "no such file " + e.getMessage() : e.getMessage() != null ? e.getMessage() : e.toString()));
             return 1;
         }
@@ -130,7 +133,7 @@ final class StartCommand implements Callable<Integer> {
                 stopped.countDown();
             }
         };
-        Map<sun.misc.Signal, sun.misc.SignalHandler> previous = new java.util.HashMap<>();
+        Map<sun.misc.Signal, sun.misc.SignalHandler> previous = new HashMap<>();
         for (String name : List.of("TERM", "INT")) {
             sun.misc.Signal signal = new sun.misc.Signal(name);
             previous.put(signal, sun.misc.Signal.handle(signal, s -> {

@@ -1,9 +1,11 @@
 package io.connectreactive.cluster;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 import io.connectreactive.model.TaskId;
 import io.vertx.core.json.JsonArray;
@@ -53,7 +55,7 @@ public record Assignment(long generation, String leader, Map<String, String> con
     /** As stored in the cluster's map: tasks keyed {@code <connector>-<task>}, as Kafka Connect prints them. */
     public String toJson() {
         JsonObject t = new JsonObject();
-        new TreeMap<>(tasks.entrySet().stream().collect(java.util.stream.Collectors.toMap(
+        new TreeMap<>(tasks.entrySet().stream().collect(Collectors.toMap(
                 e -> e.getKey().toString(), Map.Entry::getValue))).forEach(t::put);
         return new JsonObject().put("generation", generation).put("leader", leader)
                 .put("connectors", new JsonObject(new TreeMap<>(connectors))).put("tasks", t).put("members", new JsonArray(members)).encode();
@@ -63,7 +65,7 @@ public record Assignment(long generation, String leader, Map<String, String> con
         JsonObject o = new JsonObject(json);
         Map<String, String> connectors = new TreeMap<>();
         o.getJsonObject("connectors").forEach(e -> connectors.put(e.getKey(), (String) e.getValue()));
-        Map<TaskId, String> tasks = new java.util.HashMap<>();
+        Map<TaskId, String> tasks = new HashMap<>();
         o.getJsonObject("tasks").forEach(e -> {
             int sep = e.getKey().lastIndexOf('-');
             tasks.put(new TaskId(e.getKey().substring(0, sep), Integer.parseInt(e.getKey().substring(sep + 1))), (String) e.getValue());

@@ -4,9 +4,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.connectreactive.config.WorkerConfig;
 import io.connectreactive.herder.AbstractHerder;
+import io.connectreactive.herder.BadRequestException;
+import io.connectreactive.herder.ConflictException;
 import io.connectreactive.herder.ConnectorStateInfo;
 import io.connectreactive.herder.ConnectorValidator;
 import io.connectreactive.model.TargetState;
@@ -74,7 +78,7 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
         this.membership = membership;
         this.exactlyOnceSource = worker.services().config().exactlyOnceSourceEnabled();
         this.fencing = new Fencing(vertx, membership, worker.services().workerId(),
-                worker.services().config().getLong(io.connectreactive.config.WorkerConfig.CLUSTER_FENCE_TIMEOUT_MS),
+                worker.services().config().getLong(WorkerConfig.CLUSTER_FENCE_TIMEOUT_MS),
                 new Fencing.Listener() {
                     @Override
                     public void fenced(String reason) {
@@ -130,7 +134,7 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
         return onContext(() -> {
             fencing.stop();
             return rebalancer.self() == null ? Future.<Void>succeededFuture()
-                    : membership.announceLeaving().timeout(1, java.util.concurrent.TimeUnit.SECONDS).otherwiseEmpty();
+                    : membership.announceLeaving().timeout(1, TimeUnit.SECONDS).otherwiseEmpty();
         }).transform(ar -> super.stop());
     }
 
@@ -242,12 +246,12 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
     public Future<Void> fenceZombies(String name) {
         return onContext(() -> {
             if (!membership.isLeader()) {
-                return Future.failedFuture(new io.connectreactive.herder.ConflictException(
+                return Future.failedFuture(new ConflictException(
                         "Cannot complete request because of a conflicting operation (e.g. worker rebalance)"));
             }
             return entry(name).compose(e -> reconciler.isSource(e)
                     ? zombies.fence(name)
-                    : Future.failedFuture(new io.connectreactive.herder.BadRequestException("Connector " + name
+                    : Future.failedFuture(new BadRequestException("Connector " + name
                             + " is not a source connector")));
         });
     }

@@ -1,7 +1,15 @@
 package io.connectreactive.cluster;
 
+import java.io.IOException;
+import java.io.Serializable;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 import com.hazelcast.cluster.Member;
@@ -11,12 +19,14 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.NetworkConfig;
 import com.hazelcast.core.EntryEvent;
+import com.hazelcast.core.ExecutionCallback;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.LifecycleEvent;
 import com.hazelcast.map.IMap;
 import com.hazelcast.map.listener.EntryAddedListener;
 import com.hazelcast.map.listener.EntryUpdatedListener;
 import io.connectreactive.config.WorkerConfig;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
@@ -168,7 +178,7 @@ public final class Membership {
         return calls.executeBlocking(() -> {
             Member member = member(id);
             if (member != null) {
-                hazelcast.getExecutorService(PINGS).submitToMember(new Ping(), member, new com.hazelcast.core.ExecutionCallback<Boolean>() {
+                hazelcast.getExecutorService(PINGS).submitToMember(new Ping(), member, new ExecutionCallback<Boolean>() {
                     @Override
                     public void onResponse(Boolean response) {
                         answered.run();
@@ -185,7 +195,7 @@ public final class Membership {
     }
 
     /** What a ping runs on the member asked. */
-    static final class Ping implements java.util.concurrent.Callable<Boolean>, java.io.Serializable {
+    static final class Ping implements Callable<Boolean>, Serializable {
         private static final long serialVersionUID = 1L;
 
         @Override
@@ -196,9 +206,9 @@ public final class Membership {
 
     /** Tells the other members that this one is leaving in an orderly way (it is not lost: they need not fence). */
     public Future<Void> announceLeaving() {
-        io.vertx.core.Context context = vertx.getOrCreateContext();
+        Context context = vertx.getOrCreateContext();
         return calls.executeBlocking(() -> leaving.setAsync(self(), String.valueOf(hazelcast.getCluster().getLocalMember()
-                        .getAttribute(WORKER_ID)), 60, java.util.concurrent.TimeUnit.SECONDS), true)
+                        .getAttribute(WORKER_ID)), 60, TimeUnit.SECONDS), true)
                 .compose(sent -> Future.fromCompletionStage(sent, context));
     }
 
@@ -209,7 +219,7 @@ public final class Membership {
      * split, a dead host) is not reported. Probes run on a short-lived thread of their own; the listener is
      * called there.
      */
-    public void onDead(java.util.function.BiConsumer<String, String> listener) {
+    public void onDead(BiConsumer<String, String> listener) {
         hazelcast.getCluster().addMembershipListener(new MembershipListener() {
             @Override
             public void memberAdded(MembershipEvent e) {
@@ -234,18 +244,18 @@ public final class Membership {
 
     /** Whether a TCP connection to host:port is refused (the host answers, nothing listens); blocks up to a second. */
     static boolean refusesConnections(String host, int port) {
-        try (java.net.Socket socket = new java.net.Socket()) {
-            socket.connect(new java.net.InetSocketAddress(host, port), 1_000);
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(host, port), 1_000);
             return false;
-        } catch (java.net.ConnectException e) {
+        } catch (ConnectException e) {
             return e.getMessage() != null && e.getMessage().contains("refused");
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return false;
         }
     }
 
     /** Calls {@code listener} with the member id and worker id of every member that announces an orderly leave. */
-    public void onLeaving(java.util.function.BiConsumer<String, String> listener) {
+    public void onLeaving(BiConsumer<String, String> listener) {
         leaving.addEntryListener((EntryAddedListener<String, String>) e -> listener.accept(e.getKey(), e.getValue()), true);
     }
 
@@ -262,7 +272,7 @@ public final class Membership {
 
     /** Publishes a new assignment to every member; in order with the other calls, so the last published is the one kept. */
     public Future<Void> publish(Assignment assignment) {
-        io.vertx.core.Context context = vertx.getOrCreateContext();
+        Context context = vertx.getOrCreateContext();
         String json = assignment.toJson();
         return calls.executeBlocking(() -> shared.setAsync(ASSIGNMENT, json), true)
                 .compose(sent -> Future.fromCompletionStage(sent, context));

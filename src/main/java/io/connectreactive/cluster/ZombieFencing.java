@@ -16,6 +16,7 @@ import io.connectreactive.model.State;
 import io.connectreactive.model.TaskId;
 import io.connectreactive.runtime.TaskServices;
 import io.connectreactive.storage.ConfigStore;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import org.apache.kafka.clients.admin.Admin;
@@ -163,7 +164,7 @@ final class ZombieFencing {
         LOG.info("Fencing out the producers of the {} previous tasks of source connector {} ({} to {})", toFence, name,
                 ids.get(0), ids.get(ids.size() - 1));
         long start = System.nanoTime();
-        io.vertx.core.Context context = vertx.getOrCreateContext();
+        Context context = vertx.getOrCreateContext();
         return vertx.executeBlocking(() -> Admin.create(props), false)
                 .compose(admin -> KafkaFutures.of(admin.fenceProducers(ids, new FenceProducersOptions().timeoutMs((int) TIMEOUT_MS)).all(),
                                 context)

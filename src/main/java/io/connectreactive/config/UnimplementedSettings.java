@@ -4,7 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
@@ -90,8 +92,8 @@ final class UnimplementedSettings {
     }
 
     /** The Kafka Connect keys this class refuses or warns about (not the {@code admin.listeners.https.} prefix). */
-    static java.util.Set<String> keys() {
-        java.util.Set<String> out = new java.util.TreeSet<>(IGNORED.keySet());
+    static Set<String> keys() {
+        Set<String> out = new TreeSet<>(IGNORED.keySet());
         out.add(EXACTLY_ONCE_SOURCE_SUPPORT);
         out.add(RESPONSE_HTTP_HEADERS);
         return out;

@@ -1,15 +1,30 @@
 package io.connectreactive.config;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
+import io.connectreactive.kafka.ClientConfigOverridePolicy;
+import io.connectreactive.plugin.PluginDiscovery;
+import io.connectreactive.runtime.exec.ThreadKind;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.SaslConfigs;
+import org.apache.kafka.common.config.SslConfigs;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
+import org.apache.kafka.common.utils.Utils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The worker's configuration: Kafka Connect's standalone worker keys where they exist, our own
@@ -143,7 +158,7 @@ public final class WorkerConfig extends AbstractConfig {
                     Importance.LOW, "Whether HTTPS listeners ask REST clients for a certificate: none, requested or required.")
             .define(PLUGIN_PATH, Type.LIST, null, Importance.LOW,
                     "Directories of plugins (or plugin jars); each child directory or jar of a listed directory is one plugin with its own class loader.")
-            .define(PLUGIN_DISCOVERY, Type.STRING, io.connectreactive.plugin.PluginDiscovery.DEFAULT.value(),
+            .define(PLUGIN_DISCOVERY, Type.STRING, PluginDiscovery.DEFAULT.value(),
                     ConfigDef.CaseInsensitiveValidString.in("only_scan", "hybrid_warn", "hybrid_fail", "service_load"), Importance.LOW,
                     "How plugins in plugin.path are found (KIP-898): only_scan reads every class; hybrid_warn (the default) also "
                     + "reads manifests and logs plugins no manifest lists; hybrid_fail refuses to start then; service_load reads "
@@ -171,7 +186,7 @@ public final class WorkerConfig extends AbstractConfig {
                             + "(kafka.connect:type=source-task-metrics,connector=...,task=...,name=<metric>). "
                             + "GET /metrics serves them in Prometheus' text format either way.")
             .define(CLIENT_CONFIG_OVERRIDE_POLICY, Type.STRING, "All", (name, value) -> {
-                        io.connectreactive.kafka.ClientConfigOverridePolicy.of(name, (String) value);
+                        ClientConfigOverridePolicy.of(name, (String) value);
                     }, Importance.MEDIUM,
                     "Which client settings connectors may override with producer.override.*, consumer.override.* and "
                             + "admin.override.*: All (default), None, or Principal (only sasl.jaas.config, sasl.mechanism and "
@@ -180,7 +195,7 @@ public final class WorkerConfig extends AbstractConfig {
                     "Longest wait of one sink consumer poll when no records are ready.")
             .define(TASK_THREADS, Type.STRING, "auto", (name, value) -> {
                         try {
-                            io.connectreactive.runtime.exec.ThreadKind.of((String) value);
+                            ThreadKind.of((String) value);
                         } catch (IllegalArgumentException e) {
                             throw new ConfigException(name, value, e.getMessage());
                         }
@@ -237,13 +252,13 @@ public final class WorkerConfig extends AbstractConfig {
     static {
         // the client security settings, as Kafka Connect's worker declares them: passed to every Kafka client
         // the worker creates (producer., consumer., admin. prefixed ones override), and the HTTPS listeners' fallback
-        CONFIG_DEF.define(org.apache.kafka.clients.CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, Type.STRING,
-                org.apache.kafka.clients.CommonClientConfigs.DEFAULT_SECURITY_PROTOCOL,
-                ConfigDef.CaseInsensitiveValidString.in(org.apache.kafka.common.utils.Utils.enumOptions(
-                        org.apache.kafka.common.security.auth.SecurityProtocol.class)),
-                Importance.MEDIUM, org.apache.kafka.clients.CommonClientConfigs.SECURITY_PROTOCOL_DOC);
-        org.apache.kafka.common.config.SslConfigs.addClientSslSupport(CONFIG_DEF);
-        org.apache.kafka.common.config.SaslConfigs.addClientSaslSupport(CONFIG_DEF);
+        CONFIG_DEF.define(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, Type.STRING,
+                CommonClientConfigs.DEFAULT_SECURITY_PROTOCOL,
+                ConfigDef.CaseInsensitiveValidString.in(Utils.enumOptions(
+                        SecurityProtocol.class)),
+                Importance.MEDIUM, CommonClientConfigs.SECURITY_PROTOCOL_DOC);
+        SslConfigs.addClientSslSupport(CONFIG_DEF);
+        SaslConfigs.addClientSaslSupport(CONFIG_DEF);
     }
 
     static {
@@ -255,7 +270,7 @@ public final class WorkerConfig extends AbstractConfig {
                 .define(REST_ADVERTISED_PORT, Type.INT, null, Importance.LOW,
                         "Port other workers use to reach this worker's REST API. Default: the first listener's port.")
                 .define(REST_ADVERTISED_LISTENER, Type.STRING, null, ConfigDef.LambdaValidator.with((name, value) -> {
-                            if (value != null && !List.of("http", "https").contains(value.toString().toLowerCase(java.util.Locale.ROOT))) {
+                            if (value != null && !List.of("http", "https").contains(value.toString().toLowerCase(Locale.ROOT))) {
                                 throw new ConfigException(name, value, "must be http or https");
                             }
                         }, () -> "http, https"),
@@ -278,7 +293,7 @@ public final class WorkerConfig extends AbstractConfig {
                                 + CLUSTER_FAILURE_TIMEOUT_S + " x 1000 - 2000.");
     }
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WorkerConfig.class);
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerConfig.class);
 
     private final Map<String, String> originals;
 
@@ -373,7 +388,7 @@ public final class WorkerConfig extends AbstractConfig {
     /** {@code rest.advertised.listener}, else the first listener's protocol. */
     public String advertisedProtocol() {
         String protocol = getString(REST_ADVERTISED_LISTENER);
-        return protocol != null ? protocol.toLowerCase(java.util.Locale.ROOT) : listener().scheme();
+        return protocol != null ? protocol.toLowerCase(Locale.ROOT) : listener().scheme();
     }
 
     /** Whether the worker must start an embedded broker. */
@@ -420,14 +435,14 @@ public final class WorkerConfig extends AbstractConfig {
     }
 
     private static List<Listener> parseListeners(String key, List<String> values) {
-        List<Listener> out = new java.util.ArrayList<>();
-        java.util.regex.Pattern pattern = java.util.regex.Pattern.compile("(?i)(https?)://(\\[[^\\]]*\\]|[^:/\\[\\]]*):(\\d{1,5})/?");
+        List<Listener> out = new ArrayList<>();
+        Pattern pattern = Pattern.compile("(?i)(https?)://(\\[[^\\]]*\\]|[^:/\\[\\]]*):(\\d{1,5})/?");
         for (String value : values) {
             String l = value.trim();
             if (l.isEmpty()) {
                 continue;
             }
-            java.util.regex.Matcher m = pattern.matcher(l);
+            Matcher m = pattern.matcher(l);
             if (!m.matches()) {
                 throw new ConfigException(key, l, "expected http://host:port or https://host:port");
             }
@@ -439,7 +454,7 @@ public final class WorkerConfig extends AbstractConfig {
             if (host.startsWith("[")) {
                 host = host.substring(1, host.length() - 1);
             }
-            out.add(new Listener(m.group(1).toLowerCase(java.util.Locale.ROOT), host, port));
+            out.add(new Listener(m.group(1).toLowerCase(Locale.ROOT), host, port));
         }
         return out;
     }
@@ -454,7 +469,7 @@ public final class WorkerConfig extends AbstractConfig {
      *        top-level settings, as in Kafka Connect
      * @param names the client's config names (ProducerConfig.configNames(), ...)
      */
-    public Map<String, Object> clientConfig(String prefix, java.util.Set<String> names) {
+    public Map<String, Object> clientConfig(String prefix, Set<String> names) {
         Map<String, Object> out = new HashMap<>();
         originals.forEach((k, v) -> {
             if (names.contains(k) && (k.startsWith("ssl.") || k.startsWith("sasl.") || k.equals("security.protocol")
@@ -493,8 +508,8 @@ public final class WorkerConfig extends AbstractConfig {
     }
 
     /** The policy on connectors' client overrides ({@code connector.client.config.override.policy}). */
-    public io.connectreactive.kafka.ClientConfigOverridePolicy clientOverridePolicy() {
-        return io.connectreactive.kafka.ClientConfigOverridePolicy.of(CLIENT_CONFIG_OVERRIDE_POLICY,
+    public ClientConfigOverridePolicy clientOverridePolicy() {
+        return ClientConfigOverridePolicy.of(CLIENT_CONFIG_OVERRIDE_POLICY,
                 getString(CLIENT_CONFIG_OVERRIDE_POLICY));
     }
 

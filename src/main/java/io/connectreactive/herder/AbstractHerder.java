@@ -1,9 +1,11 @@
 package io.connectreactive.herder;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import io.connectreactive.config.WorkerConfig;
@@ -52,7 +54,7 @@ public abstract class AbstractHerder implements Herder {
     private final String kafkaClusterId;
     private final TaskRestarts autoRestart;
     /** The tail of each connector's chain of changes: changes to one connector run one after another. */
-    private final Map<String, Future<Void>> changes = new java.util.HashMap<>();
+    private final Map<String, Future<Void>> changes = new HashMap<>();
     protected volatile boolean started;
     protected boolean stopping;
 
@@ -110,7 +112,7 @@ public abstract class AbstractHerder implements Herder {
             // changes under way get the tasks' stop deadline to finish; a hung one does not hold up the rest
             long deadline = worker.stopDeadlineMs();
             return Future.join(new ArrayList<>(changes.values()))
-                    .timeout(deadline, java.util.concurrent.TimeUnit.MILLISECONDS)
+                    .timeout(deadline, TimeUnit.MILLISECONDS)
                     .transform(ar -> worker.stop());
         });
     }
@@ -143,7 +145,7 @@ public abstract class AbstractHerder implements Herder {
                 throw new BadRequestException("Connector name configuration (" + patchedName
                         + ") doesn't match connector name in the URL (" + name + ")");
             }
-            Map<String, String> merged = new java.util.HashMap<>(e.config());
+            Map<String, String> merged = new HashMap<>(e.config());
             patch.forEach((k, v) -> {
                 if (v == null) {
                     merged.remove(k);
@@ -313,7 +315,7 @@ public abstract class AbstractHerder implements Herder {
         return worker.taskConfigs(name, maxTasks).<Void>compose(newConfigs -> {
             if (newConfigs.size() > maxTasks) {
                 if (!"false".equalsIgnoreCase(e.config().getOrDefault(ConnectorValidator.TASKS_MAX_ENFORCE, "true").trim())) {
-                    return worker.stopTasks(name).compose(v -> Future.failedFuture(new org.apache.kafka.connect.errors.ConnectException(
+                    return worker.stopTasks(name).compose(v -> Future.failedFuture(new ConnectException(
                             "The connector " + name + " has generated " + newConfigs.size() + " tasks, which is greater than "
                             + maxTasks + ", the maximum number of tasks it is configured to create. This behaviour should be "
                             + "considered a bug and is disallowed. If necessary, it can be permitted by reconfiguring the "
@@ -399,7 +401,7 @@ public abstract class AbstractHerder implements Herder {
      */
     protected <T> Future<T> change(String connector, Supplier<Future<T>> action) {
         if (stopping) {
-            return Future.failedFuture(new org.apache.kafka.connect.errors.ConnectException("The worker is stopping"));
+            return Future.failedFuture(new ConnectException("The worker is stopping"));
         }
         Future<T> result = changes.getOrDefault(connector, Future.succeededFuture()).transform(ignored -> {
             try {

@@ -4,12 +4,16 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
+import io.connectreactive.config.WorkerConfig;
 import io.connectreactive.kafka.KafkaFutures;
 import io.connectreactive.plugin.PluginRegistry;
 import io.connectreactive.runtime.TaskServices;
@@ -120,7 +124,7 @@ final class ConnectorOffsetManager {
         ConnectorOffsetStore store;
         try {
             store = new ConnectorOffsetStore(KafkaOffsetStore.forConnectorTopic(vertx, services.config(), topic, name + "-request"),
-                    services.offsets(), services.config().getLong(io.connectreactive.config.WorkerConfig.OFFSET_FLUSH_TIMEOUT_MS));
+                    services.offsets(), services.config().getLong(WorkerConfig.OFFSET_FLUSH_TIMEOUT_MS));
         } catch (RuntimeException e) {
             return Future.failedFuture(e);
         }
@@ -242,7 +246,7 @@ final class ConnectorOffsetManager {
     /** Commits the given offsets for the group and deletes the ones given as null. */
     private Future<Void> alterGroup(String name, Admin admin, Map<TopicPartition, Long> writes) {
         Map<TopicPartition, OffsetAndMetadata> toAlter = new HashMap<>();
-        Set<TopicPartition> toDelete = new java.util.HashSet<>();
+        Set<TopicPartition> toDelete = new HashSet<>();
         writes.forEach((tp, offset) -> {
             if (offset == null) {
                 toDelete.add(tp);
@@ -318,7 +322,7 @@ final class ConnectorOffsetManager {
                 .sorted(Comparator.comparing((Map.Entry<TopicPartition, OffsetAndMetadata> e) -> e.getKey().topic())
                         .thenComparingInt(e -> e.getKey().partition()))
                 .map(e -> {
-                    Map<String, Object> partition = new java.util.LinkedHashMap<>();
+                    Map<String, Object> partition = new LinkedHashMap<>();
                     partition.put(KAFKA_TOPIC, e.getKey().topic());
                     partition.put(KAFKA_PARTITION, e.getKey().partition());
                     Map<String, Object> offset = Map.of(KAFKA_OFFSET, e.getValue().offset());
@@ -334,7 +338,7 @@ final class ConnectorOffsetManager {
      * support it fails the request as in Kafka Connect (500); one that rejects the offsets it was
      * given (a ConnectException, e.g. a wrong offset type) makes it a 400 with the connector's message.
      */
-    private static boolean callAlterOffsets(String name, boolean reset, java.util.function.BooleanSupplier call) {
+    private static boolean callAlterOffsets(String name, boolean reset, BooleanSupplier call) {
         try {
             return call.getAsBoolean();
         } catch (UnsupportedOperationException e) {

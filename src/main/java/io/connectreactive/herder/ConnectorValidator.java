@@ -4,8 +4,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -13,11 +15,15 @@ import io.connectreactive.config.WorkerConfig;
 import io.connectreactive.herder.ConfigInfos.ConfigInfo;
 import io.connectreactive.herder.ConfigInfos.ConfigKeyInfo;
 import io.connectreactive.herder.ConfigInfos.ConfigValueInfo;
+import io.connectreactive.kafka.ClientConfigOverridePolicy;
 import io.connectreactive.plugin.LoaderSwap;
 import io.connectreactive.plugin.PluginDesc;
 import io.connectreactive.kafka.TopicCreation;
 import io.connectreactive.plugin.PluginRegistry;
+import io.connectreactive.runtime.Worker;
+import io.connectreactive.runtime.errors.ErrorHandlingConfig;
 import io.connectreactive.runtime.glue.TransformChain;
+import org.apache.kafka.common.config.types.Password;
 import org.apache.kafka.connect.source.SourceConnector;
 import org.apache.kafka.common.config.Config;
 import org.apache.kafka.common.config.ConfigDef;
@@ -32,6 +38,8 @@ import org.apache.kafka.connect.storage.Converter;
 import org.apache.kafka.connect.storage.HeaderConverter;
 import org.apache.kafka.connect.transforms.Transformation;
 import org.apache.kafka.connect.transforms.predicates.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Validates a connector config as Kafka Connect's herder does: the common connector keys, the
@@ -53,7 +61,7 @@ public final class ConnectorValidator {
     public static final String PREDICATES = "predicates";
     public static final String TOPICS = "topics";
     public static final String TOPICS_REGEX = "topics.regex";
-    public static final String CONNECTOR_PLUGIN_VERSION = io.connectreactive.runtime.Worker.CONNECTOR_PLUGIN_VERSION;
+    public static final String CONNECTOR_PLUGIN_VERSION = Worker.CONNECTOR_PLUGIN_VERSION;
     private static final String PLUGIN_VERSION = ".plugin.version";
 
     private static final String COMMON_GROUP = "Common";
@@ -62,7 +70,7 @@ public final class ConnectorValidator {
      * The keys common to every connector (Kafka Connect's ConnectorConfig, the part implemented),
      * with the {@code errors.*} keys (the dead-letter-queue ones for sources too: our extension).
      */
-    public static final ConfigDef COMMON = io.connectreactive.runtime.errors.ErrorHandlingConfig.define(new ConfigDef()
+    public static final ConfigDef COMMON = ErrorHandlingConfig.define(new ConfigDef()
             .define(NAME, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyStringWithoutControlChars(),
                     Importance.HIGH, "Globally unique name to use for this connector.",
                     COMMON_GROUP, 1, Width.MEDIUM, "Connector name")
@@ -113,15 +121,15 @@ public final class ConnectorValidator {
      */
     public static final ConfigDef COMMON_SOURCE = ExactlyOnceSourceKeys.define(new ConfigDef(COMMON));
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ConnectorValidator.class);
+    private static final Logger LOG = LoggerFactory.getLogger(ConnectorValidator.class);
 
     private final PluginRegistry plugins;
-    private final io.connectreactive.kafka.ClientConfigOverridePolicy overridePolicy;
+    private final ClientConfigOverridePolicy overridePolicy;
     private final boolean exactlyOnceSource;
     private final boolean clustered;
 
     public ConnectorValidator(PluginRegistry plugins) {
-        this(plugins, io.connectreactive.kafka.ClientConfigOverridePolicy.ALL, false, false);
+        this(plugins, ClientConfigOverridePolicy.ALL, false, false);
     }
 
     /**
@@ -131,7 +139,7 @@ public final class ConnectorValidator {
      * @param clustered whether the worker is clustered ({@link WorkerConfig#clustered()}): only such a worker
      *        gives a source connector its own offsets topic
      */
-    public ConnectorValidator(PluginRegistry plugins, io.connectreactive.kafka.ClientConfigOverridePolicy overridePolicy,
+    public ConnectorValidator(PluginRegistry plugins, ClientConfigOverridePolicy overridePolicy,
                               boolean exactlyOnceSource, boolean clustered) {
         this.plugins = plugins;
         this.overridePolicy = overridePolicy;
@@ -218,8 +226,8 @@ public final class ConnectorValidator {
 
     /** The config for a message: values of keys that look secret are shown as [hidden]. */
     static Map<String, String> masked(Map<String, String> config) {
-        Map<String, String> out = new java.util.TreeMap<>();
-        config.forEach((k, v) -> out.put(k, k.toLowerCase(java.util.Locale.ROOT).matches(".*(password|secret|credential|token).*")
+        Map<String, String> out = new TreeMap<>();
+        config.forEach((k, v) -> out.put(k, k.toLowerCase(Locale.ROOT).matches(".*(password|secret|credential|token).*")
                 ? "[hidden]" : v));
         return out;
     }
@@ -321,7 +329,7 @@ public final class ConnectorValidator {
         if (v.value() == null) {
             value = null;
         } else if (type == null) {
-            value = v.value() instanceof org.apache.kafka.common.config.types.Password ? "[hidden]" : String.valueOf(v.value());
+            value = v.value() instanceof Password ? "[hidden]" : String.valueOf(v.value());
         } else {
             value = ConfigDef.convertToString(v.value(), type);
         }

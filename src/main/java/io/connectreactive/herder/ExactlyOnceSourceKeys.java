@@ -1,5 +1,6 @@
 package io.connectreactive.herder;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -208,7 +209,7 @@ final class ExactlyOnceSourceKeys {
     }
 
     private static List<Refusal> refusals(boolean exactlyOnce, boolean clustered) {
-        List<Refusal> out = new java.util.ArrayList<>(exactlyOnce ? List.of() : WITHOUT_EXACTLY_ONCE);
+        List<Refusal> out = new ArrayList<>(exactlyOnce ? List.of() : WITHOUT_EXACTLY_ONCE);
         if (!clustered) {
             out.addAll(STANDALONE);
         }

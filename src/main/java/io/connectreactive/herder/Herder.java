@@ -3,6 +3,7 @@ package io.connectreactive.herder;
 import java.util.List;
 import java.util.Map;
 
+import io.connectreactive.kafka.ClusterMonitor;
 import io.connectreactive.model.TargetState;
 import io.connectreactive.model.TaskId;
 import io.vertx.core.Future;
@@ -32,7 +33,7 @@ public interface Herder {
     }
 
     /** What the worker cannot reach in its Kafka cluster, and since when; null while it answers. */
-    default io.connectreactive.kafka.ClusterMonitor.Outage kafkaOutage() {
+    default ClusterMonitor.Outage kafkaOutage() {
         return null;
     }
 

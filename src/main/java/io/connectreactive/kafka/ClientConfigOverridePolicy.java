@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 import org.apache.kafka.common.config.ConfigException;
 
@@ -76,7 +78,7 @@ public enum ClientConfigOverridePolicy {
      * with Kafka Connect's error message, in key order; empty when all are allowed.
      */
     public Map<String, String> violations(Map<String, String> connectorConfig) {
-        Map<String, String> sorted = new java.util.TreeMap<>();
+        Map<String, String> sorted = new TreeMap<>();
         for (String prefix : PREFIXES) {
             sorted.putAll(violations(connectorConfig, prefix));
         }
@@ -86,7 +88,7 @@ public enum ClientConfigOverridePolicy {
     /** As {@link #violations(Map)}, for the overrides under one prefix ({@link #PRODUCER_OVERRIDE}, ...). */
     public Map<String, String> violations(Map<String, String> connectorConfig, String prefix) {
         Map<String, String> out = new LinkedHashMap<>();
-        for (String key : new java.util.TreeSet<>(connectorConfig.keySet())) {
+        for (String key : new TreeSet<>(connectorConfig.keySet())) {
             if (key.startsWith(prefix) && key.length() > prefix.length()) {
                 String clientKey = key.substring(prefix.length());
                 if (!allows(clientKey)) {

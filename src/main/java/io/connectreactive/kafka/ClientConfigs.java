@@ -3,6 +3,7 @@ package io.connectreactive.kafka;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 
 import io.connectreactive.config.WorkerConfig;
 import io.connectreactive.model.TaskId;
@@ -234,7 +235,7 @@ public final class ClientConfigs {
         return props;
     }
 
-    private Map<String, String> workerSettings(String prefix, java.util.Set<String> names) {
+    private Map<String, String> workerSettings(String prefix, Set<String> names) {
         Map<String, String> out = new HashMap<>();
         worker.clientConfig(prefix, names).forEach((k, v) -> out.put(k, String.valueOf(v)));
         return out;

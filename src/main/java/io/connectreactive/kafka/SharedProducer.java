@@ -19,8 +19,10 @@ import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.connect.errors.ConnectException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -161,7 +163,7 @@ public final class SharedProducer {
             callback.onCompletion(null, e);
         } catch (Error e) {
             // an interceptor's Error escapes send(): this record is refused, the task decides
-            callback.onCompletion(null, new org.apache.kafka.common.KafkaException(e.toString(), e));
+            callback.onCompletion(null, new KafkaException(e.toString(), e));
         }
     }
 
@@ -240,7 +242,7 @@ public final class SharedProducer {
         } finally {
             if (death != null || !closed) {
                 Throwable why = death != null ? death : new IllegalStateException("sender thread ended");
-                dead = new org.apache.kafka.connect.errors.ConnectException("The producer's sender thread " + sender.getName()
+                dead = new ConnectException("The producer's sender thread " + sender.getName()
                         + " ended: " + why, why);
                 LOG.error("Sender thread {} ended unexpectedly; records queued and sent later fail: {}", sender.getName(), why.toString());
                 failQueued(dead);

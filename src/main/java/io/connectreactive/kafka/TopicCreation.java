@@ -15,6 +15,7 @@ import io.vertx.core.Future;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.connect.errors.ConnectException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,7 +63,7 @@ public final class TopicCreation {
         }
         List<String> errors = validate(config);
         if (!errors.isEmpty()) {
-            throw new org.apache.kafka.connect.errors.ConnectException(String.join("; ", errors));
+            throw new ConnectException(String.join("; ", errors));
         }
         Group def = group(config, DEFAULT, null);
         List<Group> groups = new ArrayList<>();

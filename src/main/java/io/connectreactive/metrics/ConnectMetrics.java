@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.jmx.JmxReporter;
@@ -22,6 +23,7 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.TimeGauge;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.jmx.JmxConfig;
@@ -150,23 +152,23 @@ public final class ConnectMetrics implements AutoCloseable {
      * {@code time-since-last-rebalance-ms}, and the returned meters: {@code rebalance-completed-total} and
      * the rebalance time (receipt of an assignment to its connectors and tasks started or stopped).
      */
-    public Rebalances rebalances(java.util.function.LongSupplier epoch, IntSupplier rebalancing, java.util.function.LongSupplier sinceLastMs) {
-        worker(Gauge.builder(MetricNames.REBALANCE + "epoch", epoch, java.util.function.LongSupplier::getAsLong).strongReference(true)
+    public Rebalances rebalances(LongSupplier epoch, IntSupplier rebalancing, LongSupplier sinceLastMs) {
+        worker(Gauge.builder(MetricNames.REBALANCE + "epoch", epoch, LongSupplier::getAsLong).strongReference(true)
                 .description("The generation of the assignment in force").register(registry));
         worker(Gauge.builder(MetricNames.REBALANCE + "rebalancing", rebalancing, IntSupplier::getAsInt).strongReference(true)
                 .description("1 while this worker applies a new assignment").register(registry));
         worker(Gauge.builder(MetricNames.REBALANCE + "time.since.last.rebalance.ms", sinceLastMs,
-                java.util.function.LongSupplier::getAsLong).strongReference(true)
+                LongSupplier::getAsLong).strongReference(true)
                 .description("Milliseconds since this worker last applied an assignment (-1 before the first)").register(registry));
         Counter completed = worker(Counter.builder(MetricNames.REBALANCE + "rebalance.completed")
                 .description("Assignments this worker applied").register(registry));
-        io.micrometer.core.instrument.Timer time = worker(io.micrometer.core.instrument.Timer.builder(MetricNames.REBALANCE + "rebalance.time")
+        Timer time = worker(Timer.builder(MetricNames.REBALANCE + "rebalance.time")
                 .description("From receiving an assignment to its connectors and tasks started or stopped").register(registry));
         return new Rebalances(completed, time);
     }
 
     /** The meters a clustered herder updates after each applied assignment. */
-    public record Rebalances(Counter completed, io.micrometer.core.instrument.Timer time) {
+    public record Rebalances(Counter completed, Timer time) {
     }
 
     /** Queued records worker-wide and their bound ({@code runtime.source.max.queued.records}). */

@@ -13,6 +13,7 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import org.apache.kafka.clients.producer.Producer;
 
 /**
  * One task's meters: Kafka Connect's {@code connector-task-metrics} (batch size, offset commits),
@@ -214,7 +215,7 @@ public final class TaskMetrics implements AutoCloseable {
      */
     public void bindClient(Object client) {
         AutoCloseable binder = owner.bindClient(client,
-                client instanceof org.apache.kafka.clients.producer.Producer<?, ?> ? Tags.empty() : tags);
+                client instanceof Producer<?, ?> ? Tags.empty() : tags);
         if (binder != null) {
             synchronized (clients) {
                 clients.add(binder);

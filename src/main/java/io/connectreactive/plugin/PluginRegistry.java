@@ -1,14 +1,22 @@
 package io.connectreactive.plugin;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 import org.apache.kafka.common.config.provider.ConfigProvider;
+import org.apache.kafka.connect.runtime.isolation.PluginUtils;
 import org.apache.maven.artifact.versioning.DefaultArtifactVersion;
 import org.apache.maven.artifact.versioning.InvalidVersionSpecificationException;
 import org.apache.maven.artifact.versioning.VersionRange;
@@ -180,7 +188,7 @@ public final class PluginRegistry {
             return null;
         }
         try {
-            return org.apache.kafka.connect.runtime.isolation.PluginUtils.connectorVersionRequirement(spec.trim());
+            return PluginUtils.connectorVersionRequirement(spec.trim());
         } catch (InvalidVersionSpecificationException | RuntimeException e) {
             throw new PluginNotFoundException("Invalid plugin version '" + spec + "': expected a version or a version range "
                     + "such as [1.0,2.0)");
@@ -197,7 +205,7 @@ public final class PluginRegistry {
 
     /** {@link #find(String)} in the version {@code versionSpec} asks for (null for the newest). */
     public Optional<PluginDesc> find(String name, String versionSpec) {
-        Map<PluginType, java.util.function.Function<String, Class<?>>> lookups = new LinkedHashMap<>();
+        Map<PluginType, Function<String, Class<?>>> lookups = new LinkedHashMap<>();
         lookups.put(PluginType.SOURCE, n -> connectorClass(n, versionSpec));
         lookups.put(PluginType.CONVERTER, n -> converterClass(n, versionSpec));
         lookups.put(PluginType.HEADER_CONVERTER, n -> headerConverterClass(n, versionSpec));
@@ -249,13 +257,13 @@ public final class PluginRegistry {
         try {
             return type.getDeclaredConstructor().newInstance();
         } catch (ReflectiveOperationException | LinkageError e) {
-            Throwable cause = e instanceof java.lang.reflect.InvocationTargetException ite ? ite.getCause() : e;
+            Throwable cause = e instanceof InvocationTargetException ite ? ite.getCause() : e;
             throw new ConnectException("Could not instantiate " + type.getName() + ": " + cause, cause);
         }
     }
 
     /** A plugin's version, or null when it throws or does not tell (Kafka Connect's "undefined"). */
-    public static String reportedVersion(java.util.function.Supplier<String> version) {
+    public static String reportedVersion(Supplier<String> version) {
         try {
             String v = version.get();
             return v == null || v.isBlank() || PluginDesc.UNDEFINED_VERSION.equals(v) ? null : v;
@@ -292,7 +300,7 @@ public final class PluginRegistry {
             if (!kind.isAssignableFrom(direct)) {
                 throw new PluginNotFoundException("Class " + given + " does not implement " + kind.getName());
             }
-            if (java.lang.reflect.Modifier.isAbstract(direct.getModifiers())) {
+            if (Modifier.isAbstract(direct.getModifiers())) {
                 throw new PluginNotFoundException("Class " + given + " is abstract and cannot be created");
             }
             if (range != null) {
@@ -311,7 +319,7 @@ public final class PluginRegistry {
             return resolve(replacement, versionSpec, kind, suffix, types);
         }
         // 4. simple name, or simple name without the suffix
-        java.util.Set<String> matches = new java.util.LinkedHashSet<>();
+        Set<String> matches = new LinkedHashSet<>();
         for (PluginDesc d : candidates) {
             String simple = d.pluginClass().getSimpleName();
             boolean alias = simple.equals(given) || (!suffix.isEmpty() && simple.endsWith(suffix)
@@ -346,7 +354,7 @@ public final class PluginRegistry {
         List<PluginDesc> versions = candidates.stream().filter(d -> d.className().equals(className)).toList();
         Optional<PluginDesc> pick = versions.stream()
                 .filter(d -> range == null || range.containsVersion(new DefaultArtifactVersion(d.version())))
-                .max(java.util.Comparator.comparing(d -> new DefaultArtifactVersion(d.version())));
+                .max(Comparator.comparing(d -> new DefaultArtifactVersion(d.version())));
         if (pick.isEmpty()) {
             throw new VersionNotFoundException(className, range, versions.stream().map(PluginDesc::version).distinct().toList());
         }

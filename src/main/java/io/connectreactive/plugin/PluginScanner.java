@@ -2,6 +2,7 @@ package io.connectreactive.plugin;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.lang.reflect.Modifier;
@@ -12,9 +13,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.jar.JarEntry;
@@ -23,6 +26,7 @@ import java.util.stream.Stream;
 
 import org.apache.kafka.connect.connector.Connector;
 import org.apache.kafka.connect.components.Versioned;
+import org.apache.kafka.connect.errors.ConnectException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,7 +60,7 @@ public final class PluginScanner {
     public List<PluginDesc> scanClassPath() {
         List<PluginDesc> found = new ArrayList<>();
         for (PluginType type : PluginType.values()) {
-            java.util.Iterator<? extends ServiceLoader.Provider<?>> providers = ServiceLoader.load(type.superType(), parent).stream().iterator();
+            Iterator<? extends ServiceLoader.Provider<?>> providers = ServiceLoader.load(type.superType(), parent).stream().iterator();
             for (int broken = 0; broken < 1_000; ) {
                 try {
                     // a manifest naming a class that is missing or broken fails here, in the iterator: skip it, go on
@@ -64,7 +68,7 @@ public final class PluginScanner {
                         break;
                     }
                     add(found, providers.next().type(), type, parent, CLASSPATH, true);
-                } catch (java.util.ServiceConfigurationError | LinkageError e) {
+                } catch (ServiceConfigurationError | LinkageError e) {
                     broken++;
                     LOG.warn("Skipping a {} plugin listed on the class path: {}", type.restName(), e.toString());
                 }
@@ -90,7 +94,7 @@ public final class PluginScanner {
         List<String> unlisted = found.stream().filter(d -> !d.manifested()).map(d -> d.className() + " (" + d.location() + ")")
                 .distinct().toList();
         if (!unlisted.isEmpty() && discovery == PluginDiscovery.HYBRID_FAIL) {
-            throw new org.apache.kafka.connect.errors.ConnectException("One or more plugins are missing ServiceLoader manifests "
+            throw new ConnectException("One or more plugins are missing ServiceLoader manifests "
                     + "and will not work with plugin.discovery=service_load: " + unlisted
                     + ". Add manifests to them (Kafka's connect-plugin-path tool does), or set plugin.discovery=hybrid_warn.");
         }
@@ -252,7 +256,7 @@ public final class PluginScanner {
                 for (JarEntry e : Collections.list(jf.entries())) {
                     String n = e.getName();
                     if (n.endsWith(".class") && !n.startsWith("META-INF/") && !n.endsWith("module-info.class")) {
-                        try (java.io.InputStream in = jf.getInputStream(e)) {
+                        try (InputStream in = jf.getInputStream(e)) {
                             files.add(in.readAllBytes());
                         }
                     }

@@ -1,5 +1,8 @@
 package io.connectreactive.plugin;
 
+import java.util.HashSet;
+import java.util.Set;
+
 import org.apache.kafka.common.config.provider.ConfigProvider;
 import org.apache.kafka.connect.sink.SinkConnector;
 import org.apache.kafka.connect.source.SourceConnector;
@@ -45,8 +48,8 @@ public enum PluginType {
     }
 
     /** Every plugin type's supertype. */
-    public static java.util.Set<Class<?>> superTypes() {
-        java.util.Set<Class<?>> all = new java.util.HashSet<>();
+    public static Set<Class<?>> superTypes() {
+        Set<Class<?>> all = new HashSet<>();
         for (PluginType t : values()) {
             all.add(t.superType);
         }

@@ -2,11 +2,14 @@ package io.connectreactive.plugin;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 import org.objectweb.asm.ClassReader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Which classes of a plugin may be plugins, read from their class files without loading them (ASM reads
@@ -17,7 +20,7 @@ import org.objectweb.asm.ClassReader;
  */
 final class SubtypeIndex {
 
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SubtypeIndex.class);
+    private static final Logger LOG = LoggerFactory.getLogger(SubtypeIndex.class);
 
     /** Internal name → its superclass and interfaces (internal names), for the plugin's own classes. */
     private final Map<String, String[]> supertypes = new HashMap<>();
@@ -26,7 +29,7 @@ final class SubtypeIndex {
     private final ClassLoader parent;
     private final Set<Class<?>> roots;
     /** The roots' internal names: a plugin that bundles connect-api still extends them by name. */
-    private final Set<String> rootNames = new java.util.HashSet<>();
+    private final Set<String> rootNames = new HashSet<>();
 
     SubtypeIndex(ClassLoader parent, Set<Class<?>> roots) {
         this.parent = parent;

@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.security.URIParameter;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -52,7 +53,7 @@ public final class BasicAuth implements AuthenticationProvider {
         Configuration jaas;
         try {
             jaas = jaasFile != null
-                    ? Configuration.getInstance("JavaLoginConfig", new java.security.URIParameter(Path.of(jaasFile).toUri()))
+                    ? Configuration.getInstance("JavaLoginConfig", new URIParameter(Path.of(jaasFile).toUri()))
                     : Configuration.getConfiguration();
         } catch (Exception e) {
             throw new ConfigException(key, jaasFile, "cannot read the JAAS configuration: " + e.getMessage());

@@ -7,6 +7,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import io.connectreactive.herder.ConnectorStateInfo;
@@ -61,7 +62,7 @@ final class DashboardFeed {
     private long idleSinceNanos;
     private boolean building;
     /** This feed's name on the event bus, to tell its own counters from other workers'. */
-    private final String origin = java.util.UUID.randomUUID().toString();
+    private final String origin = UUID.randomUUID().toString();
     /** Other workers' latest counters, by their feed's origin: {time, counts, lags}. On the context. */
     private final Map<String, JsonObject> remote = new HashMap<>();
 

@@ -1,6 +1,7 @@
 package io.connectreactive.rest;
 
 import io.connectreactive.herder.BadRequestException;
+import io.connectreactive.herder.ConflictException;
 import io.connectreactive.herder.ForbiddenException;
 import io.connectreactive.plugin.PluginRegistry;
 import io.vertx.core.json.DecodeException;
@@ -31,7 +32,7 @@ public final class ErrorMapper {
         if (t instanceof NotFoundException) {
             return 404;
         }
-        if (t instanceof AlreadyExistsException || t instanceof io.connectreactive.herder.ConflictException) {
+        if (t instanceof AlreadyExistsException || t instanceof ConflictException) {
             return 409;
         }
         if (t instanceof ForbiddenException) {

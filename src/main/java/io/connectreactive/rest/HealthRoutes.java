@@ -3,6 +3,7 @@ package io.connectreactive.rest;
 import java.util.concurrent.TimeUnit;
 
 import io.connectreactive.herder.Herder;
+import io.connectreactive.kafka.ClusterMonitor;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -42,7 +43,7 @@ final class HealthRoutes {
             return;
         }
         herder.connectors().timeout(TIMEOUT_MS, TimeUnit.MILLISECONDS).onComplete(ar -> {
-            io.connectreactive.kafka.ClusterMonitor.Outage outage = herder.kafkaOutage();
+            ClusterMonitor.Outage outage = herder.kafkaOutage();
             String fenced = herder.fenced();
             if (ar.succeeded() && fenced != null) {
                 send(ctx, 503, "unhealthy", "Worker is fenced: " + fenced + ". It runs no connectors or tasks until it is "

@@ -4,6 +4,7 @@ import java.util.List;
 
 import io.connectreactive.herder.Herder;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpHeaders;
@@ -53,7 +54,7 @@ final class LeaderForwarding {
                 options.putHeader(h, value);
             }
         });
-        io.vertx.core.buffer.Buffer body = ctx.body().buffer();
+        Buffer body = ctx.body().buffer();
         client.request(options)
                 .compose(request -> body == null ? request.send() : request.send(body))
                 .compose(response -> response.body().map(b -> {

@@ -2,6 +2,7 @@ package io.connectreactive.rest;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -92,7 +93,7 @@ final class LogLevels {
             }
         }
         // levels before the change, since setting a parent changes its children's effective level (as Kafka Connect 4's Loggers)
-        Map<Logger, Level> before = new java.util.LinkedHashMap<>();
+        Map<Logger, Level> before = new LinkedHashMap<>();
         loggers.forEach(l -> before.put(l, l.getLevel() != null ? l.getLevel() : l.getEffectiveLevel()));
         long now = System.currentTimeMillis();
         List<String> changed = new ArrayList<>();

@@ -1,10 +1,12 @@
 package io.connectreactive.rest;
 
 import java.util.Locale;
+import java.util.UUID;
 
 import ch.qos.logback.classic.Level;
 import io.connectreactive.herder.BadRequestException;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -28,10 +30,10 @@ final class LoggerRoutes {
     private static final String CLUSTER_LEVELS = "connect-reactive.log-levels";
 
     private final LogLevels levels = new LogLevels();
-    private final io.vertx.core.Vertx vertx;
-    private final String origin = java.util.UUID.randomUUID().toString();
+    private final Vertx vertx;
+    private final String origin = UUID.randomUUID().toString();
 
-    LoggerRoutes(io.vertx.core.Vertx vertx) {
+    LoggerRoutes(Vertx vertx) {
         this.vertx = vertx;
     }
 

@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import io.connectreactive.herder.BadRequestException;
 import io.connectreactive.herder.ConfigInfos;
@@ -12,6 +13,7 @@ import io.connectreactive.herder.ConnectorValidator;
 import io.connectreactive.plugin.PluginDesc;
 import io.connectreactive.plugin.PluginRegistry;
 import io.connectreactive.plugin.PluginType;
+import io.connectreactive.runtime.exec.PluginExecutor;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -37,18 +39,18 @@ final class PluginRoutes {
             PluginType.HEADER_CONVERTER, PluginType.TRANSFORMATION, PluginType.PREDICATE, PluginType.CONFIG_PROVIDER);
 
     /** Kafka's tool connectors: they run when named, but Kafka Connect leaves them out of the listing. */
-    private static final java.util.Set<String> UNLISTED = java.util.Set.of(
+    private static final Set<String> UNLISTED = Set.of(
             "org.apache.kafka.connect.tools.VerifiableSourceConnector", "org.apache.kafka.connect.tools.VerifiableSinkConnector",
             "org.apache.kafka.connect.tools.MockConnector", "org.apache.kafka.connect.tools.MockSourceConnector",
             "org.apache.kafka.connect.tools.MockSinkConnector", "org.apache.kafka.connect.tools.SchemaSourceConnector");
 
-    private final io.connectreactive.runtime.exec.PluginExecutor pluginCalls;
+    private final PluginExecutor pluginCalls;
     private final PluginRegistry plugins;
     private final ConnectorValidator validator;
 
     PluginRoutes(Vertx vertx, PluginRegistry plugins, ConnectorValidator validator) {
         // the worker's plugin threads: a shared executor of that name is one pool
-        this.pluginCalls = new io.connectreactive.runtime.exec.PluginExecutor(vertx);
+        this.pluginCalls = new PluginExecutor(vertx);
         this.plugins = plugins;
         this.validator = validator;
     }

@@ -3,18 +3,25 @@ package io.connectreactive.rest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.connectreactive.config.WorkerConfig;
 import io.connectreactive.herder.ConnectorValidator;
 import io.connectreactive.herder.Herder;
 import io.connectreactive.plugin.PluginRegistry;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BasicAuthHandler;
 import io.vertx.ext.web.handler.BodyHandler;
 import org.apache.kafka.common.utils.AppInfoParser;
@@ -44,7 +51,7 @@ public final class RestServer {
     private final ConnectorValidator validator;
     private final UiRoutes ui;
     private final List<HttpServer> servers = new CopyOnWriteArrayList<>();
-    private final Map<WorkerConfig.Listener, Integer> ports = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<WorkerConfig.Listener, Integer> ports = new ConcurrentHashMap<>();
 
     /**
      * Reads the TLS stores and the basic-authentication credentials (blocking: construct it off the
@@ -146,10 +153,10 @@ public final class RestServer {
      * A request the HTTP decoder refused (a malformed request line or header, a line or headers too
      * long): Kafka Connect's error body with the status Vert.x would answer, then the connection closes.
      */
-    private static void invalidRequest(io.vertx.core.http.HttpServerRequest request) {
+    private static void invalidRequest(HttpServerRequest request) {
         Throwable cause = request.decoderResult().cause();
-        int status = cause instanceof io.netty.handler.codec.http.TooLongHttpLineException ? 414
-                : cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException ? 431 : 400;
+        int status = cause instanceof TooLongHttpLineException ? 414
+                : cause instanceof TooLongHttpHeaderException ? 431 : 400;
         String message = status == 414 ? "HTTP 414 URI Too Long" : status == 431 ? "HTTP 431 Request Header Fields Too Large"
                 : "HTTP 400 Bad Request";
         request.response().setStatusCode(status).putHeader("Content-Type", "application/json")
@@ -163,7 +170,7 @@ public final class RestServer {
      * cold JVM; the allocator's first chunk initialises its JFR events, over 500 ms on a loaded machine).
      */
     private static void warmUp() {
-        io.netty.buffer.ByteBufAllocator.DEFAULT.directBuffer(16 * 1024).release();
+        ByteBufAllocator.DEFAULT.directBuffer(16 * 1024).release();
         Object parsed = io.vertx.core.json.Json.decodeValue(
                 "{\"name\":\"warm-up\",\"config\":{\"tasks.max\":\"1\",\"n\":1,\"b\":true},\"list\":[1,\"a\",null]}");
         io.vertx.core.json.Json.encode(parsed);
@@ -175,11 +182,11 @@ public final class RestServer {
      * another media type (curl's {@code -d} sends a form type) is answered 415 before its body is read.
      * A request without the header is taken as JSON, as Kafka Connect takes it.
      */
-    private static void requireJsonBody(io.vertx.ext.web.RoutingContext ctx) {
-        io.vertx.core.http.HttpMethod method = ctx.request().method();
+    private static void requireJsonBody(RoutingContext ctx) {
+        HttpMethod method = ctx.request().method();
         String type = ctx.request().getHeader("Content-Type");
-        boolean hasBody = method == io.vertx.core.http.HttpMethod.POST || method == io.vertx.core.http.HttpMethod.PUT
-                || method == io.vertx.core.http.HttpMethod.PATCH;
+        boolean hasBody = method == HttpMethod.POST || method == HttpMethod.PUT
+                || method == HttpMethod.PATCH;
         if (hasBody && type != null && !isJson(type)) {
             ErrorMapper.send(ctx, 415, "HTTP 415 Unsupported Media Type");
             return;

@@ -9,6 +9,7 @@ import java.security.KeyStore;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import javax.net.ssl.KeyManagerFactory;
@@ -101,7 +102,7 @@ public final class RestTls {
                 throw new ConfigException(prefix + SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG, truststore, e.getMessage());
             }
         }
-        options.setClientAuth(switch (ssl.getString(WorkerConfig.SSL_CLIENT_AUTH).toLowerCase(java.util.Locale.ROOT)) {
+        options.setClientAuth(switch (ssl.getString(WorkerConfig.SSL_CLIENT_AUTH).toLowerCase(Locale.ROOT)) {
             case "required" -> ClientAuth.REQUIRED;
             case "requested" -> ClientAuth.REQUEST;
             default -> ClientAuth.NONE;
@@ -122,7 +123,7 @@ public final class RestTls {
             throw new ConfigException(key.replace("location", "type"), type, "only JKS and PKCS12 stores are supported");
         }
         try (InputStream in = Files.newInputStream(Path.of(location))) {
-            KeyStore store = KeyStore.getInstance(type.toUpperCase(java.util.Locale.ROOT));
+            KeyStore store = KeyStore.getInstance(type.toUpperCase(Locale.ROOT));
             store.load(in, password == null ? null : password.value().toCharArray());
             return store;
         } catch (IOException | GeneralSecurityException e) {

@@ -1,5 +1,6 @@
 package io.connectreactive.runtime;
 
+import io.connectreactive.metrics.TaskMetrics;
 import io.connectreactive.model.State;
 import io.connectreactive.model.TaskId;
 import java.util.Map;
@@ -13,13 +14,16 @@ import io.connectreactive.plugin.PluginRegistry;
 import io.connectreactive.runtime.errors.DeadLetterQueue;
 import io.connectreactive.runtime.errors.ErrorHandler;
 import io.connectreactive.runtime.errors.ErrorHandlingConfig;
+import io.connectreactive.runtime.exec.LogContext;
 import io.connectreactive.runtime.exec.TaskThread;
 import io.connectreactive.runtime.glue.ConverterChain;
 import io.connectreactive.runtime.glue.TransformChain;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import org.apache.kafka.connect.connector.ConnectRecord;
 import org.apache.kafka.connect.connector.Task;
+import org.apache.kafka.connect.source.SourceTask;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,9 +84,9 @@ public abstract class TaskLifecycleVerticle<T extends Task, R extends ConnectRec
     private Future<Void> lifecycle = Future.succeededFuture();
     private boolean running;
     /** Completes with the error when the task fails (never for a stop or a cancellation). */
-    private final io.vertx.core.Promise<Throwable> failure = io.vertx.core.Promise.promise();
+    private final Promise<Throwable> failure = Promise.promise();
     /** The task's meters (Kafka Connect's task groups), removed when it stops. Thread-safe. */
-    protected final io.connectreactive.metrics.TaskMetrics metrics;
+    protected final TaskMetrics metrics;
 
     protected TaskLifecycleVerticle(TaskServices services, TaskId id, Class<? extends T> taskClass, Class<?> reactiveType,
                                     Map<String, String> connectorConfig, Map<String, String> taskConfig, boolean paused) {
@@ -93,7 +97,7 @@ public abstract class TaskLifecycleVerticle<T extends Task, R extends ConnectRec
         this.connectorConfig = connectorConfig;
         this.taskConfig = taskConfig;
         this.paused = paused;
-        this.metrics = services.metrics().task(id, org.apache.kafka.connect.source.SourceTask.class.isAssignableFrom(taskClass));
+        this.metrics = services.metrics().task(id, SourceTask.class.isAssignableFrom(taskClass));
     }
 
     public final TaskId id() {
@@ -108,7 +112,7 @@ public abstract class TaskLifecycleVerticle<T extends Task, R extends ConnectRec
     /** Starts the lifecycle and returns at once: nobody waits for plugin code. */
     @Override
     public final Future<?> start() {
-        io.connectreactive.runtime.exec.LogContext.attach(context, io.connectreactive.runtime.exec.LogContext.of(id));
+        LogContext.attach(context, LogContext.of(id));
         lifecycle = services.resolve(connectorConfig, taskConfig)
                 .compose(resolved -> {
                     connectorConfig = resolved.connector();
@@ -149,7 +153,7 @@ public abstract class TaskLifecycleVerticle<T extends Task, R extends ConnectRec
         if (!classic) {
             return services.pluginCalls().call(create);
         }
-        thread = new TaskThread("cr-task-" + id, services.plugins().loaderFor(taskClass), io.connectreactive.runtime.exec.LogContext.of(id),
+        thread = new TaskThread("cr-task-" + id, services.plugins().loaderFor(taskClass), LogContext.of(id),
                 services.threadKind());
         return thread.call(context, create);
     }

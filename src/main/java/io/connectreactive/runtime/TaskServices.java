@@ -1,13 +1,25 @@
 package io.connectreactive.runtime;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+import io.connectreactive.config.ConfigProviders;
+import io.connectreactive.metrics.ConnectMetrics;
 import io.connectreactive.model.State;
 import io.connectreactive.model.TaskId;
 import io.connectreactive.config.WorkerConfig;
 import io.connectreactive.kafka.ClientConfigs;
 import io.connectreactive.kafka.SharedProducer;
 import io.connectreactive.plugin.PluginRegistry;
+import io.connectreactive.runtime.exec.PluginExecutor;
+import io.connectreactive.runtime.exec.ThreadKind;
 import io.connectreactive.storage.OffsetStore;
 import io.connectreactive.storage.StatusStore;
+import io.vertx.core.Future;
+import org.apache.kafka.clients.admin.Admin;
 
 /**
  * What the worker shares with every connector and task it runs.
@@ -26,20 +38,20 @@ import io.connectreactive.storage.StatusStore;
  */
 public record TaskServices(WorkerConfig config, PluginRegistry plugins, OffsetStore offsets, StatusStore statuses,
                            SharedProducer producer, String workerId, PluginMetricsRegistry pluginMetrics,
-                           io.connectreactive.config.ConfigProviders configProviders,
-                           org.apache.kafka.clients.admin.Admin admin, io.connectreactive.runtime.exec.PluginExecutor pluginCalls,
-                           io.connectreactive.metrics.ConnectMetrics metrics) {
+                           ConfigProviders configProviders,
+                           Admin admin, PluginExecutor pluginCalls,
+                           ConnectMetrics metrics) {
 
     /**
      * What a task calls with each topic it produces to or consumes from (KIP-558 active topics):
      * records the topic in the connector's live set unless it is there already (one lock-free
      * lookup per call), or does nothing when {@code topic.tracking.enable} is false. Thread-safe.
      */
-    public java.util.function.Consumer<String> activeTopicRecorder(String connector) {
+    public Consumer<String> activeTopicRecorder(String connector) {
         if (!config.getBoolean(WorkerConfig.TOPIC_TRACKING_ENABLE)) {
             return topic -> { };
         }
-        java.util.Set<String> topics = statuses.activeTopics(connector);
+        Set<String> topics = statuses.activeTopics(connector);
         return topic -> {
             if (!topics.contains(topic)) {
                 topics.add(topic);
@@ -51,14 +63,14 @@ public record TaskServices(WorkerConfig config, PluginRegistry plugins, OffsetSt
      * A task's connector and task configs with config-provider placeholders resolved. Providers may
      * read files or call out, so this runs on a plugin thread; the result comes back on the caller's context.
      */
-    public io.vertx.core.Future<ResolvedConfigs> resolve(java.util.Map<String, String> connectorConfig,
-                                                          java.util.Map<String, String> taskConfig) {
+    public Future<ResolvedConfigs> resolve(Map<String, String> connectorConfig,
+                                                          Map<String, String> taskConfig) {
         return pluginCalls.call(() -> new ResolvedConfigs(configProviders.resolve(connectorConfig),
                 configProviders.resolve(taskConfig)));
     }
 
     /** Configs as plugins see them: placeholders resolved. */
-    public record ResolvedConfigs(java.util.Map<String, String> connector, java.util.Map<String, String> task) {
+    public record ResolvedConfigs(Map<String, String> connector, Map<String, String> task) {
     }
 
     /** The settings of the Kafka clients a task or connector creates, its overrides checked against the worker's policy. */
@@ -67,8 +79,8 @@ public record TaskServices(WorkerConfig config, PluginRegistry plugins, OffsetSt
     }
 
     /** The kind of thread a classic task or a connector gets ({@code runtime.task.threads}). */
-    public io.connectreactive.runtime.exec.ThreadKind threadKind() {
-        return io.connectreactive.runtime.exec.ThreadKind.of(config.getString(WorkerConfig.TASK_THREADS));
+    public ThreadKind threadKind() {
+        return ThreadKind.of(config.getString(WorkerConfig.TASK_THREADS));
     }
 
     /** Reports a task's state. */
@@ -82,8 +94,8 @@ public record TaskServices(WorkerConfig config, PluginRegistry plugins, OffsetSt
     }
 
     private static String trace(Throwable t) {
-        java.io.StringWriter w = new java.io.StringWriter();
-        t.printStackTrace(new java.io.PrintWriter(w));
+        StringWriter w = new StringWriter();
+        t.printStackTrace(new PrintWriter(w));
         return w.toString();
     }
 }

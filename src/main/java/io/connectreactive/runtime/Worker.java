@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 import io.connectreactive.config.WorkerConfig;
 import io.connectreactive.plugin.LoaderSwap;
@@ -17,6 +19,7 @@ import io.connectreactive.plugin.PluginRegistry;
 import io.connectreactive.runtime.exec.TaskThread;
 import io.connectreactive.runtime.sink.SinkTaskVerticle;
 import io.connectreactive.runtime.source.SourceTaskVerticle;
+import io.vertx.core.Deployable;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -58,10 +61,10 @@ public final class Worker {
     }
 
     /** Told of every task that ends FAILED (in start or later); the herder's automatic restarts. */
-    private volatile java.util.function.Consumer<TaskId> taskFailed = id -> { };
+    private volatile Consumer<TaskId> taskFailed = id -> { };
 
     /** Sets who is told when a task fails (once, by the herder). */
-    public void onTaskFailed(java.util.function.Consumer<TaskId> listener) {
+    public void onTaskFailed(Consumer<TaskId> listener) {
         this.taskFailed = listener;
     }
 
@@ -188,7 +191,7 @@ public final class Worker {
             running.thread().shutdown();
             services.pluginMetrics().release(name);
             services.metrics().connectorStopped(name);
-            if (ar.failed() && ar.cause() instanceof java.util.concurrent.TimeoutException) {
+            if (ar.failed() && ar.cause() instanceof TimeoutException) {
                 LOG.warn("Connector {} did not stop within {} ms; abandoned (its thread {} is left to finish)",
                         name, deadline, "cr-connector-" + name);
             } else if (ar.failed()) {
@@ -245,7 +248,7 @@ public final class Worker {
             created.complete();
             running.verticle.failure().onSuccess(err -> taskFailed.accept(id));
             // the task reports its own state; nobody waits for its start(), which may hang
-            return vertx.deployVerticle((io.vertx.core.Deployable) running.verticle);
+            return vertx.deployVerticle((Deployable) running.verticle);
         });
         running.deployment.onFailure(created::tryFail);
         return created.future().onFailure(e -> {

@@ -8,6 +8,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import io.vertx.core.Future;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.slf4j.Logger;
@@ -100,7 +101,7 @@ public final class ConnectorOffsetStore implements OffsetStore, TransactionalOff
         Staged staged = connectorTransactions.stage(connector, offsets);
         return new Staged() {
             @Override
-            public List<org.apache.kafka.clients.producer.ProducerRecord<byte[], byte[]>> records() {
+            public List<ProducerRecord<byte[], byte[]>> records() {
                 return staged.records();
             }
 

@@ -3,6 +3,7 @@ package io.connectreactive.storage;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 import org.apache.kafka.connect.data.SchemaAndValue;
 import org.apache.kafka.connect.errors.DataException;
@@ -33,7 +34,7 @@ public final class OffsetCodec {
      * next), so lookups do not depend on it.
      */
     public ByteBuffer canonicalKey(String connector, Map<String, ?> partition) {
-        return key(connector, new java.util.TreeMap<>(partition));
+        return key(connector, new TreeMap<>(partition));
     }
 
     /** The canonical form of a stored key, or null when it is not Kafka Connect's format. */

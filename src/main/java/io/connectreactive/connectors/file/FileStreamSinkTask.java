@@ -152,7 +152,7 @@ public class FileStreamSinkTask extends ReactiveSinkTask {
             int i = 0;
             for (SinkRecord record : records) {
                 // String.valueOf: null becomes "null", like println
-                lines[i] = String.valueOf(record.value()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                lines[i] = String.valueOf(record.value()).getBytes(StandardCharsets.UTF_8);
                 size += lines[i++].length + 1;
             }
         } catch (RuntimeException e) { // a value whose toString() fails: the batch is refused whole

@@ -1,9 +1,11 @@
 package io.connectreactive.connectors.http;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -163,7 +165,7 @@ final class HttpSinkConfig {
      * The checks that span keys, on parsed values: basic authentication needs a user name, bearer a
      * token. Each problem goes to {@code problem} with the key it belongs to.
      */
-    static void crossCheck(Map<String, Object> parsed, java.util.function.BiConsumer<String, String> problem) {
+    static void crossCheck(Map<String, Object> parsed, BiConsumer<String, String> problem) {
         HttpSettings.checkAuth(parsed, problem);
         Object backoff = parsed.get(RETRY_BACKOFF_MS);
         Object max = parsed.get(RETRY_BACKOFF_MAX_MS);
@@ -174,7 +176,7 @@ final class HttpSinkConfig {
 
     /** Adds {@link #crossCheck}'s problems to the values of a validation (values of keys that failed alone are skipped). */
     static void crossCheck(Map<String, ConfigValue> values) {
-        Map<String, Object> parsed = new java.util.HashMap<>();
+        Map<String, Object> parsed = new HashMap<>();
         values.forEach((k, v) -> {
             if (v.errorMessages().isEmpty()) {
                 parsed.put(k, v.value());

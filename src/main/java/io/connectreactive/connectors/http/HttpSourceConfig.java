@@ -1,8 +1,10 @@
 package io.connectreactive.connectors.http;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -161,7 +163,7 @@ final class HttpSourceConfig {
      * one server, one task); poll mode needs an http(s) {@code http.url} and one task (one
      * resource); basic authentication a user name, bearer a token; a path that starts with /.
      */
-    static void crossCheck(Map<String, Object> parsed, Object tasksMax, java.util.function.BiConsumer<String, String> problem) {
+    static void crossCheck(Map<String, Object> parsed, Object tasksMax, BiConsumer<String, String> problem) {
         HttpSettings.checkAuth(parsed, problem);
         Object m = parsed.get(MODE);
         boolean poll = m != null && String.valueOf(m).trim().equalsIgnoreCase("poll");
@@ -198,7 +200,7 @@ final class HttpSourceConfig {
 
     /** Adds {@link #crossCheck}'s problems to a validation's values (values of keys that failed alone are skipped). */
     static void crossCheck(Map<String, ConfigValue> values, Object tasksMax) {
-        Map<String, Object> parsed = new java.util.HashMap<>();
+        Map<String, Object> parsed = new HashMap<>();
         values.forEach((k, v) -> {
             if (v.errorMessages().isEmpty()) {
                 parsed.put(k, v.value());

@@ -2,6 +2,7 @@ package io.connectreactive.connectors.http;
 
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import org.apache.kafka.common.config.Config;
@@ -43,7 +44,7 @@ public class HttpSourceConnector extends SourceConnector {
         HttpSourceConfig config = new HttpSourceConfig(props);
         this.props = new HashMap<>(props);
         log.info("Starting HTTP source connector {} ({} mode) for topic {}", props.get("name"),
-                config.mode.name().toLowerCase(java.util.Locale.ROOT), config.topic);
+                config.mode.name().toLowerCase(Locale.ROOT), config.topic);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.connectreactive.connectors.http;
 
+import java.util.HashMap;
 import java.util.Map;
 
 import io.connectreactive.api.ReactiveSourceTask;
@@ -54,7 +55,7 @@ public class HttpSourceTask extends ReactiveSourceTask {
         opened = true;
         HttpSourceConfig config;
         try {
-            Map<String, String> own = new java.util.HashMap<>(props);
+            Map<String, String> own = new HashMap<>(props);
             own.remove(HttpSourceConfig.TASKS_MAX); // checked by the connector; a task is one of them
             config = new HttpSourceConfig(own);
         } catch (ConfigException e) {

@@ -1,6 +1,7 @@
 package io.connectreactive.connectors.http;
 
 import java.util.ArrayDeque;
+import java.util.List;
 
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
@@ -50,9 +51,9 @@ final class RecordQueue implements ReadStream<SourceRecord> {
     }
 
     /** Stops emitting and returns what the runtime never read. */
-    java.util.List<SourceRecord> stop() {
+    List<SourceRecord> stop() {
         stopped = true;
-        java.util.List<SourceRecord> unread = java.util.List.copyOf(queue);
+        List<SourceRecord> unread = List.copyOf(queue);
         queue.clear();
         return unread;
     }

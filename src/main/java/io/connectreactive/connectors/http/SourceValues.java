@@ -1,5 +1,6 @@
 package io.connectreactive.connectors.http;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,7 +52,7 @@ final class SourceValues {
                 valueSchema = null;
             }
             default -> {
-                value = body.toString(java.nio.charset.StandardCharsets.UTF_8);
+                value = body.toString(StandardCharsets.UTF_8);
                 valueSchema = Schema.STRING_SCHEMA;
             }
         }

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 import org.apache.kafka.common.config.ConfigException;
 
@@ -91,7 +92,7 @@ record JdbcUrl(String host, int port, String database, Map<String, String> param
         String sslmode = params.get("sslmode");
         if (sslmode != null && !SSL_MODES.contains(sslmode.toLowerCase(Locale.ROOT))) {
             throw new ConfigException(key, redact(u), "has an invalid sslmode '" + sslmode + "': expected one of "
-                    + String.join(", ", new java.util.TreeSet<>(SSL_MODES)));
+                    + String.join(", ", new TreeSet<>(SSL_MODES)));
         }
         return new JdbcUrl(host, port, database, Map.copyOf(params));
     }

@@ -1,6 +1,7 @@
 package io.connectreactive.connectors.postgres;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -11,6 +12,7 @@ import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.config.ConfigValue;
 import org.apache.kafka.common.config.types.Password;
 
 /**
@@ -154,8 +156,8 @@ final class PostgresSinkConfig {
     }
 
     /** The checks across keys on a validation's values: each problem is added to its key's errors. */
-    static void crossCheck(Map<String, org.apache.kafka.common.config.ConfigValue> values) {
-        Map<String, Object> parsed = new java.util.HashMap<>();
+    static void crossCheck(Map<String, ConfigValue> values) {
+        Map<String, Object> parsed = new HashMap<>();
         values.forEach((k, v) -> parsed.put(k, v.value()));
         crossCheck(parsed, (key, message) -> {
             var v = values.get(key);

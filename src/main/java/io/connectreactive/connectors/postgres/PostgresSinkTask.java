@@ -2,6 +2,8 @@ package io.connectreactive.connectors.postgres;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -215,7 +217,7 @@ public class PostgresSinkTask extends ReactiveSinkTask {
     }
 
     private Future<Void> fitTables(List<Row> batch) {
-        Set<Shape> shapes = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        Set<Shape> shapes = Collections.newSetFromMap(new IdentityHashMap<>());
         Future<Void> chain = Future.succeededFuture();
         for (Row row : batch) {
             if (shapes.add(row.shape())) {

@@ -1,6 +1,7 @@
 package io.connectreactive.connectors.postgres;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -159,7 +160,7 @@ final class RowMapper {
         }
         String sql = op == Op.DELETE ? PgDialect.delete(table, pk) : PgDialect.insert(table, columns, pk, op == Op.UPSERT);
         return new Shape(table, op, List.copyOf(columns), List.copyOf(pk), sql, List.copyOf(fromKey),
-                java.util.Collections.unmodifiableList(keyFields));
+                Collections.unmodifiableList(keyFields));
     }
 
     private static Schema valueStruct(SinkRecord record) {

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -41,7 +42,7 @@ final class TableCatalog {
         final boolean exists;
         final Set<String> columns;
         /** Shapes already known to fit (identity: a shape is cached by the mapper). */
-        final Set<Shape> fits = Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        final Set<Shape> fits = Collections.newSetFromMap(new IdentityHashMap<>());
 
         Table(boolean exists, Set<String> columns) {
             this.exists = exists;

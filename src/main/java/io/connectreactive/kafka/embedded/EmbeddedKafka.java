@@ -1,13 +1,19 @@
 package io.connectreactive.kafka.embedded;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
 
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
@@ -37,7 +43,7 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     private final Path logDir;
     private final int requestedPort;
-    private final java.util.Map<String, String> overrides;
+    private final Map<String, String> overrides;
     private final String protocol;
     private KafkaRaftServer server;
     private Properties props;
@@ -49,7 +55,7 @@ public final class EmbeddedKafka implements AutoCloseable {
      * @param port the client port, or 0 for any free port
      */
     public EmbeddedKafka(Path logDir, int port) {
-        this(logDir, port, java.util.Map.of());
+        this(logDir, port, Map.of());
     }
 
     /**
@@ -57,7 +63,7 @@ public final class EmbeddedKafka implements AutoCloseable {
      *
      * @param overrides broker settings applied over the defaults
      */
-    public EmbeddedKafka(Path logDir, int port, java.util.Map<String, String> overrides) {
+    public EmbeddedKafka(Path logDir, int port, Map<String, String> overrides) {
         this(logDir, port, overrides, "PLAINTEXT");
     }
 
@@ -68,10 +74,10 @@ public final class EmbeddedKafka implements AutoCloseable {
      *
      * @param protocol a Kafka security protocol: PLAINTEXT, SASL_PLAINTEXT, SSL or SASL_SSL
      */
-    public EmbeddedKafka(Path logDir, int port, java.util.Map<String, String> overrides, String protocol) {
+    public EmbeddedKafka(Path logDir, int port, Map<String, String> overrides, String protocol) {
         this.logDir = logDir.toAbsolutePath();
         this.requestedPort = port;
-        this.overrides = java.util.Map.copyOf(overrides);
+        this.overrides = Map.copyOf(overrides);
         this.protocol = protocol;
     }
 
@@ -125,7 +131,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             throw new IllegalStateException("Embedded Kafka broker failed to start: " + e.getMessage(), e);
         }
         LOG.info("Embedded Kafka broker started in {} ms: bootstrap.servers={} (data in {})",
-                java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), bootstrapServers, logDir);
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), bootstrapServers, logDir);
         return this;
     }
 
@@ -142,10 +148,10 @@ public final class EmbeddedKafka implements AutoCloseable {
         if (port == 0) {
             return false;
         }
-        try (java.net.Socket socket = new java.net.Socket()) {
-            socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 500);
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
             return true;
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return false;
         }
     }
@@ -178,13 +184,13 @@ public final class EmbeddedKafka implements AutoCloseable {
                 .setReleaseVersion(MetadataVersion.LATEST_PRODUCTION)
                 .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
                 .setControllerListenerName("CONTROLLER")
-                .setPrintStream(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()))
+                .setPrintStream(new PrintStream(OutputStream.nullOutputStream()))
                 .run();
     }
 
     private static String readClusterId(Path meta) throws IOException {
         Properties p = new Properties();
-        try (java.io.Reader r = Files.newBufferedReader(meta)) {
+        try (Reader r = Files.newBufferedReader(meta)) {
             p.load(r);
         }
         String id = p.getProperty("cluster.id");

@@ -3,6 +3,7 @@ package io.connectreactive.runtime.errors;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,7 @@ import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.connect.errors.ConnectException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,7 +97,7 @@ public final class DeadLetterQueue {
             LOG.info("Created dead-letter queue topic {}", topic);
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
-                throw new org.apache.kafka.connect.errors.ConnectException(
+                throw new ConnectException(
                         "Could not create dead-letter queue topic " + topic + ": " + e.getCause().getMessage(), e.getCause());
             }
         }
@@ -148,7 +150,7 @@ public final class DeadLetterQueue {
         context.executeBlocking(() -> {
             producer.send(record, (md, err) -> {
                 if (err != null) {
-                    done.completeExceptionally(new org.apache.kafka.connect.errors.ConnectException(
+                    done.completeExceptionally(new ConnectException(
                             "Could not write a failed record of task " + id + " to dead-letter queue " + topic + ": "
                                     + err.getMessage(), err));
                 } else {
@@ -163,7 +165,7 @@ public final class DeadLetterQueue {
     /** Closes the producer on the worker pool, waiting at most {@code timeoutMs} for records still in it. */
     public Future<Void> close(long timeoutMs) {
         return context.executeBlocking(() -> {
-            producer.close(java.time.Duration.ofMillis(timeoutMs));
+            producer.close(Duration.ofMillis(timeoutMs));
             return null;
         }, false);
     }

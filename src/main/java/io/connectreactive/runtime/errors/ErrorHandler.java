@@ -1,11 +1,15 @@
 package io.connectreactive.runtime.errors;
 
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
+import io.connectreactive.api.ErrorContextHeaders;
+import io.connectreactive.metrics.TaskErrorMetrics;
 import io.connectreactive.model.TaskId;
 import io.vertx.core.json.Json;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -93,7 +97,7 @@ public final class ErrorHandler {
      * @param dlq the task's dead-letter queue, or null for none
      */
     /** The task's task-error-metrics; null until {@link #meter} (and in tests of the handler alone). */
-    private volatile io.connectreactive.metrics.TaskErrorMetrics meters;
+    private volatile TaskErrorMetrics meters;
 
     public ErrorHandler(TaskId id, ErrorHandlingConfig config, DeadLetterQueue dlq) {
         this.id = id;
@@ -102,7 +106,7 @@ public final class ErrorHandler {
     }
 
     /** Counts into the task's task-error-metrics from now on. Called once, as the task is created. */
-    public void meter(io.connectreactive.metrics.TaskErrorMetrics meters) {
+    public void meter(TaskErrorMetrics meters) {
         this.meters = meters;
     }
 
@@ -140,8 +144,8 @@ public final class ErrorHandler {
         }
     }
 
-    private void count(java.util.function.Consumer<io.connectreactive.metrics.TaskErrorMetrics> update) {
-        io.connectreactive.metrics.TaskErrorMetrics m = meters;
+    private void count(Consumer<TaskErrorMetrics> update) {
+        TaskErrorMetrics m = meters;
         if (m != null) {
             update.accept(m);
         }
@@ -211,7 +215,7 @@ public final class ErrorHandler {
             ConsumerRecord<byte[], byte[]> c = (ConsumerRecord<byte[], byte[]>) r;
             return counted(dlq.send(c.key(), c.value(), c.timestampType() == TimestampType.NO_TIMESTAMP_TYPE || c.timestamp() < 0 ? null : c.timestamp(),
                     c.headers(), failure, c.topic(), c.partition(), c.offset(),
-                    failure.error() instanceof io.connectreactive.api.ErrorContextHeaders h ? h.errorContextHeaders() : Map.of()));
+                    failure.error() instanceof ErrorContextHeaders h ? h.errorContextHeaders() : Map.of()));
         }
         SourceRecord s = (SourceRecord) original;
         byte[] key;
@@ -223,7 +227,7 @@ public final class ErrorHandler {
             key = s.key() == null ? null : String.valueOf(s.key()).getBytes(StandardCharsets.UTF_8);
             value = s.value() == null ? null : String.valueOf(s.value()).getBytes(StandardCharsets.UTF_8);
         }
-        Map<String, String> extra = new java.util.LinkedHashMap<>();
+        Map<String, String> extra = new LinkedHashMap<>();
         extra.put(DeadLetterQueue.ERROR_HEADER_SOURCE_PARTITION, Json.encode(s.sourcePartition()));
         extra.put(DeadLetterQueue.ERROR_HEADER_SOURCE_OFFSET, Json.encode(s.sourceOffset()));
         return counted(dlq.send(key, value, s.timestamp() == null || s.timestamp() < 0 ? null : s.timestamp(), null, failure, s.topic(),

@@ -1,5 +1,6 @@
 package io.connectreactive.runtime.errors;
 
+import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 
@@ -102,7 +103,7 @@ public record ErrorHandlingConfig(long retryTimeoutMs, long retryDelayMaxMs, boo
     }
 
     private static Map<String, String> onlyErrorKeys(Map<String, String> config) {
-        Map<String, String> out = new java.util.HashMap<>();
+        Map<String, String> out = new HashMap<>();
         config.forEach((k, v) -> {
             if (k.startsWith("errors.") && DEF.configKeys().containsKey(k)) {
                 out.put(k, v);

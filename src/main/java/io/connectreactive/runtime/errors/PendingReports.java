@@ -2,10 +2,13 @@ package io.connectreactive.runtime.errors;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
@@ -42,7 +45,7 @@ public final class PendingReports {
      * fails with the first write's failure. Never throws.
      */
     public Future<Void> await(Collection<TopicPartition> partitions, Context context) {
-        Map<TopicPartition, List<CompletableFuture<Void>>> writes = new java.util.HashMap<>();
+        Map<TopicPartition, List<CompletableFuture<Void>>> writes = new HashMap<>();
         List<CompletableFuture<Void>> all = new ArrayList<>();
         for (TopicPartition tp : partitions) {
             Queue<CompletableFuture<Void>> q = pending.get(tp);
@@ -58,7 +61,7 @@ public final class PendingReports {
         Promise<Void> done = Promise.promise();
         CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).whenComplete((v, err) -> context.runOnContext(x -> {
             if (err != null) {
-                done.fail(err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err);
+                done.fail(err instanceof CompletionException && err.getCause() != null ? err.getCause() : err);
             } else {
                 writes.forEach((tp, of) -> {
                     Queue<CompletableFuture<Void>> q = pending.get(tp);
@@ -73,7 +76,7 @@ public final class PendingReports {
     }
 
     /** Every partition with writes. */
-    public java.util.Set<TopicPartition> partitions() {
+    public Set<TopicPartition> partitions() {
         return pending.keySet();
     }
 }

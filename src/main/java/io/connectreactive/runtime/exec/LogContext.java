@@ -2,6 +2,7 @@ package io.connectreactive.runtime.exec;
 
 import io.connectreactive.model.TaskId;
 import io.vertx.core.Context;
+import org.slf4j.MDC;
 
 /**
  * Kafka Connect's log context: the SLF4J MDC key {@value #KEY} holds {@code [<connector>|task-<n>] } on
@@ -34,7 +35,7 @@ public final class LogContext {
             return r;
         }
         return () -> {
-            org.slf4j.MDC.put(KEY, value);
+            MDC.put(KEY, value);
             r.run();
         };
     }

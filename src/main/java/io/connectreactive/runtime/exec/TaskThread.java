@@ -3,6 +3,7 @@ package io.connectreactive.runtime.exec;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import io.vertx.core.Context;
@@ -55,7 +56,7 @@ public final class TaskThread {
                 }
                 hop(context, () -> promise.complete(result));
             });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             return Future.failedFuture(new IllegalStateException("task thread already shut down"));
         }
         return promise.future();
@@ -70,7 +71,7 @@ public final class TaskThread {
         try {
             executor.execute(r);
             return true;
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             return false;
         }
     }
@@ -79,7 +80,7 @@ public final class TaskThread {
     public static void hop(Context context, Runnable completion) {
         try {
             context.runOnContext(v -> completion.run());
-        } catch (java.util.concurrent.RejectedExecutionException closed) {
+        } catch (RejectedExecutionException closed) {
             // the worker stopped while the plugin still ran; its result is no longer wanted
         }
     }

@@ -3,6 +3,8 @@ package io.connectreactive.runtime.exec;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What kind of thread carries a classic task's or a connector's blocking calls ({@link TaskThread}):
@@ -33,7 +35,7 @@ public enum ThreadKind {
     public static final int AUTO_PLATFORM_THREADS = 8;
 
     /** Platform threads of {@link #AUTO} running now. */
-    private static final java.util.concurrent.atomic.AtomicInteger AUTO_PLATFORM_RUNNING = new java.util.concurrent.atomic.AtomicInteger();
+    private static final AtomicInteger AUTO_PLATFORM_RUNNING = new AtomicInteger();
 
     /** {@code Thread.ofVirtual().name(name).unstarted(runnable)}, or null on a JVM without virtual threads. */
     private static final MethodHandle OF_VIRTUAL;
@@ -71,7 +73,7 @@ public enum ThreadKind {
      * {@code virtual} (an error on a JVM without them) or {@code auto}.
      */
     public static ThreadKind of(String setting) {
-        switch (setting.trim().toLowerCase(java.util.Locale.ROOT)) {
+        switch (setting.trim().toLowerCase(Locale.ROOT)) {
             case "platform":
                 return PLATFORM;
             case "virtual":

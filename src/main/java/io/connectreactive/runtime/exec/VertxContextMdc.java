@@ -6,6 +6,7 @@ import ch.qos.logback.classic.turbo.TurboFilter;
 import ch.qos.logback.core.spi.FilterReply;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import io.vertx.core.impl.VertxThread;
 import org.slf4j.MDC;
 import org.slf4j.Marker;
 
@@ -22,7 +23,7 @@ public final class VertxContextMdc extends TurboFilter {
         if (level != null && logger != null && !level.isGreaterOrEqual(logger.getEffectiveLevel())) {
             return FilterReply.NEUTRAL;
         }
-        if (!(Thread.currentThread() instanceof io.vertx.core.impl.VertxThread)) {
+        if (!(Thread.currentThread() instanceof VertxThread)) {
             return FilterReply.NEUTRAL;
         }
         Context context = Vertx.currentContext();

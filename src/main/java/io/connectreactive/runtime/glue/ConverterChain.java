@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import io.connectreactive.config.WorkerConfig;
 import io.connectreactive.plugin.LoaderSwap;
@@ -188,7 +189,7 @@ public final class ConverterChain {
         }
         long ts = record.timestamp() == null ? NO_TIMESTAMP : record.timestamp();
         return new ConsumerRecord<>(topic, record.originalKafkaPartition(), record.originalKafkaOffset(), ts,
-                record.timestampType(), -1, -1, key, value, headers, java.util.Optional.empty());
+                record.timestampType(), -1, -1, key, value, headers, Optional.empty());
     }
 
     /**

@@ -15,8 +15,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
+import io.connectreactive.runtime.exec.LogContext;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -27,6 +29,7 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
  * The dedicated thread ({@code cr-sink-consumer-<task>}) that owns one sink task's
@@ -146,7 +149,7 @@ final class SinkConsumerLoop implements ConsumerRebalanceListener {
         String mdc = logContext;
         Thread t = new Thread(() -> {
             if (mdc != null) {
-                org.slf4j.MDC.put(io.connectreactive.runtime.exec.LogContext.KEY, mdc);
+                MDC.put(LogContext.KEY, mdc);
             }
             run();
         }, "cr-sink-consumer-" + name);
@@ -388,7 +391,7 @@ final class SinkConsumerLoop implements ConsumerRebalanceListener {
     }
 
     /** A blocking consumer call, done again when a stray wakeup cut it short, until it completes or the loop closes. */
-    private <T> T untilDone(java.util.function.Supplier<T> call) {
+    private <T> T untilDone(Supplier<T> call) {
         while (true) {
             try {
                 return call.get();

@@ -3,6 +3,7 @@ package io.connectreactive.runtime.sink;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
 import io.connectreactive.api.ReactiveSinkTask;
@@ -130,7 +131,7 @@ final class SinkTaskCalls {
             out.add(transformed);
             return;
         }
-        java.util.concurrent.CompletableFuture<Void> report = errors.takeReport();
+        CompletableFuture<Void> report = errors.takeReport();
         if (report != null) {
             reports.add(new TopicPartition(r.topic(), r.partition()), report);
         }

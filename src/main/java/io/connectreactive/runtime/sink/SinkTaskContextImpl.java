@@ -1,11 +1,14 @@
 package io.connectreactive.runtime.sink;
 
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 
 import io.vertx.core.Context;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.metrics.PluginMetrics;
+import org.apache.kafka.connect.sink.ErrantRecordReporter;
 import org.apache.kafka.connect.sink.SinkTaskContext;
 
 /**
@@ -30,7 +33,7 @@ final class SinkTaskContextImpl implements SinkTaskContext {
         PluginMetrics pluginMetrics();
 
         /** The task's reporter, or null when neither a dead-letter queue nor the error log is configured. */
-        org.apache.kafka.connect.sink.ErrantRecordReporter errantRecordReporter();
+        ErrantRecordReporter errantRecordReporter();
     }
 
     private final Context context;
@@ -71,13 +74,13 @@ final class SinkTaskContextImpl implements SinkTaskContext {
 
     @Override
     public void pause(TopicPartition... partitions) {
-        Set<TopicPartition> set = new java.util.HashSet<>(java.util.Arrays.asList(partitions));
+        Set<TopicPartition> set = new HashSet<>(Arrays.asList(partitions));
         context.runOnContext(v -> requests.pause(set, true));
     }
 
     @Override
     public void resume(TopicPartition... partitions) {
-        Set<TopicPartition> set = new java.util.HashSet<>(java.util.Arrays.asList(partitions));
+        Set<TopicPartition> set = new HashSet<>(Arrays.asList(partitions));
         context.runOnContext(v -> requests.pause(set, false));
     }
 
@@ -91,7 +94,7 @@ final class SinkTaskContextImpl implements SinkTaskContext {
      * {@code errors.log.enable} is set, else null. Available from the task's {@code start()} on.
      */
     @Override
-    public org.apache.kafka.connect.sink.ErrantRecordReporter errantRecordReporter() {
+    public ErrantRecordReporter errantRecordReporter() {
         return requests.errantRecordReporter();
     }
 

@@ -3,6 +3,7 @@ package io.connectreactive.runtime.sink;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -10,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import io.connectreactive.api.ReactiveSinkTask;
 import io.connectreactive.api.ReactiveTaskContext;
@@ -21,12 +23,15 @@ import io.connectreactive.runtime.TaskServices;
 import io.connectreactive.runtime.TaskLifecycleVerticle;
 import io.connectreactive.runtime.errors.PendingReports;
 import io.connectreactive.runtime.errors.SinkErrantReporter;
+import io.connectreactive.runtime.exec.LogContext;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.metrics.PluginMetrics;
 import org.apache.kafka.connect.errors.RetriableException;
+import org.apache.kafka.connect.sink.ErrantRecordReporter;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.apache.kafka.connect.sink.SinkTask;
 import org.slf4j.Logger;
@@ -61,7 +66,7 @@ public final class SinkTaskVerticle extends TaskLifecycleVerticle<SinkTask, Sink
     private static final Logger LOG = LoggerFactory.getLogger(SinkTaskVerticle.class);
     private static final long DEFAULT_RETRY_BACKOFF_MS = 100;
 
-    private java.util.function.Consumer<String> topicUsed;
+    private Consumer<String> topicUsed;
     private SinkTaskContextImpl sinkContext;
     /** Calls into the task, classic or reactive; null until the task exists. */
     private SinkTaskCalls calls;
@@ -161,7 +166,7 @@ public final class SinkTaskVerticle extends TaskLifecycleVerticle<SinkTask, Sink
         Duration pollTimeout = Duration.ofMillis(services.config().getLong(WorkerConfig.SINK_POLL_TIMEOUT_MS));
         loop = new SinkConsumerLoop(id.toString(), props, connectorConfig.get("topics"), connectorConfig.get("topics.regex"),
                 pollTimeout, !(task instanceof ReactiveSinkTask), new LoopHandler());
-        loop.logContext(io.connectreactive.runtime.exec.LogContext.of(id));
+        loop.logContext(LogContext.of(id));
         if (paused) {
             loop.pauseAll(true);
         }
@@ -484,7 +489,7 @@ public final class SinkTaskVerticle extends TaskLifecycleVerticle<SinkTask, Sink
      * Completes once the dead-letter-queue writes of records of {@code partitions} were
      * acknowledged; a failed write fails the task (its offsets are then never committed).
      */
-    private Future<Void> awaitReports(java.util.Collection<TopicPartition> partitions) {
+    private Future<Void> awaitReports(Collection<TopicPartition> partitions) {
         return reports.await(partitions, context).onFailure(err -> {
             if (!stopping) {
                 fail(err);
@@ -594,12 +599,12 @@ public final class SinkTaskVerticle extends TaskLifecycleVerticle<SinkTask, Sink
         }
 
         @Override
-        public org.apache.kafka.connect.sink.ErrantRecordReporter errantRecordReporter() {
+        public ErrantRecordReporter errantRecordReporter() {
             return errantReporter;
         }
 
         @Override
-        public org.apache.kafka.common.metrics.PluginMetrics pluginMetrics() {
+        public PluginMetrics pluginMetrics() {
             return services.pluginMetrics().forTask(id);
         }
     }

@@ -7,6 +7,7 @@ import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -128,7 +129,7 @@ final class ClassicSourceLoop implements SourceFlow {
     /** Acknowledged records for the task's {@code commitRecord}, in acknowledgement order. */
     private final Queue<Acked> toCommit = new ConcurrentLinkedQueue<>();
     /** Topics that exist (or were created) for {@code topic.creation.*}; read on the task's thread. */
-    private final Set<String> createdTopics = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<String> createdTopics = ConcurrentHashMap.newKeySet();
 
     // on the task's thread
     private final ArrayDeque<Prepared> pending = new ArrayDeque<>();

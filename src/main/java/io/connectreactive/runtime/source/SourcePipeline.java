@@ -4,12 +4,17 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
 
 import io.connectreactive.kafka.SharedProducer;
 import io.connectreactive.kafka.TopicCreation;
+import io.connectreactive.metrics.TaskMetrics;
 import io.connectreactive.model.TaskId;
 import io.connectreactive.runtime.errors.ErrorHandler;
 import io.connectreactive.runtime.glue.ConverterChain;
@@ -21,6 +26,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.streams.ReadStream;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.SourceRecord;
 
 /**
@@ -59,7 +65,7 @@ final class SourcePipeline implements SourceFlow {
     private final ConverterChain converters;
     private final TransformChain<SourceRecord> transforms;
     private final TopicCreation topicCreation;
-    private final java.util.Set<String> knownTopics = new java.util.HashSet<>();
+    private final Set<String> knownTopics = new HashSet<>();
     private int topicsBeingCreated;
     private final SharedProducer producer;
     private final SharedProducer.QueueBound bound;
@@ -99,8 +105,8 @@ final class SourcePipeline implements SourceFlow {
     private boolean stopped;
     private boolean failed;
     private Promise<Void> drained;
-    private java.util.function.Consumer<String> topicUsed = topic -> { };
-    private io.connectreactive.metrics.TaskMetrics metrics;
+    private Consumer<String> topicUsed = topic -> { };
+    private TaskMetrics metrics;
     /** Records read and not yet counted in {@code metrics} (counted per batch). */
     private int polledUncounted;
 
@@ -128,12 +134,12 @@ final class SourcePipeline implements SourceFlow {
     }
 
     /** Tells {@code recorder} the topic of every acknowledged record (KIP-558 active topics). */
-    void trackTopics(java.util.function.Consumer<String> recorder) {
+    void trackTopics(Consumer<String> recorder) {
         this.topicUsed = recorder;
     }
 
     /** Counts the task's records per batch (source-task-metrics); before {@link #start()}. */
-    void metrics(io.connectreactive.metrics.TaskMetrics m) {
+    void metrics(TaskMetrics m) {
         this.metrics = m;
         m.activeRecords(offsets::inFlight);
     }
@@ -326,7 +332,7 @@ final class SourcePipeline implements SourceFlow {
     /** A record's dead-letter-queue write completed: its offset may commit, or the task fails. */
     private void reportDone(SourceRecord record, SubmittedOffsets.Entry entry, Throwable err) {
         if (err != null) {
-            fail(err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err);
+            fail(err instanceof CompletionException && err.getCause() != null ? err.getCause() : err);
             return;
         }
         offsets.ack(entry);
@@ -342,7 +348,7 @@ final class SourcePipeline implements SourceFlow {
         topicCreation.ensure(topic, context).onComplete(ar -> {
             topicsBeingCreated--;
             if (ar.failed()) {
-                fail(new org.apache.kafka.connect.errors.ConnectException(
+                fail(new ConnectException(
                         "Task " + id + " could not create topic " + topic + ": " + ar.cause().getMessage(), ar.cause()));
             } else {
                 sendBatch();
@@ -482,7 +488,7 @@ final class SourcePipeline implements SourceFlow {
             tellAcked();
         }
         if (failure != null) {
-            fail(new org.apache.kafka.connect.errors.ConnectException(
+            fail(new ConnectException(
                     "Kafka did not accept records of task " + id + ": " + failure.getMessage(), failure));
         }
         afterAcks();

@@ -1,7 +1,10 @@
 package io.connectreactive.runtime.source;
 
 import java.time.Duration;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -25,6 +28,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.metrics.PluginMetrics;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.SourceRecord;
@@ -260,7 +264,7 @@ public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, 
             return Future.succeededFuture();
         }
         long timeout = services.config().getLong(WorkerConfig.TASK_SHUTDOWN_TIMEOUT_MS);
-        return ownProducer.close(vertx, java.time.Duration.ofMillis(Math.max(timeout, 1)));
+        return ownProducer.close(vertx, Duration.ofMillis(Math.max(timeout, 1)));
     }
 
     private Future<Void> stopTask() {
@@ -425,7 +429,7 @@ public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, 
                 }
                 LOG.info("Task {} started ({}, classic on thread cr-task-{}, exactly once: transactional.id {}, transaction.boundary={})",
                         id, taskClass.getSimpleName(), id, settings.get(ProducerConfig.TRANSACTIONAL_ID_CONFIG),
-                        boundary.name().toLowerCase(java.util.Locale.ROOT));
+                        boundary.name().toLowerCase(Locale.ROOT));
                 return null;
             });
         }
@@ -472,7 +476,7 @@ public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, 
         }
 
         /** The task's {@code commitRecord} for a batch of acknowledged records, in order. */
-        private void commitRecords(java.util.List<SourceRecord> records, java.util.List<RecordMetadata> metadata) {
+        private void commitRecords(List<SourceRecord> records, List<RecordMetadata> metadata) {
             try (LoaderSwap s = swap()) {
                 for (int i = 0; i < records.size(); i++) {
                     commitRecord(records.get(i), metadata.get(i));
@@ -507,8 +511,8 @@ public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, 
             }
 
             @Override
-            public <T> Map<Map<String, T>, Map<String, Object>> offsets(java.util.Collection<Map<String, T>> partitions) {
-                Map<Map<String, T>, Map<String, Object>> out = new java.util.HashMap<>();
+            public <T> Map<Map<String, T>, Map<String, Object>> offsets(Collection<Map<String, T>> partitions) {
+                Map<Map<String, T>, Map<String, Object>> out = new HashMap<>();
                 for (Map<String, T> p : partitions) {
                     out.put(p, offsets.offset(id.connector(), p));
                 }
@@ -533,7 +537,7 @@ public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, 
         }
 
         @Override
-        public org.apache.kafka.common.metrics.PluginMetrics pluginMetrics() {
+        public PluginMetrics pluginMetrics() {
             return services.pluginMetrics().forTask(id);
         }
     }

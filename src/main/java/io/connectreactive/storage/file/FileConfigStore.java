@@ -1,12 +1,14 @@
 package io.connectreactive.storage.file;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,7 +66,7 @@ public final class FileConfigStore implements ConfigStore {
 
     @Override
     public Map<String, ConnectorEntry> connectors() {
-        return java.util.Collections.unmodifiableMap(connectors);
+        return Collections.unmodifiableMap(connectors);
     }
 
     @Override
@@ -109,7 +111,7 @@ public final class FileConfigStore implements ConfigStore {
             byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(snapshot);
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.TRUNCATE_EXISTING)) {
-                ch.write(java.nio.ByteBuffer.wrap(bytes));
+                ch.write(ByteBuffer.wrap(bytes));
                 ch.force(true);
             } catch (IOException e) {
                 throw new IOException("Could not write connector configs to " + file + ": " + e.getMessage(), e);

@@ -1,5 +1,6 @@
 package io.connectreactive.storage.kafka;
 
+import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -11,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import io.connectreactive.config.WorkerConfig;
 import io.connectreactive.model.TargetState;
@@ -205,7 +207,7 @@ public final class KafkaConfigStore implements ConfigStore {
     }
 
     /** Runs a write, turning an exception (a config the converter refuses) into a failed future. */
-    private static Future<Void> attempt(java.util.function.Supplier<Future<Void>> write) {
+    private static Future<Void> attempt(Supplier<Future<Void>> write) {
         try {
             return write.get();
         } catch (RuntimeException e) {
@@ -235,7 +237,7 @@ public final class KafkaConfigStore implements ConfigStore {
     }
 
     private static Map.Entry<byte[], byte[]> record(String key, byte[] value) {
-        return new java.util.AbstractMap.SimpleImmutableEntry<>(ConnectFormat.key(key), value);
+        return new AbstractMap.SimpleImmutableEntry<>(ConnectFormat.key(key), value);
     }
 
     /** On the reader thread: hand the batch to the store's context, in order. */

@@ -1,5 +1,6 @@
 package io.connectreactive.storage.kafka;
 
+import java.util.AbstractMap;
 import java.util.AbstractSet;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -11,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 import io.connectreactive.config.WorkerConfig;
 import io.connectreactive.model.State;
@@ -190,7 +192,7 @@ public final class KafkaStatusStore implements StatusStore {
         return state == State.UNASSIGNED || state == State.FAILED;
     }
 
-    private void put(String key, Status status, java.util.function.Supplier<Entry> entryOf) {
+    private void put(String key, Status status, Supplier<Entry> entryOf) {
         int gen = generation.getAsInt();
         byte[] value;
         try {
@@ -218,7 +220,7 @@ public final class KafkaStatusStore implements StatusStore {
 
     /** Sends this worker's status; on failure sends it once more if still the latest, else logs once. */
     private void send(String key, byte[] value, Entry entry, int sequence, boolean retry) {
-        CompletableFuture<RecordMetadata> ack = log.send(List.of(new java.util.AbstractMap.SimpleImmutableEntry<>(
+        CompletableFuture<RecordMetadata> ack = log.send(List.of(new AbstractMap.SimpleImmutableEntry<>(
                 ConnectFormat.key(key), value))).get(0);
         ack.whenComplete((metadata, error) -> {
             boolean again;
@@ -242,7 +244,7 @@ public final class KafkaStatusStore implements StatusStore {
 
     /** A tombstone or topic record, whose failure is only logged. */
     private void sendLogged(String key, byte[] value) {
-        log.send(List.of(new java.util.AbstractMap.SimpleImmutableEntry<>(ConnectFormat.key(key), value))).get(0)
+        log.send(List.of(new AbstractMap.SimpleImmutableEntry<>(ConnectFormat.key(key), value))).get(0)
                 .whenComplete((m, error) -> {
                     if (error != null) {
                         LOG.warn("Could not write {} to {}: {}", key, log.topicName(), error.toString());
