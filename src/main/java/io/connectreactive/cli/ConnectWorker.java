@@ -30,6 +30,7 @@ import io.connectreactive.rest.RestServer;
 import io.connectreactive.model.TargetState;
 import io.connectreactive.runtime.PluginMetricsRegistry;
 import io.connectreactive.runtime.TaskServices;
+import io.connectreactive.runtime.sink.SinkConsumers;
 import io.connectreactive.runtime.Worker;
 import io.connectreactive.runtime.exec.PluginExecutor;
 import io.connectreactive.storage.ConfigStore;
@@ -158,7 +159,8 @@ public final class ConnectWorker implements AutoCloseable {
             TaskServices services = new TaskServices(config, plugins, offsets,
                     new MeteredStatusStore(statusStore, connectMetrics),
                     producer, workerId, metrics, configProviders, admin, new PluginExecutor(vertx),
-                    connectMetrics);
+                    connectMetrics, SinkConsumers.of(config.getString(WorkerConfig.SINK_CONSUMERS), config.clustered(),
+                    connectMetrics));
             Worker worker = new Worker(vertx, services);
             ConnectorValidator validator = new ConnectorValidator(plugins, config.clientOverridePolicy(),
                     config.exactlyOnceSourceEnabled(), config.clustered());

@@ -75,6 +75,7 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String CLIENT_CONFIG_OVERRIDE_POLICY = "connector.client.config.override.policy";
     public static final String TASK_RESTART_ENABLE = "runtime.task.restart.enable";
     public static final String TASK_THREADS = "runtime.task.threads";
+    public static final String SINK_CONSUMERS = "runtime.sink.consumers";
     public static final String TASK_RESTART_INITIAL_BACKOFF_MS = "runtime.task.restart.initial.backoff.ms";
     public static final String TASK_RESTART_MAX_BACKOFF_MS = "runtime.task.restart.max.backoff.ms";
     public static final String TASK_RESTART_MAX_ATTEMPTS = "runtime.task.restart.max.attempts";
@@ -193,6 +194,11 @@ public final class WorkerConfig extends AbstractConfig {
                             + "security.protocol), as in Kafka Connect; Kafka Connect's policy class names work too.")
             .define(SINK_POLL_TIMEOUT_MS, Type.LONG, 200L, ConfigDef.Range.atLeast(1), Importance.LOW,
                     "Longest wait of one sink consumer poll when no records are ready.")
+            .define(SINK_CONSUMERS, Type.STRING, "auto", ConfigDef.ValidString.in("auto", "task", "connector"), Importance.LOW,
+                    "The consumers of sink tasks: task (a consumer, a group member and a polling thread per task, as Kafka "
+                            + "Connect), connector (one consumer per connector on this worker, shared by its tasks, which "
+                            + "split its partitions: a thousand tasks on two threads; standalone only) or auto (connector "
+                            + "on a standalone worker, task on a clustered one).")
             .define(TASK_THREADS, Type.STRING, "auto", (name, value) -> {
                         try {
                             ThreadKind.of((String) value);
@@ -320,6 +326,10 @@ public final class WorkerConfig extends AbstractConfig {
         if (fenceStopMs() < 500) {
             throw new ConfigException(CLUSTER_FENCE_TIMEOUT_MS, getLong(CLUSTER_FENCE_TIMEOUT_MS), "must be at most "
                     + CLUSTER_FAILURE_TIMEOUT_S + " x 1000 - 2000 (" + (getInt(CLUSTER_FAILURE_TIMEOUT_S) * 1000L - 2000) + " ms)");
+        }
+        if (clustered() && getString(SINK_CONSUMERS).equals("connector")) {
+            throw new ConfigException(SINK_CONSUMERS, "connector", "is for standalone workers: a clustered worker gives each "
+                    + "sink task a consumer of its own (its static group membership moves a killed worker's partitions at once)");
         }
         for (String extension : getList(REST_EXTENSION_CLASSES)) {
             if (!extension.equals(BASIC_AUTH_EXTENSION)) {

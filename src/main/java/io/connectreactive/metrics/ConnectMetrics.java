@@ -197,6 +197,11 @@ public final class ConnectMetrics implements AutoCloseable {
         }
     }
 
+    /** Binds a connector's Kafka client (the consumer its sink tasks share), tagged with the connector; closing it unbinds. */
+    public AutoCloseable bindConnectorClient(Object client, String connector) {
+        return bindClient(client, Tags.of(MetricNames.TAG_CONNECTOR, connector));
+    }
+
     /** A {@link KafkaClientMetrics} of a producer or consumer, bound with {@code tags}; null for anything else. */
     AutoCloseable bindClient(Object client, Tags tags) {
         KafkaClientMetrics binder;
@@ -304,7 +309,11 @@ public final class ConnectMetrics implements AutoCloseable {
         }
     }
 
-    static void closeQuietly(AutoCloseable c) {
+    /** Closes a binder (null: nothing to close). */
+    public static void closeQuietly(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
         try {
             c.close();
         } catch (Exception e) {

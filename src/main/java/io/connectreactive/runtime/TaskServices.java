@@ -17,6 +17,7 @@ import io.connectreactive.plugin.PluginRegistry;
 import io.connectreactive.runtime.exec.PluginExecutor;
 import io.connectreactive.runtime.exec.ThreadKind;
 import io.connectreactive.storage.OffsetStore;
+import io.connectreactive.runtime.sink.SinkConsumers;
 import io.connectreactive.storage.StatusStore;
 import io.vertx.core.Future;
 import org.apache.kafka.clients.admin.Admin;
@@ -35,12 +36,13 @@ import org.apache.kafka.clients.admin.Admin;
  * @param admin the worker's Kafka admin client (topic creation, consumer group offsets)
  * @param pluginCalls the named threads for plugin calls that belong to no task or connector thread
  * @param metrics the worker's metrics (Micrometer), of which each task takes its {@code TaskMetrics}
+ * @param sinkConsumers where sink tasks get their consumers ({@code runtime.sink.consumers})
  */
 public record TaskServices(WorkerConfig config, PluginRegistry plugins, OffsetStore offsets, StatusStore statuses,
                            SharedProducer producer, String workerId, PluginMetricsRegistry pluginMetrics,
                            ConfigProviders configProviders,
                            Admin admin, PluginExecutor pluginCalls,
-                           ConnectMetrics metrics) {
+                           ConnectMetrics metrics, SinkConsumers sinkConsumers) {
 
     /**
      * What a task calls with each topic it produces to or consumes from (KIP-558 active topics):

@@ -329,6 +329,18 @@ class WorkerConfigTest {
     }
 
     @Test
+    void sinkTasksShareAConsumerPerConnectorOnlyOnAStandaloneWorker() {
+        assertThat(config().getString(WorkerConfig.SINK_CONSUMERS)).isEqualTo("auto");
+        assertThat(config(WorkerConfig.SINK_CONSUMERS, "connector").getString(WorkerConfig.SINK_CONSUMERS)).isEqualTo("connector");
+        assertThat(new WorkerConfig(Map.of(WorkerConfig.GROUP_ID, "c", WorkerConfig.SINK_CONSUMERS, "task")).clustered()).isTrue();
+        assertThatThrownBy(() -> new WorkerConfig(Map.of(WorkerConfig.GROUP_ID, "c", WorkerConfig.SINK_CONSUMERS, "connector")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("runtime.sink.consumers").hasMessageContaining("is for standalone workers");
+        assertThatThrownBy(() -> config(WorkerConfig.SINK_CONSUMERS, "thread"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("runtime.sink.consumers");
+    }
+
+    @Test
     void warnsOncePerKafkaConnectSettingThatIsSetAndIgnored() {
         Map<String, String> props = Map.of(WorkerConfig.GROUP_ID, "c", "scheduled.rebalance.max.delay.ms", "0",
                 "metric.reporters", "com.example.Reporter", "retry.backoff.ms", "10");

@@ -16,12 +16,12 @@ import org.apache.kafka.connect.sink.SinkRecord;
  * {@link #converted} is written on the task's thread for a classic task (before the hop back).
  */
 final class SinkDelivery {
-    final SinkConsumerLoop.Batch batch;
+    final SinkConsumer.Batch batch;
     List<ConsumerRecord<byte[], byte[]>> records;
     volatile List<SinkRecord> converted;
     boolean retrying;
 
-    SinkDelivery(SinkConsumerLoop.Batch batch, List<ConsumerRecord<byte[], byte[]>> records) {
+    SinkDelivery(SinkConsumer.Batch batch, List<ConsumerRecord<byte[], byte[]>> records) {
         this.batch = batch;
         this.records = records;
     }

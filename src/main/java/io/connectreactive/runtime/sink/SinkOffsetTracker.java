@@ -28,7 +28,7 @@ final class SinkOffsetTracker {
     private final Map<TopicPartition, OffsetAndMetadata> current = new HashMap<>();
     private final Map<TopicPartition, Long> epochs = new HashMap<>();
     private final Map<TopicPartition, Long> assignedAt = new HashMap<>();
-    private final Map<TopicPartition, SinkConsumerLoop.Seek> lastSeeks = new HashMap<>();
+    private final Map<TopicPartition, SinkConsumer.Seek> lastSeeks = new HashMap<>();
     private long nextEpoch = 1;
     private long generation;
     private long commitSeq;
@@ -98,15 +98,15 @@ final class SinkOffsetTracker {
     }
 
     /** A new seek of {@code tp}: records fetched before it are stale from now on. */
-    SinkConsumerLoop.Seek seek(TopicPartition tp, long offset) {
-        SinkConsumerLoop.Seek seek = new SinkConsumerLoop.Seek(offset, nextEpoch++);
+    SinkConsumer.Seek seek(TopicPartition tp, long offset) {
+        SinkConsumer.Seek seek = new SinkConsumer.Seek(offset, nextEpoch++);
         epochs.put(tp, seek.epoch());
         lastSeeks.put(tp, seek);
         return seek;
     }
 
     /** The task rewound {@code tp}: as in Kafka Connect, its current offset is the rewind's. */
-    SinkConsumerLoop.Seek rewind(TopicPartition tp, long offset) {
+    SinkConsumer.Seek rewind(TopicPartition tp, long offset) {
         if (owned.contains(tp)) {
             current.put(tp, new OffsetAndMetadata(offset));
         }
@@ -114,10 +114,10 @@ final class SinkOffsetTracker {
     }
 
     /** The last seeks asked for these partitions (the loop applies those it has not yet). */
-    Map<TopicPartition, SinkConsumerLoop.Seek> seeksOf(Collection<TopicPartition> partitions) {
-        Map<TopicPartition, SinkConsumerLoop.Seek> out = new HashMap<>();
+    Map<TopicPartition, SinkConsumer.Seek> seeksOf(Collection<TopicPartition> partitions) {
+        Map<TopicPartition, SinkConsumer.Seek> out = new HashMap<>();
         for (TopicPartition tp : partitions) {
-            SinkConsumerLoop.Seek s = lastSeeks.get(tp);
+            SinkConsumer.Seek s = lastSeeks.get(tp);
             if (s != null) {
                 out.put(tp, s);
             }

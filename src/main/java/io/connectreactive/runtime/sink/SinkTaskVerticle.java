@@ -23,7 +23,6 @@ import io.connectreactive.runtime.TaskServices;
 import io.connectreactive.runtime.TaskLifecycleVerticle;
 import io.connectreactive.runtime.errors.PendingReports;
 import io.connectreactive.runtime.errors.SinkErrantReporter;
-import io.connectreactive.runtime.exec.LogContext;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -70,7 +69,7 @@ public final class SinkTaskVerticle extends TaskLifecycleVerticle<SinkTask, Sink
     private SinkTaskContextImpl sinkContext;
     /** Calls into the task, classic or reactive; null until the task exists. */
     private SinkTaskCalls calls;
-    private SinkConsumerLoop loop;
+    private SinkConsumer loop;
     private final SinkOffsetTracker tracker = new SinkOffsetTracker();
     /** Dead-letter-queue writes not yet acknowledged: commits of their partitions wait for them. */
     private final PendingReports reports = new PendingReports();
@@ -78,7 +77,7 @@ public final class SinkTaskVerticle extends TaskLifecycleVerticle<SinkTask, Sink
     private volatile SinkErrantReporter errantReporter;
     private final Set<TopicPartition> taskPaused = new HashSet<>();
     /** Batches handed by the loop and not yet delivered; bounded by {@link SinkConsumerLoop#MAX_OUTSTANDING}. */
-    private final ArrayDeque<SinkConsumerLoop.Batch> ahead = new ArrayDeque<>();
+    private final ArrayDeque<SinkConsumer.Batch> ahead = new ArrayDeque<>();
     /** The batch in the task's hand (being put, or waiting for a retry), else null. */
     private SinkDelivery current;
     /** Completes when the put under way (if any) has returned and its offsets are counted. */
@@ -139,8 +138,8 @@ public final class SinkTaskVerticle extends TaskLifecycleVerticle<SinkTask, Sink
             metrics.bindClient(loop.client());
             long interval = services.config().getLong(WorkerConfig.OFFSET_FLUSH_INTERVAL_MS);
             commitTimer = vertx.setPeriodic(interval, t -> commit());
-            LOG.info("Task {} started ({}{}, consumer on thread cr-sink-consumer-{})", id, taskClass.getSimpleName(),
-                    classic ? ", classic on thread cr-task-" + id : ", reactive", id);
+            LOG.info("Task {} started ({}{}, consumer on thread {})", id, taskClass.getSimpleName(),
+                    classic ? ", classic on thread cr-task-" + id : ", reactive", loop.thread());
             return null;
         });
     }
@@ -161,12 +160,11 @@ public final class SinkTaskVerticle extends TaskLifecycleVerticle<SinkTask, Sink
         }));
     }
 
-    /** Starts the consumer loop ({@link ClientConfigs#sinkConsumer}'s settings); it subscribes and polls on its own thread. */
+    /** Starts the task's consumer ({@link ClientConfigs#sinkConsumer}'s settings, its own or its connector's); it subscribes and polls on its own thread. */
     private Future<Void> subscribe(Map<String, Object> props) {
         Duration pollTimeout = Duration.ofMillis(services.config().getLong(WorkerConfig.SINK_POLL_TIMEOUT_MS));
-        loop = new SinkConsumerLoop(id.toString(), props, connectorConfig.get("topics"), connectorConfig.get("topics.regex"),
+        loop = services.sinkConsumers().member(id, props, connectorConfig.get("topics"), connectorConfig.get("topics.regex"),
                 pollTimeout, !(task instanceof ReactiveSinkTask), new LoopHandler());
-        loop.logContext(LogContext.of(id));
         if (paused) {
             loop.pauseAll(true);
         }
@@ -181,7 +179,7 @@ public final class SinkTaskVerticle extends TaskLifecycleVerticle<SinkTask, Sink
     // --- delivery, on the context ---
 
     /** A batch from the loop: delivered now if the task's hands are free, else queued (at most one waits). */
-    private void onBatch(SinkConsumerLoop.Batch batch) {
+    private void onBatch(SinkConsumer.Batch batch) {
         if (stopping || failed) {
             loop.release();
             return;
@@ -198,7 +196,7 @@ public final class SinkTaskVerticle extends TaskLifecycleVerticle<SinkTask, Sink
             if (commitRequested && !tracker.committing()) {
                 commit();
             }
-            SinkConsumerLoop.Batch batch = ahead.poll();
+            SinkConsumer.Batch batch = ahead.poll();
             if (batch == null) {
                 return;
             }
@@ -217,7 +215,7 @@ public final class SinkTaskVerticle extends TaskLifecycleVerticle<SinkTask, Sink
      * they were fetched are dropped (the loop reads them again from the right offset); those of a
      * paused partition are dropped and the partition sought back to the first of them.
      */
-    private SinkDelivery select(SinkConsumerLoop.Batch batch) {
+    private SinkDelivery select(SinkConsumer.Batch batch) {
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>(batch.records().count());
         for (TopicPartition tp : batch.records().partitions()) {
             List<ConsumerRecord<byte[], byte[]>> of = batch.records().records(tp);
@@ -345,7 +343,7 @@ public final class SinkTaskVerticle extends TaskLifecycleVerticle<SinkTask, Sink
     // --- rebalances: asked by the loop's thread, which waits for the answer ---
 
     private void onAssigned(Map<TopicPartition, Long> positions, long generation,
-                            Promise<Map<TopicPartition, SinkConsumerLoop.Seek>> answer) {
+                            Promise<Map<TopicPartition, SinkConsumer.Seek>> answer) {
         tracker.assign(positions, generation);
         LOG.info("Task {} assigned {} (the positions, before any rewind in open())", id, positions);
         calls.call(() -> task.open(new ArrayList<>(positions.keySet()))).onComplete(ar -> {
@@ -506,9 +504,9 @@ public final class SinkTaskVerticle extends TaskLifecycleVerticle<SinkTask, Sink
     }
 
     /** The consumer loop's requests, from its thread: each hops onto this context. */
-    private final class LoopHandler implements SinkConsumerLoop.Handler {
+    private final class LoopHandler implements SinkConsumer.Handler {
         @Override
-        public void batch(SinkConsumerLoop.Batch batch) {
+        public void batch(SinkConsumer.Batch batch) {
             context.runOnContext(v -> onBatch(batch));
         }
 
@@ -534,8 +532,8 @@ public final class SinkTaskVerticle extends TaskLifecycleVerticle<SinkTask, Sink
         }
 
         @Override
-        public CompletionStage<Map<TopicPartition, SinkConsumerLoop.Seek>> assigned(Map<TopicPartition, Long> positions, long generation) {
-            Promise<Map<TopicPartition, SinkConsumerLoop.Seek>> answer = Promise.promise();
+        public CompletionStage<Map<TopicPartition, SinkConsumer.Seek>> assigned(Map<TopicPartition, Long> positions, long generation) {
+            Promise<Map<TopicPartition, SinkConsumer.Seek>> answer = Promise.promise();
             context.runOnContext(v -> {
                 if (stopping || failed) {
                     answer.complete(Map.of());
@@ -561,7 +559,7 @@ public final class SinkTaskVerticle extends TaskLifecycleVerticle<SinkTask, Sink
         @Override
         public void rewind(Map<TopicPartition, Long> offsets) {
             offsets.forEach((tp, offset) -> {
-                SinkConsumerLoop.Seek seek = tracker.rewind(tp, offset);
+                SinkConsumer.Seek seek = tracker.rewind(tp, offset);
                 if (loop != null) {
                     loop.seek(tp, seek);
                 }

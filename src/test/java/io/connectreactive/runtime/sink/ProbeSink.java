@@ -31,7 +31,8 @@ import org.apache.kafka.connect.sink.SinkTask;
  *   <li>{@code retry}: once {@link #ARMED}, {@code put} throws {@link RetriableException} for
  *       {@code probe.fail.ms} after its first failure;</li>
  *   <li>{@code skip}: {@code open(partitions)} rewinds each to offset {@value #SKIP};</li>
- *   <li>{@code fail}: {@code put} of a non-empty batch throws {@link ConnectException}.</li>
+ *   <li>{@code fail}: {@code put} of a non-empty batch throws {@link ConnectException};</li>
+ *   <li>{@code stall}: task 0's {@code put} of a non-empty batch blocks while {@link #ARMED} (at most a minute).</li>
  * </ul>
  * State is static, keyed by connector name (each test uses its own).
  */
@@ -137,6 +138,17 @@ public class ProbeSink extends TestConnectors.Sink {
             }
             if ("fail".equals(mode)) {
                 throw new ConnectException("probe task " + index + " cannot write");
+            }
+            if ("stall".equals(mode) && index == 0) {
+                long until = System.currentTimeMillis() + 60_000;
+                while (Boolean.TRUE.equals(ARMED.get(name)) && System.currentTimeMillis() < until) {
+                    try {
+                        Thread.sleep(20);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
             }
             if ("retry".equals(mode) && Boolean.TRUE.equals(ARMED.get(name))) {
                 long now = System.currentTimeMillis();

@@ -18,6 +18,8 @@ import io.connectreactive.testing.KafkaBroker;
 import io.connectreactive.testing.TestWorker;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -35,13 +37,16 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
  * The sink runtime keeps Kafka Connect's delivery guarantees while the consumer group rebalances,
- * while a task rewinds, retries or fails: against the real broker, 6 partitions, several tasks.
+ * while a task rewinds, retries or fails: against the real broker, 6 partitions, several tasks, with a
+ * consumer per task and with one consumer shared by the connector's tasks ({@code runtime.sink.consumers}).
  */
 @ExtendWith(KafkaBroker.class)
 class SinkRebalanceTest {
@@ -72,11 +77,12 @@ class SinkRebalanceTest {
         admin.close();
     }
 
-    @Test
-    void aSinkThatBuffersUntilFlushLosesNothingWhileMembersJoinAndLeave(KafkaBroker kafka, @TempDir Path dir) throws Exception {
-        String name = "buffering";
+    @ParameterizedTest(name = "runtime.sink.consumers={0}")
+    @ValueSource(strings = {"task", "connector"})
+    void aSinkThatBuffersUntilFlushLosesNothingWhileMembersJoinAndLeave(String consumers, KafkaBroker kafka, @TempDir Path dir) throws Exception {
+        String name = "buffering-" + consumers;
         String topic = topic("rebalance");
-        Map<String, String> workerConfig = new HashMap<>(WORKER);
+        Map<String, String> workerConfig = worker(consumers);
         workerConfig.put("offset.flush.interval.ms", "3000"); // records wait unflushed in the task's buffer meanwhile
         try (TestWorker worker = TestWorker.start(kafka, dir, workerConfig)) {
             worker.create(name, Map.of("connector.class", ProbeSink.class.getName(), "topics", topic, "tasks.max", "3",
@@ -141,11 +147,12 @@ class SinkRebalanceTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> received(name) >= target);
     }
 
-    @Test
-    void aRewindWithAPrefetchInFlightLosesNoRecordOfOtherPartitions(KafkaBroker kafka, @TempDir Path dir) throws Exception {
-        String name = "rewinding";
+    @ParameterizedTest(name = "runtime.sink.consumers={0}")
+    @ValueSource(strings = {"task", "connector"})
+    void aRewindWithAPrefetchInFlightLosesNoRecordOfOtherPartitions(String consumers, KafkaBroker kafka, @TempDir Path dir) throws Exception {
+        String name = "rewinding-" + consumers;
         String topic = topic("rewind");
-        try (TestWorker worker = TestWorker.start(kafka, dir, WORKER)) {
+        try (TestWorker worker = TestWorker.start(kafka, dir, worker(consumers))) {
             worker.create(name, Map.of("connector.class", ProbeSink.class.getName(), "topics", topic, "tasks.max", "2",
                     "probe.mode", "rewind", "consumer.override.max.poll.records", "20"));
             awaitAssigned(name, 2); // the group is stable: no rebalance re-reads what a rewind may lose
@@ -172,13 +179,14 @@ class SinkRebalanceTest {
         }
     }
 
-    @Test
-    void aRewindAskedInOpenIsAppliedBeforeAnyRecordIsDelivered(KafkaBroker kafka, @TempDir Path dir) throws Exception {
-        String name = "skipping";
+    @ParameterizedTest(name = "runtime.sink.consumers={0}")
+    @ValueSource(strings = {"task", "connector"})
+    void aRewindAskedInOpenIsAppliedBeforeAnyRecordIsDelivered(String consumers, KafkaBroker kafka, @TempDir Path dir) throws Exception {
+        String name = "skipping-" + consumers;
         String topic = topic("skip");
         produce(topic, 0, 600); // records wait from offset 0: the first poll after an assignment would return them
         Map<TopicPartition, Long> ends = endOffsets(topic);
-        try (TestWorker worker = TestWorker.start(kafka, dir, WORKER)) {
+        try (TestWorker worker = TestWorker.start(kafka, dir, worker(consumers))) {
             worker.create(name, Map.of("connector.class", ProbeSink.class.getName(), "topics", topic, "tasks.max", "2",
                     "probe.mode", "skip", "consumer.override.max.poll.records", "20"));
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
@@ -192,11 +200,12 @@ class SinkRebalanceTest {
         }
     }
 
-    @Test
-    void aRetryLongerThanMaxPollIntervalKeepsTheTaskInTheGroup(KafkaBroker kafka, @TempDir Path dir) throws Exception {
-        String name = "retrying";
+    @ParameterizedTest(name = "runtime.sink.consumers={0}")
+    @ValueSource(strings = {"task", "connector"})
+    void aRetryLongerThanMaxPollIntervalKeepsTheTaskInTheGroup(String consumers, KafkaBroker kafka, @TempDir Path dir) throws Exception {
+        String name = "retrying-" + consumers;
         String topic = topic("retry");
-        try (TestWorker worker = TestWorker.start(kafka, dir, WORKER)) {
+        try (TestWorker worker = TestWorker.start(kafka, dir, worker(consumers))) {
             worker.create(name, Map.of("connector.class", ProbeSink.class.getName(), "topics", topic, "tasks.max", "2",
                     "probe.mode", "retry", "probe.fail.ms", "7000",
                     "consumer.override.max.poll.interval.ms", "5000")); // roomy: a loaded machine must not evict at the first join
@@ -222,11 +231,12 @@ class SinkRebalanceTest {
         }
     }
 
-    @Test
-    void aFailedTaskLeavesTheGroupAtOnce(KafkaBroker kafka, @TempDir Path dir) throws Exception {
-        String name = "failing";
+    @ParameterizedTest(name = "runtime.sink.consumers={0}")
+    @ValueSource(strings = {"task", "connector"})
+    void aFailedTaskLeavesTheGroupAtOnce(String consumers, KafkaBroker kafka, @TempDir Path dir) throws Exception {
+        String name = "failing-" + consumers;
         String topic = topic("fail");
-        try (TestWorker worker = TestWorker.start(kafka, dir, WORKER)) {
+        try (TestWorker worker = TestWorker.start(kafka, dir, worker(consumers))) {
             worker.create(name, Map.of("connector.class", ProbeSink.class.getName(), "topics", topic, "tasks.max", "2",
                     "probe.mode", "fail", "consumer.override.max.poll.interval.ms", "120000"));
             awaitAssigned(name, 2);
@@ -251,7 +261,83 @@ class SinkRebalanceTest {
         }
     }
 
+    @Test
+    void aConnectorsTasksShareOneConsumerThatSplitsItsPartitions(KafkaBroker kafka, @TempDir Path dir) throws Exception {
+        String name = "sharing";
+        String topic = topic("share");
+        try (TestWorker worker = TestWorker.start(kafka, dir, worker("connector"))) {
+            worker.create(name, Map.of("connector.class", ProbeSink.class.getName(), "topics", topic, "tasks.max", "4",
+                    "probe.mode", "buffer"));
+            awaitAssigned(name, 4);
+            assertThat(ProbeSink.opened(name).values()).extracting(Set::size).containsExactlyInAnyOrder(2, 2, 1, 1);
+            ConsumerGroupDescription group = admin.describeConsumerGroups(List.of("connect-" + name))
+                    .describedGroups().get("connect-" + name).get();
+            assertThat(group.members()).extracting(MemberDescription::clientId).containsExactly("connector-consumer-" + name);
+            assertThat(Thread.getAllStackTraces().keySet()).extracting(Thread::getName)
+                    .filteredOn(n -> n.startsWith("cr-sink-consumer-" + name)).containsExactly("cr-sink-consumer-" + name);
+
+            produce(topic, 0, 600);
+            Map<TopicPartition, Long> ends = endOffsets(topic);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(committed(name)).isEqualTo(ends));
+            // each partition's records went to its one task, once, in order
+            ProbeSink.putLog(name).forEach((tp, offsets) -> assertThat(offsets).as("offsets of %s given to its task", tp)
+                    .containsExactlyElementsOf(LongStream.range(0, ends.get(tp)).boxed().toList()));
+            assertCommittedNotPastFlushed(name);
+
+            // fewer tasks: the remaining ones take the partitions over from what was committed, and lose nothing
+            worker.send("PUT", "/connectors/" + name + "/config", new io.vertx.core.json.JsonObject()
+                    .put("connector.class", ProbeSink.class.getName()).put("topics", topic).put("tasks.max", "2")
+                    .put("probe.mode", "buffer").encode());
+            awaitAssigned(name, 2);
+            assertThat(ProbeSink.opened(name).values()).extracting(Set::size).filteredOn(n -> n > 0).containsOnly(3);
+            produce(topic, 600, 600);
+            Map<TopicPartition, Long> after = endOffsets(topic);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                assertThat(committed(name)).isEqualTo(after);
+                Map<TopicPartition, Set<Long>> store = ProbeSink.store(name);
+                after.forEach((tp, end) -> assertThat(store.getOrDefault(tp, Set.of())).as("offsets of %s in the store", tp)
+                        .containsAll(LongStream.range(0, end).boxed().collect(Collectors.toSet())));
+            });
+        }
+    }
+
+    @Test
+    void aStalledTaskDoesNotHoldUpTheOtherTasksOfItsSharedConsumer(KafkaBroker kafka, @TempDir Path dir) throws Exception {
+        String name = "stalling";
+        String topic = topic("stall");
+        try (TestWorker worker = TestWorker.start(kafka, dir, worker("connector"))) {
+            worker.create(name, Map.of("connector.class", ProbeSink.class.getName(), "topics", topic, "tasks.max", "3",
+                    "probe.mode", "stall"));
+            awaitAssigned(name, 3);
+            Set<TopicPartition> stalled = Set.copyOf(ProbeSink.opened(name).get(0));
+            ProbeSink.ARMED.put(name, true);
+            try {
+                produce(topic, 0, 600);
+                Map<TopicPartition, Long> ends = endOffsets(topic);
+                // task 0 is blocked in put; every record of the other tasks' partitions arrives meanwhile
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> ends.forEach((tp, end) -> {
+                    if (!stalled.contains(tp)) {
+                        assertThat(ProbeSink.putLog(name).getOrDefault(tp, List.of())).as("offsets of %s", tp)
+                                .containsExactlyElementsOf(LongStream.range(0, end).boxed().toList());
+                    }
+                }));
+                assertThat(stalled).allSatisfy(tp -> assertThat(ProbeSink.putLog(name).getOrDefault(tp, List.of()).size())
+                        .as("records of %s, task 0's", tp).isLessThan(ends.get(tp).intValue()));
+            } finally {
+                ProbeSink.ARMED.put(name, false);
+            }
+            Map<TopicPartition, Long> ends = endOffsets(topic);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(committed(name)).isEqualTo(ends));
+        }
+    }
+
     // --- helpers ---
+
+    private static Map<String, String> worker(String consumers) {
+        Map<String, String> config = new HashMap<>(WORKER);
+        config.put("runtime.sink.consumers", consumers);
+        return config;
+    }
 
     private String topic(String prefix) throws Exception {
         String topic = KafkaBroker.uniqueTopic(prefix);
