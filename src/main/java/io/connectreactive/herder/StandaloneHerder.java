@@ -11,6 +11,7 @@ import io.connectreactive.runtime.Worker;
 import io.connectreactive.storage.ConfigStore;
 import io.connectreactive.storage.StatusStore;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import org.apache.kafka.connect.errors.AlreadyExistsException;
 import org.apache.kafka.connect.errors.ConnectException;
@@ -25,6 +26,8 @@ import org.slf4j.LoggerFactory;
 public final class StandaloneHerder extends AbstractHerder {
 
     private static final Logger LOG = LoggerFactory.getLogger(StandaloneHerder.class);
+
+    private static final int TASKS_PER_TURN = 50;
 
     public StandaloneHerder(Vertx vertx, Worker worker, ConfigStore configs, StatusStore statuses,
                             ConnectorValidator validator, String kafkaClusterId) {
@@ -221,11 +224,25 @@ public final class StandaloneHerder extends AbstractHerder {
                 .compose(v -> {
                     statuses.removeTasksFrom(name, newConfigs.size());
                     ConfigStore.ConnectorEntry current = configs.connectors().get(name);
-                    List<Future<Void>> starts = new ArrayList<>();
-                    for (int i = 0; i < newConfigs.size(); i++) {
-                        starts.add(worker.startTask(new TaskId(name, i), current.config(), newConfigs.get(i), current.targetState()));
-                    }
-                    return Future.join(starts).otherwiseEmpty().<Void>mapEmpty();
+                    return startTasks(name, current, newConfigs, 0, new ArrayList<>());
                 });
+    }
+
+    /**
+     * Starts the tasks {@value #TASKS_PER_TURN} per event-loop turn (each start reports a status and
+     * registers meters: a thousand in one turn would hold the loop for half a second); completes when all did.
+     */
+    private Future<Void> startTasks(String name, ConfigStore.ConnectorEntry current, List<Map<String, String>> taskConfigs,
+                                    int from, List<Future<Void>> starts) {
+        int to = Math.min(from + TASKS_PER_TURN, taskConfigs.size());
+        for (int i = from; i < to; i++) {
+            starts.add(worker.startTask(new TaskId(name, i), current.config(), taskConfigs.get(i), current.targetState()));
+        }
+        if (to == taskConfigs.size()) {
+            return Future.join(starts).otherwiseEmpty().mapEmpty();
+        }
+        Promise<Void> rest = Promise.promise();
+        context.runOnContext(v -> startTasks(name, current, taskConfigs, to, starts).onComplete(rest));
+        return rest.future();
     }
 }

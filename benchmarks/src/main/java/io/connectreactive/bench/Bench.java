@@ -28,7 +28,7 @@ public final class Bench {
     /** Every scenario, in the order a full run measures them. */
     static final List<String> ALL_SCENARIOS = List.of(
             RuntimeScenarios.FILE_SOURCE, RuntimeScenarios.FILE_SINK, RuntimeScenarios.STRUCT_SOURCE, RuntimeScenarios.STRUCT_SINK,
-            RuntimeScenarios.PARALLEL_SOURCE, RuntimeScenarios.PARALLEL_SINK, RuntimeScenarios.MIRROR, BusyTasks.BUSY,
+            RuntimeScenarios.PARALLEL_SOURCE, RuntimeScenarios.PARALLEL_SINK, RuntimeScenarios.MIRROR, BusyTasks.BUSY, BusySinks.BUSY,
             RuntimeScenarios.DEFAULTS, RuntimeScenarios.STARTUP,
             Scenarios.SOURCE, Scenarios.SINK, Scenarios.LATENCY, Scenarios.FOOTPRINT);
 
@@ -111,6 +111,7 @@ public final class Bench {
                     case RuntimeScenarios.PARALLEL_SINK -> r.parallelSink();
                     case RuntimeScenarios.MIRROR -> r.mirror();
                     case BusyTasks.BUSY -> new BusyTasks(setup, kafka).run();
+                    case BusySinks.BUSY -> new BusySinks(setup, kafka).run();
                     case RuntimeScenarios.DEFAULTS -> r.defaults();
                     case RuntimeScenarios.STARTUP -> r.startup();
                     case Scenarios.SOURCE -> s.source();

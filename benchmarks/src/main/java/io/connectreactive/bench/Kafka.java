@@ -112,6 +112,15 @@ final class Kafka implements AutoCloseable {
         return c;
     }
 
+    /** Whether group {@code group} is stable with every one of its {@code partitions} partitions assigned to a member. */
+    boolean groupAssigned(String group, int partitions) throws ExecutionException, InterruptedException {
+        var description = admin.describeConsumerGroups(List.of(group)).describedGroups().get(group).get();
+        if (description.groupState() != org.apache.kafka.common.GroupState.STABLE) {
+            return false;
+        }
+        return description.members().stream().mapToInt(m -> m.assignment().topicPartitions().size()).sum() == partitions;
+    }
+
     void deleteTopic(String topic) {
         try {
             admin.deleteTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
+import java.util.Map;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
@@ -37,15 +38,17 @@ final class Plugins {
         Path fixedRate = dir.resolve("fixed-rate");
         Files.createDirectories(fixedRate);
         Path classes = setup.benchDir().resolve("target/classes");
-        writeJar(fixedRate.resolve("bench-fixed-rate-1.0.jar"), classes, PLUGIN_PACKAGE,
+        writeJar(fixedRate.resolve("bench-fixed-rate-1.0.jar"), classes, PLUGIN_PACKAGE, Map.of(
                 "META-INF/services/org.apache.kafka.connect.source.SourceConnector",
-                "io.connectreactive.bench.plugin.FixedRateSourceConnector\n");
+                "io.connectreactive.bench.plugin.FixedRateSourceConnector\n",
+                "META-INF/services/org.apache.kafka.connect.sink.SinkConnector",
+                "io.connectreactive.bench.plugin.LatencySinkConnector\n"));
         Files.createDirectories(setup.limitJar().getParent());
-        writeJar(setup.limitJar(), classes, LIMIT_PACKAGE, null, null);
+        writeJar(setup.limitJar(), classes, LIMIT_PACKAGE, Map.of());
     }
 
-    /** A jar of the classes under {@code classes/pkg}, with one ServiceLoader file if {@code service} is not null. */
-    private static void writeJar(Path target, Path classes, String pkg, String service, String serviceText) throws IOException {
+    /** A jar of the classes under {@code classes/pkg}, with these ServiceLoader files (name → text). */
+    private static void writeJar(Path target, Path classes, String pkg, Map<String, String> services) throws IOException {
         Manifest manifest = new Manifest();
         manifest.getMainAttributes().putValue("Manifest-Version", "1.0");
         try (OutputStream out = Files.newOutputStream(target);
@@ -57,15 +60,15 @@ final class Plugins {
                     jar.closeEntry();
                 }
             }
-            if (service != null) {
-                jar.putNextEntry(new JarEntry(service));
-                jar.write(serviceText.getBytes(StandardCharsets.UTF_8));
+            for (Map.Entry<String, String> service : new java.util.TreeMap<>(services).entrySet()) {
+                jar.putNextEntry(new JarEntry(service.getKey()));
+                jar.write(service.getValue().getBytes(StandardCharsets.UTF_8));
                 jar.closeEntry();
             }
         }
     }
 
     static List<String> describe() {
-        return List.of("connect-file/connect-file-4.3.1.jar (Apache)", "fixed-rate/bench-fixed-rate-1.0.jar (benchmarks' test connector)");
+        return List.of("connect-file/connect-file-4.3.1.jar (Apache)", "fixed-rate/bench-fixed-rate-1.0.jar (benchmarks' test connectors: fixed-rate source, latency sink)");
     }
 }

@@ -315,7 +315,7 @@ final class Report {
         if (Scenarios.DESCRIPTIONS.containsKey(scenario)) {
             return Scenarios.DESCRIPTIONS.get(scenario);
         }
-        return BusyTasks.BUSY.equals(scenario) ? BusyTasks.DESCRIPTION : "";
+        return BusyTasks.BUSY.equals(scenario) ? BusyTasks.DESCRIPTION : BusySinks.BUSY.equals(scenario) ? BusySinks.DESCRIPTION : "";
     }
 
     /** Writes {@code dir/<date>-<scenario>.md} per scenario and {@code <date>-summary.md}; returns the summary. */

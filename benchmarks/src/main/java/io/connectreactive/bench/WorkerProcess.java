@@ -255,6 +255,15 @@ final class WorkerProcess implements AutoCloseable {
         }
     }
 
+    /** {@code DELETE /connectors/{name}}: its tasks stop; fails unless the worker answers 204 within {@code timeout}. */
+    void deleteConnector(String name, Duration timeout) throws IOException, InterruptedException {
+        HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/connectors/" + name)).timeout(timeout).DELETE().build();
+        HttpResponse<String> r = HTTP.send(req, HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 204) {
+            throw new IllegalStateException(kind.label + ": deleting " + name + " answered " + r.statusCode() + " " + r.body());
+        }
+    }
+
     /** Whether the connector and all its tasks (at least one) are RUNNING. */
     boolean running(String name) throws IOException, InterruptedException {
         HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/connectors/" + name + "/status"))

@@ -6,8 +6,9 @@ import org.slf4j.MDC;
 
 /**
  * Kafka Connect's log context: the SLF4J MDC key {@value #KEY} holds {@code [<connector>|task-<n>] } on
- * a task's threads ({@code cr-task-*}, {@code cr-sink-consumer-*}) and {@code [<connector>|worker] } on a
- * connector's ({@code cr-connector-*}); the default log pattern prints it before the message. On an event
+ * a task's threads ({@code cr-task-*}, its own {@code cr-sink-consumer-*}), {@code [<connector>|worker] } on a
+ * connector's ({@code cr-connector-*}) and {@code [<connector>|sink-consumer] } on the consumer a connector's sink
+ * tasks share; the default log pattern prints it before the message. On an event
  * loop, the task verticle's context carries it ({@link #attach}) and {@link VertxContextMdc} copies it
  * into the MDC for each log call made in that context's handlers. Constants and static helpers, any thread.
  */
