@@ -59,7 +59,6 @@ public final class SinkConsumers {
                     .member(id.toString(), handEmpty, handler);
         }
         Map<String, Object> common = new HashMap<>(props);
-        common.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
         if (("connector-consumer-" + id).equals(common.get(ConsumerConfig.CLIENT_ID_CONFIG))) {
             common.put(ConsumerConfig.CLIENT_ID_CONFIG, "connector-consumer-" + id.connector());
         }

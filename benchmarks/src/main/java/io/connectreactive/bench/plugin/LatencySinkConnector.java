@@ -11,7 +11,7 @@ import org.apache.kafka.connect.sink.SinkConnector;
 
 /**
  * The busy-sinks scenario's test connector: {@code tasks.max} classic sink tasks (see {@link LatencySinkTask})
- * that measure, for every record, the time from its Kafka timestamp (when the harness made it due) to the
+ * that measure, for every record, the time from its Kafka timestamp (when the harness sent it) to the
  * {@code put()} that received it. Like {@link FixedRateSourceConnector} it uses only connect-api and is
  * loaded from plugin.path by both runtimes.
  *
