@@ -70,6 +70,7 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String EMBEDDED_KAFKA_PORT = "runtime.embedded.kafka.port";
     public static final String SOURCE_MAX_IN_FLIGHT = "runtime.source.max.in.flight.records";
     public static final String SOURCE_MAX_QUEUED = "runtime.source.max.queued.records";
+    public static final String SOURCE_COMMIT_RECORD_ON_ACK = "runtime.source.commit.record.on.ack";
     public static final String SINK_POLL_TIMEOUT_MS = "runtime.sink.poll.timeout.ms";
     public static final String METRICS_JMX_ENABLE = "metrics.jmx.enable";
     public static final String CLIENT_CONFIG_OVERRIDE_POLICY = "connector.client.config.override.policy";
@@ -182,6 +183,11 @@ public final class WorkerConfig extends AbstractConfig {
                     "Bound, worker-wide, on the records all source tasks have handed to Kafka producers and that are not yet "
                             + "acknowledged (on top of each task's runtime.source.max.in.flight.records). A task that finds no "
                             + "room is not read until room frees; tasks get room in the order they asked.")
+            .define(SOURCE_COMMIT_RECORD_ON_ACK, Type.LIST, "org.apache.kafka.connect.mirror.MirrorSourceTask", Importance.LOW,
+                    "Classic source task classes whose commitRecord is known not to block: it is called in the producer's "
+                            + "acknowledgement callback, on the producer's I/O thread, as Kafka Connect calls it. Every other "
+                            + "task's commitRecord runs on the task's own thread, so that a plugin that blocks there holds up "
+                            + "only itself, not the acknowledgements of every task sharing the producer.")
             .define(METRICS_JMX_ENABLE, Type.BOOLEAN, false, Importance.LOW,
                     "Also expose the worker's metrics as JMX MBeans named as Kafka Connect's "
                             + "(kafka.connect:type=source-task-metrics,connector=...,task=...,name=<metric>). "

@@ -49,6 +49,10 @@ public final class EmbeddedKafka implements AutoCloseable {
     private Properties props;
     private String clusterId;
     private String bootstrapServers;
+    /** The client port chosen by {@link #prepare()}. */
+    private int port;
+    /** The controller listener's port, chosen by {@link #start()}. */
+    private int controllerPort;
 
     /**
      * @param logDir where the broker keeps its data; created if missing
@@ -86,18 +90,16 @@ public final class EmbeddedKafka implements AutoCloseable {
      * new directory (which {@link #start()} formats with it); the broker does not run yet. Idempotent.
      */
     public synchronized EmbeddedKafka prepare() {
-        if (props != null) {
+        if (bootstrapServers != null) {
             return this;
         }
         try {
             Files.createDirectories(logDir);
-            int port = requestedPort == 0 ? freePort() : requestedPort;
-            Properties p = brokerProperties(port, freePort());
+            port = requestedPort == 0 ? freePort() : requestedPort;
             Path meta = logDir.resolve("meta.properties");
             // a new directory is formatted by start(), with the cluster id chosen here
             clusterId = Files.exists(meta) ? readClusterId(meta) : Uuid.randomUuid().toString();
             bootstrapServers = HOST + ":" + port;
-            props = p;
             return this;
         } catch (IOException e) {
             throw new UncheckedIOException("Could not prepare the embedded broker's log directory " + logDir, e);
@@ -114,6 +116,11 @@ public final class EmbeddedKafka implements AutoCloseable {
         prepare();
         long t0 = System.nanoTime();
         try {
+            // chosen now, not by prepare(), and outside the kernel's ephemeral range: a port free when chosen that another
+            // process takes before the controller binds it halts the JVM (Kafka's fault handler for a controller that
+            // cannot start), and the ephemeral range is where the kernel hands out ports to every connection
+            controllerPort = controllerPort();
+            props = brokerProperties(port, controllerPort);
             if (!Files.exists(logDir.resolve("meta.properties"))) {
                 format(clusterId);
             }
@@ -153,6 +160,42 @@ public final class EmbeddedKafka implements AutoCloseable {
             return true;
         } catch (IOException e) {
             return false;
+        }
+    }
+
+    /** The controller listener's port; after {@link #start()}. */
+    public synchronized int controllerListenerPort() {
+        return controllerPort;
+    }
+
+    /**
+     * A free port below the kernel's ephemeral range ({@code net.ipv4.ip_local_port_range}, read from /proc), where
+     * neither outgoing connections nor other programs' "any free port" listeners are given ports; else any free port.
+     */
+    static int controllerPort() throws IOException {
+        int low = ephemeralLow();
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int i = 0; i < 50 && low > 12_000; i++) {
+            int candidate = random.nextInt(10_000, low);
+            try (ServerSocket s = new ServerSocket()) {
+                s.setReuseAddress(true);
+                s.bind(new InetSocketAddress(HOST, candidate));
+                return candidate;
+            } catch (IOException taken) {
+                // try another
+            }
+        }
+        return freePort();
+    }
+
+    /** The lowest port of the kernel's ephemeral range; 0 when unknown. */
+    static int ephemeralLow() {
+        try (Reader r = Files.newBufferedReader(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))) {
+            // read as a stream: a /proc file's size is 0, and reading it by its size finds a part of it
+            String range = new java.io.BufferedReader(r).readLine();
+            return range == null ? 0 : Integer.parseInt(range.trim().split("\\s+")[0]);
+        } catch (IOException | RuntimeException e) {
+            return 0;
         }
     }
 

@@ -48,7 +48,11 @@ import org.apache.kafka.connect.source.SourceTask;
  * those wait at most that long. The producer's I/O thread runs the acknowledgements: it marks the
  * record's offset entry acknowledged in {@link SubmittedOffsets}, gives the record's room back to the
  * worker-wide bound and, when the task overrides {@code commitRecord}, queues the record for it (the
- * next step calls it on the task's thread, so plugin code never runs on the I/O thread). The task's
+ * next step calls it on the task's thread, so plugin code never runs on the I/O thread) — unless the
+ * task's class is one whose {@code commitRecord} is known not to block
+ * ({@code runtime.source.commit.record.on.ack}, MirrorMaker 2's source task by default): then the I/O
+ * thread calls it in the callback, as Kafka Connect does, and the task's thread, the one a
+ * consumer-backed source is bound by, does not spend its time there. The task's
  * context (event loop) does control only: pause and resume, the commit timer's
  * {@link #takeCommittable()}, drain, failure reports. {@link SubmittedOffsets} is the one structure
  * all three touch, under its monitor.
@@ -106,6 +110,8 @@ final class ClassicSourceLoop implements SourceFlow {
     private final int maxInFlight;
     /** The task's {@code commitRecord}, or null when the task does not override it. */
     private final BiConsumer<SourceRecord, RecordMetadata> commitRecord;
+    /** {@code commitRecord} is known not to block: called in the acknowledgement callback, not queued for the task's thread. */
+    private final boolean commitRecordOnAck;
     private final Handler<Throwable> onFailure;
     private final TaskMetrics metrics;
     private final Consumer<String> topicUsed;
@@ -154,7 +160,8 @@ final class ClassicSourceLoop implements SourceFlow {
 
     /**
      * @param commitRecord calls the task's {@code commitRecord}, never throwing, for every acknowledged
-     *        or dropped record; null when the task does not override it
+     *        or dropped record, on any thread (with the plugin's class loader); null when the task does not override it
+     * @param commitRecordOnAck call {@code commitRecord} in the acknowledgement callback rather than on the task's thread
      * @param topicCreation the connector's topic creation, or null
      * @param onFailure told on the context when the task's records can go no further
      * @param metrics the task's meters
@@ -162,8 +169,8 @@ final class ClassicSourceLoop implements SourceFlow {
      */
     ClassicSourceLoop(TaskId id, SourceTask task, TaskThread thread, Context context, TransformChain<SourceRecord> transforms,
                       ConverterChain converters, ErrorHandler errors, SharedProducer producer, TopicCreation topicCreation,
-                      int maxInFlight, BiConsumer<SourceRecord, RecordMetadata> commitRecord, Handler<Throwable> onFailure, TaskMetrics metrics,
-                      Consumer<String> topicUsed) {
+                      int maxInFlight, BiConsumer<SourceRecord, RecordMetadata> commitRecord, boolean commitRecordOnAck,
+                      Handler<Throwable> onFailure, TaskMetrics metrics, Consumer<String> topicUsed) {
         this.id = id;
         this.task = task;
         this.thread = thread;
@@ -176,6 +183,7 @@ final class ClassicSourceLoop implements SourceFlow {
         this.topicCreation = topicCreation;
         this.maxInFlight = Math.max(1, maxInFlight);
         this.commitRecord = commitRecord;
+        this.commitRecordOnAck = commitRecord != null && commitRecordOnAck;
         this.onFailure = onFailure;
         this.metrics = metrics;
         this.topicUsed = topicUsed;
@@ -557,8 +565,12 @@ final class ClassicSourceLoop implements SourceFlow {
             metrics.written(report, inFlight);
         }
         if (forCommit != null) {
-            toCommit.add(new Acked(forCommit, metadata));
-            schedule();
+            if (commitRecordOnAck) {
+                commitRecord.accept(forCommit, metadata);
+            } else {
+                toCommit.add(new Acked(forCommit, metadata));
+                schedule();
+            }
         }
         if (full && inFlight <= maxInFlight / 2) {
             full = false;

@@ -345,10 +345,18 @@ public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, 
             }).map(v -> {
                 classicLoop = new ClassicSourceLoop(id, task, thread, context, transforms, converters, errors, producer,
                         topicCreation(), services.config().getInt(WorkerConfig.SOURCE_MAX_IN_FLIGHT),
-                        commitRecord ? SourceTaskVerticle.this::commitRecord : null,
+                        commitRecord ? this::commitRecordWithLoader : null,
+                        services.config().getList(WorkerConfig.SOURCE_COMMIT_RECORD_ON_ACK).contains(task.getClass().getName()),
                         SourceTaskVerticle.this::fail, metrics, services.activeTopicRecorder(id.connector()));
                 return classicLoop;
             });
+        }
+
+        /** On the task's thread or, for a task whose commitRecord is known not to block, the producer's I/O thread. */
+        private void commitRecordWithLoader(SourceRecord record, RecordMetadata metadata) {
+            try (LoaderSwap s = swap()) {
+                commitRecord(record, metadata);
+            }
         }
 
         @Override

@@ -203,6 +203,28 @@ class ClassicSourceLoopTest {
     }
 
     @Test
+    void commitRecordKnownNotToBlockIsCalledInTheAcknowledgementCallbackInEachPartitionsOrder() throws Exception {
+        String topic = topic();
+        SharedProducer producer = producer(Map.of(), 100_000);
+        NumberedTask task = new NumberedTask(5_000, 50);
+        ClassicSourceLoop loop = start(task, producer, topic, 10_000, true, true, null);
+        await().atMost(Duration.ofSeconds(60)).until(() -> task.committed.size() >= 5_000);
+        Thread.sleep(200);
+        assertThat(task.committed).hasSize(5_000);
+        assertThat(task.committed.values()).as("each record's metadata").allMatch(md -> md.topic().equals(topic) && md.hasOffset());
+        assertThat(task.commitThreads).as("the producer's I/O thread, as in Kafka Connect")
+                .singleElement().asString().startsWith("kafka-producer-network-thread");
+        Map<Integer, Long> last = new HashMap<>();
+        for (long n : task.commitOrder) {
+            Long before = last.put((int) (n % PARTITIONS), n);
+            assertThat(before == null || before < n).as("partition %d: %d after %d", n % PARTITIONS, n, before).isTrue();
+        }
+        assertThat(onContext(loop::takeCommittable)).as("each source partition's last offset, as without the callback")
+                .isEqualTo(lastOffsets(5_000));
+        assertThat(failures).isEmpty();
+    }
+
+    @Test
     void recordsInFlightStayWithinTheTasksBound() throws Exception {
         String topic = topic();
         SharedProducer producer = producer(Map.of("linger.ms", "50"), 100_000);
@@ -257,11 +279,16 @@ class ClassicSourceLoopTest {
     }
 
     private ClassicSourceLoop start(NumberedTask task, SharedProducer producer, String topic, int maxInFlight, boolean commitRecord) {
-        return start(task, producer, topic, maxInFlight, commitRecord, null);
+        return start(task, producer, topic, maxInFlight, commitRecord, false, null);
     }
 
     private ClassicSourceLoop start(NumberedTask task, SharedProducer producer, String topic, int maxInFlight, boolean commitRecord,
                                     TopicCreation topicCreation) {
+        return start(task, producer, topic, maxInFlight, commitRecord, false, topicCreation);
+    }
+
+    private ClassicSourceLoop start(NumberedTask task, SharedProducer producer, String topic, int maxInFlight, boolean commitRecord,
+                                    boolean commitRecordOnAck, TopicCreation topicCreation) {
         task.topic = topic;
         TaskThread thread = new TaskThread("cr-task-" + topic);
         closing.add(thread::shutdown);
@@ -270,7 +297,7 @@ class ClassicSourceLoopTest {
         ConnectMetrics metrics = new ConnectMetrics(false);
         ClassicSourceLoop loop = new ClassicSourceLoop(id, task, thread, context, TransformChain.empty(), converters,
                 new ErrorHandler(id, ErrorHandlingConfig.NONE, null), producer, topicCreation, maxInFlight,
-                commitRecord ? task::commitRecord : null,
+                commitRecord ? task::commitRecord : null, commitRecordOnAck,
                 failures::add, metrics.task(id, true), t -> { });
         context.runOnContext(v -> loop.start());
         return loop;
@@ -318,6 +345,7 @@ class ClassicSourceLoopTest {
         final AtomicLong polls = new AtomicLong();
         final Map<Long, RecordMetadata> committed = new ConcurrentHashMap<>();
         final Set<String> commitThreads = ConcurrentHashMap.newKeySet();
+        final java.util.Queue<Long> commitOrder = new java.util.concurrent.ConcurrentLinkedQueue<>();
         private final long count;
         private final int perPoll;
         private long next;
@@ -391,6 +419,7 @@ class ClassicSourceLoopTest {
         public void commitRecord(SourceRecord record, RecordMetadata metadata) {
             commitThreads.add(Thread.currentThread().getName());
             committed.put((Long) record.sourceOffset().get("n"), metadata);
+            commitOrder.add((Long) record.sourceOffset().get("n"));
         }
 
         @Override

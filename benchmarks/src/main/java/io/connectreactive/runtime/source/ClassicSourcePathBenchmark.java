@@ -138,7 +138,7 @@ public class ClassicSourcePathBenchmark {
         TaskId id = new TaskId("bench", 0);
         SharedProducer producer = SharedProducer.over(vertx, mock, new SharedProducer.QueueBound(100_000));
         loop = new ClassicSourceLoop(id, task, thread, context, TransformChain.empty(), converters,
-                new ErrorHandler(id, ErrorHandlingConfig.NONE, null), producer, null, 10_000, null,
+                new ErrorHandler(id, ErrorHandlingConfig.NONE, null), producer, null, 10_000, null, false,
                 t -> { }, new ConnectMetrics(false).task(id, true), topic -> { });
         context.runOnContext(v -> loop.start());
     }
