@@ -148,9 +148,12 @@ final class TableCatalog {
         });
     }
 
-    /** duplicate_table, duplicate_column, unique_violation (of the catalog): another session did the same. */
-    private static boolean raced(String sqlState) {
-        return "42P07".equals(sqlState) || "42701".equals(sqlState) || "23505".equals(sqlState);
+    /**
+     * duplicate_table, duplicate_column, duplicate_object (the row type of a table another session is creating:
+     * {@code type "t" already exists}), unique_violation (of the catalog): another session did the same.
+     */
+    static boolean raced(String sqlState) {
+        return "42P07".equals(sqlState) || "42701".equals(sqlState) || "42710".equals(sqlState) || "23505".equals(sqlState);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.connectreactive.kafka.embedded;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 import kafka.server.KafkaConfig;
@@ -30,7 +32,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The log directory is formatted only when it has no {@code meta.properties}, so topics and
  * committed offsets survive a restart on the same directory. Listeners bind to 127.0.0.1 only.
- * {@link #prepare()} chooses the ports and the cluster id (a few milliseconds, nothing written): from
+ * {@link #prepare()} chooses the client port and the cluster id (a few milliseconds, nothing written): from
  * then on {@link #clusterId()} and {@link #bootstrapServers()} answer, so a worker can serve its REST
  * API while {@link #start()} formats a new directory and starts the broker on another thread.
  * {@link #prepare()}, {@link #start()} and {@link #close()} block ({@code start} 1–4 s); call them
@@ -86,7 +88,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     /**
-     * Chooses the ports and reads the cluster id from the log directory, or chooses a new one for a
+     * Chooses the client port and reads the cluster id from the log directory, or chooses a new one for a
      * new directory (which {@link #start()} formats with it); the broker does not run yet. Idempotent.
      */
     public synchronized EmbeddedKafka prepare() {
@@ -174,7 +176,7 @@ public final class EmbeddedKafka implements AutoCloseable {
      */
     static int controllerPort() throws IOException {
         int low = ephemeralLow();
-        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        ThreadLocalRandom random = ThreadLocalRandom.current();
         for (int i = 0; i < 50 && low > 12_000; i++) {
             int candidate = random.nextInt(10_000, low);
             try (ServerSocket s = new ServerSocket()) {
@@ -192,7 +194,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     static int ephemeralLow() {
         try (Reader r = Files.newBufferedReader(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))) {
             // read as a stream: a /proc file's size is 0, and reading it by its size finds a part of it
-            String range = new java.io.BufferedReader(r).readLine();
+            String range = new BufferedReader(r).readLine();
             return range == null ? 0 : Integer.parseInt(range.trim().split("\\s+")[0]);
         } catch (IOException | RuntimeException e) {
             return 0;

@@ -271,6 +271,25 @@ class PostgresSinkConnectorTest {
     }
 
     @Test
+    void tasksCreatingTheSameTableAtOnceAllGoOn() throws Exception {
+        // every task finds the table missing and creates it in the same instant: the losers of the race
+        // (duplicate_table, duplicate_object for its row type, unique_violation in the catalog) read it again and write
+        for (int round = 0; round < 3; round++) {
+            String table = "racing_" + round;
+            String topic = topic("race" + round, 6);
+            produce(topic, 0, 120);
+            String name = "pg-race-" + round;
+            worker.create(name, sink(topic, table, Map.of("insert.mode", "upsert", "pk.mode", "record_key",
+                    "auto.create", "true", "tasks.max", "6")));
+            List<String> expected = IntStream.range(0, 120).mapToObj(id -> id + "|c-" + id + "|" + id).toList();
+            await().atMost(WAIT).untilAsserted(() -> assertThat(rows(pg, table, COLUMNS)).isEqualTo(expected));
+            assertThat(worker.status(name).getJsonArray("tasks").stream().map(t -> ((JsonObject) t).getString("state")))
+                    .hasSize(6).containsOnly("RUNNING");
+            delete(name);
+        }
+    }
+
+    @Test
     void invalidConfigurationsAreRefusedWithClearMessages() {
         JsonObject bad = new JsonObject().put("connector.class", "PostgresSink").put("name", "pg-bad").put("topics", "t")
                 .put("connection.url", "postgresql://127.0.0.1/db").put("delete.enabled", "true").put("pk.mode", "record_value");

@@ -111,6 +111,9 @@ class PostgresSinkPartsTest {
         assertThat(PostgresSinkTask.classify(pg("22001"))).isEqualTo(Outcome.REJECT);
         assertThat(PostgresSinkTask.classify(pg("28P01"))).isEqualTo(Outcome.FAIL);
         assertThat(PostgresSinkTask.classify(pg("42501"))).isEqualTo(Outcome.FAIL);
+        // DDL that lost a race with another task's identical DDL
+        assertThat(List.of("42P07", "42701", "42710", "23505")).allMatch(TableCatalog::raced);
+        assertThat(TableCatalog.raced("42501")).isFalse();
     }
 
     private static PgException pg(String state) {
