@@ -48,7 +48,6 @@ public final class EmbeddedKafka implements AutoCloseable {
     private final Map<String, String> overrides;
     private final String protocol;
     private KafkaRaftServer server;
-    private Properties props;
     private String clusterId;
     private String bootstrapServers;
     /** The client port chosen by {@link #prepare()}. */
@@ -122,7 +121,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             // process takes before the controller binds it halts the JVM (Kafka's fault handler for a controller that
             // cannot start), and the ephemeral range is where the kernel hands out ports to every connection
             controllerPort = controllerPort();
-            props = brokerProperties(port, controllerPort);
+            Properties props = brokerProperties(port, controllerPort);
             if (!Files.exists(logDir.resolve("meta.properties"))) {
                 format(clusterId);
             }

@@ -343,16 +343,16 @@ public final class SourceTaskVerticle extends TaskLifecycleVerticle<SourceTask, 
                 task.start(taskConfig);
                 return null;
             }).map(v -> {
+                boolean onAck = services.config().getList(WorkerConfig.SOURCE_COMMIT_RECORD_ON_ACK).contains(task.getClass().getName());
                 classicLoop = new ClassicSourceLoop(id, task, thread, context, transforms, converters, errors, producer,
                         topicCreation(), services.config().getInt(WorkerConfig.SOURCE_MAX_IN_FLIGHT),
-                        commitRecord ? this::commitRecordWithLoader : null,
-                        services.config().getList(WorkerConfig.SOURCE_COMMIT_RECORD_ON_ACK).contains(task.getClass().getName()),
+                        !commitRecord ? null : onAck ? this::commitRecordWithLoader : SourceTaskVerticle.this::commitRecord, onAck,
                         SourceTaskVerticle.this::fail, metrics, services.activeTopicRecorder(id.connector()));
                 return classicLoop;
             });
         }
 
-        /** On the task's thread or, for a task whose commitRecord is known not to block, the producer's I/O thread. */
+        /** On the producer's I/O thread, for a task whose commitRecord is known not to block: with the plugin's class loader. */
         private void commitRecordWithLoader(SourceRecord record, RecordMetadata metadata) {
             try (LoaderSwap s = swap()) {
                 commitRecord(record, metadata);
