@@ -61,6 +61,26 @@ class ConnectApiContractTest {
     }
 
     @Test
+    void commitRecordOfATaskClassListedAsNonBlockingRunsInTheProducersCallback(KafkaBroker kafka, @TempDir Path dir) {
+        String topic = KafkaBroker.uniqueTopic("onack");
+        ContractConnectors.ReconfiguringSource.TASKS.set(2);
+        try (TestWorker worker = TestWorker.start(kafka, dir, Map.of("value.converter", "org.apache.kafka.connect.storage.StringConverter",
+                "runtime.source.commit.record.on.ack", ContractConnectors.EmittingTask.class.getName()))) {
+            worker.create("onack", Map.of("connector.class", ContractConnectors.ReconfiguringSource.class.getName(),
+                    "topic", topic, "tasks.max", "2"));
+            await().atMost(Duration.ofSeconds(30)).until(() -> kafka.endOffset(topic) >= 20);
+            for (String task : List.of("onack-0", "onack-1")) {
+                await().atMost(Duration.ofSeconds(10)).until(() ->
+                        ContractConnectors.ReconfiguringSource.COMMIT_RECORD_THREADS.getOrDefault(task, List.of()).size() == 10);
+                assertThat(ContractConnectors.ReconfiguringSource.COMMIT_RECORD_THREADS.get(task)).as(task)
+                        .hasSize(10).allMatch(t -> t.startsWith("kafka-producer-network-thread"));
+            }
+        } finally {
+            ContractConnectors.ReconfiguringSource.TASKS.set(1);
+        }
+    }
+
+    @Test
     void aTaskRegisteringItsOwnMetricsCanBeRestarted(KafkaBroker kafka, @TempDir Path dir) {
         try (TestWorker worker = TestWorker.start(kafka, dir, STRINGS)) {
             worker.create("metered", Map.of("connector.class", ContractConnectors.MeteredSource.class.getName()));

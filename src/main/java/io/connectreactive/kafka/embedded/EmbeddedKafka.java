@@ -120,7 +120,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             // chosen now, not by prepare(), and outside the kernel's ephemeral range: a port free when chosen that another
             // process takes before the controller binds it halts the JVM (Kafka's fault handler for a controller that
             // cannot start), and the ephemeral range is where the kernel hands out ports to every connection
-            controllerPort = controllerPort();
+            controllerPort = chooseControllerPort();
             Properties props = brokerProperties(port, controllerPort);
             if (!Files.exists(logDir.resolve("meta.properties"))) {
                 format(clusterId);
@@ -173,7 +173,7 @@ public final class EmbeddedKafka implements AutoCloseable {
      * A free port below the kernel's ephemeral range ({@code net.ipv4.ip_local_port_range}, read from /proc), where
      * neither outgoing connections nor other programs' "any free port" listeners are given ports; else any free port.
      */
-    static int controllerPort() throws IOException {
+    static int chooseControllerPort() throws IOException {
         int low = ephemeralLow();
         ThreadLocalRandom random = ThreadLocalRandom.current();
         for (int i = 0; i < 50 && low > 12_000; i++) {
