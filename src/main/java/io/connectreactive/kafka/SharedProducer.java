@@ -459,13 +459,22 @@ public final class SharedProducer {
     /**
      * The worker-wide bound on records handed to producers and not yet acknowledged. Room is taken
      * per batch and given back as batches complete; a task that finds no room waits in FIFO order
-     * (fairly: a large request is not overtaken by small ones). Thread-safe.
+     * (fairly: a large request is not overtaken by small ones). Thread-safe; while nobody waits,
+     * taking and giving back room is one atomic update, without the monitor (a one-record-per-poll
+     * task takes and gives back room for every record, on two threads).
      */
     public static final class QueueBound {
         private final int max;
+        private final AtomicInteger queued = new AtomicInteger();
+        private final AtomicInteger peak = new AtomicInteger();
+        /** Requests waiting for room, in order; under the monitor. */
         private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
-        private int queued;
-        private int peak;
+        /**
+         * A request waits: room is then taken only under the monitor, in the waiters' order. Set
+         * before a new waiter looks for room, read after room is given back, so that one of the two
+         * sees the other (no grant is missed).
+         */
+        private volatile boolean waiting;
 
         public QueueBound(int max) {
             this.max = Math.max(1, max);
@@ -477,13 +486,18 @@ public final class SharedProducer {
         }
 
         /** Records queued now. */
-        public synchronized int queued() {
-            return queued;
+        public int queued() {
+            return queued.get();
         }
 
         /** The most records ever queued at once. */
-        public synchronized int peak() {
-            return peak;
+        public int peak() {
+            return peak.get();
+        }
+
+        /** Takes room for {@code n} records if there is room and nobody waits; never queues a request. */
+        public boolean tryAcquire(int n) {
+            return !waiting && take(n);
         }
 
         /**
@@ -491,14 +505,18 @@ public final class SharedProducer {
          * otherwise queues the request and runs {@code onRoom} on {@code context} once room was taken for it.
          */
         public boolean acquire(int n, Context context, Runnable onRoom) {
+            if (tryAcquire(n)) {
+                return true;
+            }
             synchronized (this) {
-                if (waiters.isEmpty() && queued + n <= max) {
-                    take(n);
+                if (waiters.isEmpty() && take(n)) {
                     return true;
                 }
                 waiters.addLast(new Waiter(n, context, onRoom));
-                return false;
+                waiting = true;
             }
+            grant(); // room given back between the failed take and the flag is this request's
+            return false;
         }
 
         /**
@@ -510,25 +528,34 @@ public final class SharedProducer {
                 if (!waiters.removeIf(w -> w.onRoom == onRoom)) {
                     return false;
                 }
+                waiting = !waiters.isEmpty();
             }
             // the withdrawn request may have held back smaller ones behind it
-            release(0);
+            grant();
             return true;
         }
 
         /** Gives back room for {@code n} records and grants waiting requests in order. */
         public void release(int n) {
+            if (n != 0) {
+                queued.addAndGet(-n);
+            }
+            if (waiting) {
+                grant();
+            }
+        }
+
+        /** Takes room for the waiting requests that now fit, in order, and tells each on its context. */
+        private void grant() {
             List<Waiter> granted = null;
             synchronized (this) {
-                queued -= n;
-                while (!waiters.isEmpty() && queued + waiters.peekFirst().n <= max) {
-                    Waiter w = waiters.pollFirst();
-                    take(w.n);
+                while (!waiters.isEmpty() && take(waiters.peekFirst().n)) {
                     if (granted == null) {
                         granted = new ArrayList<>(2);
                     }
-                    granted.add(w);
+                    granted.add(waiters.pollFirst());
                 }
+                waiting = !waiters.isEmpty();
             }
             if (granted != null) {
                 for (Waiter w : granted) {
@@ -537,10 +564,18 @@ public final class SharedProducer {
             }
         }
 
-        private void take(int n) {
-            queued += n;
-            if (queued > peak) {
-                peak = queued;
+        private boolean take(int n) {
+            while (true) {
+                int q = queued.get();
+                if (q + n > max) {
+                    return false;
+                }
+                if (queued.compareAndSet(q, q + n)) {
+                    if (q + n > peak.get()) {
+                        peak.accumulateAndGet(q + n, Math::max);
+                    }
+                    return true;
+                }
             }
         }
 

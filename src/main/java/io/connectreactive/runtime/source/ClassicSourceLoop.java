@@ -120,6 +120,12 @@ final class ClassicSourceLoop implements SourceFlow {
     private final SubmittedOffsets offsets = new SubmittedOffsets();
     /** Acknowledged records not yet counted in the meters; under {@code offsets}' monitor. */
     private int unreported;
+    /**
+     * {@code offsets.inFlight()} as last written under its monitor, for the task's thread to decide
+     * whether to poll without taking the monitor the acknowledgements take; what must be exact
+     * (drain) reads the offsets themselves.
+     */
+    private volatile int inFlightNow;
 
     // flags any thread reads
     private volatile boolean paused;
@@ -313,8 +319,7 @@ final class ClassicSourceLoop implements SourceFlow {
                 if (!sendPending() || !mayPoll()) {
                     break;
                 }
-                poll();
-            } while (System.nanoTime() - until < 0);
+            } while (poll() - until < 0);
         } catch (Throwable t) {
             // a failed poll: the records polled before it were sent; nothing is polled again
             fail(t);
@@ -335,10 +340,10 @@ final class ClassicSourceLoop implements SourceFlow {
         if (closed || failed || stopping || paused) {
             return false;
         }
-        if (inFlight() >= maxInFlight) {
+        if (inFlightNow >= maxInFlight) {
             full = true;
             // an acknowledgement may have halved them before the flag was seen
-            if (inFlight() >= maxInFlight) {
+            if (inFlightNow >= maxInFlight) {
                 return false;
             }
             full = false;
@@ -360,18 +365,22 @@ final class ClassicSourceLoop implements SourceFlow {
         return !stopping && !paused && !full;
     }
 
-    /** poll(), then transforms and converters per record (each a stage of the error handler), then the records' offsets. */
+    /**
+     * poll(), then transforms and converters per record (each a stage of the error handler), then the
+     * records' offsets. Returns when {@code poll()} returned ({@link System#nanoTime()}), for the step's clock.
+     */
     @SuppressWarnings("unchecked")
-    private void poll() throws InterruptedException {
+    private long poll() throws InterruptedException {
         long t0 = System.nanoTime();
         List<SourceRecord> records = task.poll();
+        long t1 = System.nanoTime();
         if (records == null || records.isEmpty()) {
-            return;
+            return t1;
         }
         if (stopping || closed) {
-            return; // polled while the task was being stopped: dropped, as in Kafka Connect
+            return t1; // polled while the task was being stopped: dropped, as in Kafka Connect
         }
-        metrics.pollTime(System.nanoTime() - t0); // as Kafka Connect's poll-batch-time: polls that returned records
+        metrics.pollTime(t1 - t0); // as Kafka Connect's poll-batch-time: polls that returned records
         int n = records.size();
         ProducerRecord<byte[], byte[]>[] converted = new ProducerRecord[n];
         CompletableFuture<Void>[] reports = null;
@@ -399,7 +408,7 @@ final class ClassicSourceLoop implements SourceFlow {
         synchronized (offsets) {
             if (stopping || closed) {
                 // a drain that found nothing in flight may have completed: nothing is submitted after it
-                return;
+                return t1;
             }
             SubmittedOffsets.Entry last = null;
             for (int i = 0; i < n; i++) {
@@ -419,6 +428,7 @@ final class ClassicSourceLoop implements SourceFlow {
                     last = entries[i];
                 }
             }
+            inFlightNow = offsets.inFlight();
         }
         polledInStep += n;
         metrics.batch(n);
@@ -438,6 +448,7 @@ final class ClassicSourceLoop implements SourceFlow {
             }
         }
         sendPending();
+        return t1;
     }
 
     /**
@@ -499,19 +510,21 @@ final class ClassicSourceLoop implements SourceFlow {
             return false;
         }
         int n = Math.min(pending.size(), bound.max());
-        Runnable request = () -> granted(n);
-        waitingForRoom = true; // before asking: the grant may run on the context before acquire returns
-        if (!bound.acquire(n, context, request)) {
-            roomRequest = request;
-            return false;
+        if (!bound.tryAcquire(n)) {
+            Runnable request = () -> granted(n);
+            waitingForRoom = true; // before asking: the grant may run on the context before acquire returns
+            if (!bound.acquire(n, context, request)) {
+                roomRequest = request;
+                return false;
+            }
+            waitingForRoom = false;
         }
-        waitingForRoom = false;
-        room.addAndGet(n);
+        room.addAndGet(n - 1); // one of them for this record
         if (closed) {
-            bound.release(room.getAndSet(0)); // closed meanwhile: close() may have released before this room was added
+            bound.release(room.getAndSet(0) + 1); // closed meanwhile: close() may have released before this room was added
             return false;
         }
-        return takeRoom();
+        return true;
     }
 
     /** The producer handed a record back (retriable): give the room back, retry from that record after a backoff. */
@@ -556,6 +569,7 @@ final class ClassicSourceLoop implements SourceFlow {
         synchronized (offsets) {
             offsets.ack(entry, 1);
             inFlight = offsets.inFlight();
+            inFlightNow = inFlight;
             if (sent && (++unreported >= WRITTEN_REPORT || inFlight == 0)) {
                 report = unreported;
                 unreported = 0;
