@@ -11,6 +11,7 @@ import io.connectreactive.testing.TestWorker;
 import io.vertx.core.json.JsonArray;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -75,6 +76,45 @@ class ConnectApiContractTest {
                 assertThat(ContractConnectors.ReconfiguringSource.COMMIT_RECORD_THREADS.get(task)).as(task)
                         .hasSize(10).allMatch(t -> t.startsWith("kafka-producer-network-thread"));
             }
+        } finally {
+            ContractConnectors.ReconfiguringSource.TASKS.set(1);
+        }
+    }
+
+    /**
+     * A record Kafka refuses (larger than the topic's max.message.bytes: refused by the broker, so the
+     * failure comes in the producer's callback) and errors.tolerance=all: it is skipped, the task of
+     * a listed class hears of it in the callback with no metadata, as Kafka Connect tells it, and the
+     * offsets of the records after it still commit.
+     */
+    @Test
+    void aSkippedSendFailureReachesCommitRecordInTheProducersCallback(KafkaBroker kafka, @TempDir Path dir) throws Exception {
+        String topic = KafkaBroker.uniqueTopic("onack-refused");
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1).configs(Map.of("max.message.bytes", "2048")))).all().get();
+        }
+        ContractConnectors.ReconfiguringSource.TASKS.set(2);
+        try (TestWorker worker = TestWorker.start(kafka, dir, Map.of("value.converter", "org.apache.kafka.connect.storage.StringConverter",
+                "runtime.source.commit.record.on.ack", ContractConnectors.EmittingTask.class.getName()))) {
+            worker.create("onack-refused", Map.of("connector.class", ContractConnectors.ReconfiguringSource.class.getName(),
+                    "topic", topic, "tasks.max", "2", "oversized.index", "4", "errors.tolerance", "all"));
+            for (String task : List.of("onack-refused-0", "onack-refused-1")) {
+                await().atMost(Duration.ofSeconds(30)).until(() ->
+                        ContractConnectors.ReconfiguringSource.COMMIT_RECORD_THREADS.getOrDefault(task, List.of()).size() == 10);
+                assertThat(ContractConnectors.ReconfiguringSource.COMMIT_RECORD_THREADS.get(task)).as(task)
+                        .allMatch(t -> t.startsWith("kafka-producer-network-thread"));
+                assertThat(ContractConnectors.ReconfiguringSource.COMMIT_RECORD_UNWRITTEN.get(task)).as(task)
+                        .singleElement().asString().startsWith(task + ":4xxx");
+            }
+            assertThat(kafka.endOffset(topic)).as("all records but the two refused").isEqualTo(18);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+                JsonArray offsets = worker.get("/connectors/onack-refused/offsets").json().getJsonArray("offsets");
+                assertThat(offsets).hasSize(2);
+                for (int i = 0; i < offsets.size(); i++) {
+                    assertThat(offsets.getJsonObject(i).getJsonObject("offset").getInteger("i")).isEqualTo(9);
+                }
+            });
+            assertThat(taskState(worker, "onack-refused")).isEqualTo("RUNNING");
         } finally {
             ContractConnectors.ReconfiguringSource.TASKS.set(1);
         }

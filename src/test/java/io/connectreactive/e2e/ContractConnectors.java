@@ -32,6 +32,8 @@ final class ContractConnectors {
         static final AtomicInteger TASKS = new AtomicInteger(1);
         static final AtomicReference<ConnectorContext> CONTEXT = new AtomicReference<>();
         static final Map<String, List<String>> COMMIT_RECORD_THREADS = new ConcurrentHashMap<>();
+        /** The values of the records commitRecord was told of without metadata (dropped, or skipped as errors.tolerance allows). */
+        static final Map<String, List<Object>> COMMIT_RECORD_UNWRITTEN = new ConcurrentHashMap<>();
         static final Map<String, List<String>> COMMIT_THREADS = new ConcurrentHashMap<>();
 
         @Override
@@ -52,10 +54,11 @@ final class ContractConnectors {
 
     }
 
-    /** Emits 10 records once, then idles. */
+    /** Emits 10 records once, then idles; with {@code oversized.index}, that record's value has 10,000 characters. */
     public static class EmittingTask extends SourceTask {
         private String name;
         private String topic;
+        private int oversized = -1;
         private boolean done;
 
         @Override
@@ -67,6 +70,7 @@ final class ContractConnectors {
         public void start(Map<String, String> props) {
             name = props.get("name") + "-" + props.get("task.index");
             topic = props.get("topic");
+            oversized = Integer.parseInt(props.getOrDefault("oversized.index", "-1"));
         }
 
         @Override
@@ -78,7 +82,9 @@ final class ContractConnectors {
             done = true;
             List<SourceRecord> out = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
-                out.add(new SourceRecord(Map.of("task", name), Map.of("i", i), topic, null, null, null, Schema.STRING_SCHEMA, name + ":" + i));
+                String value = name + ":" + i;
+                out.add(new SourceRecord(Map.of("task", name), Map.of("i", i), topic, null, null, null, Schema.STRING_SCHEMA,
+                        i == oversized ? value + "x".repeat(10_000) : value));
             }
             return out;
         }
@@ -87,6 +93,9 @@ final class ContractConnectors {
         public void commitRecord(SourceRecord record, RecordMetadata metadata) {
             ReconfiguringSource.COMMIT_RECORD_THREADS.computeIfAbsent(name, n -> new CopyOnWriteArrayList<>())
                     .add(Thread.currentThread().getName());
+            if (metadata == null) {
+                ReconfiguringSource.COMMIT_RECORD_UNWRITTEN.computeIfAbsent(name, n -> new CopyOnWriteArrayList<>()).add(record.value());
+            }
         }
 
         @Override
