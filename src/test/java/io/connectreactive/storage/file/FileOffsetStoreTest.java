@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import io.vertx.core.Context;
@@ -268,6 +269,43 @@ class FileOffsetStoreTest {
             assertThat(reopened.offset("conn-" + c, Map.of("n", 3))).containsExactly(Map.entry("position", 3L));
         }
         assertThat(dir.resolve("connect.offsets.tmp")).doesNotExist();
+    }
+
+    /**
+     * Tasks committing all the time (a write every 5 ms for a second) do not rewrite the file as often
+     * as the disk allows: at most one file write starts per MIN_WRITE_INTERVAL_MS, and every write
+     * still completes soon after it was asked for, with its offset in the file.
+     */
+    @Test
+    void writesInQuickSuccessionShareFileWritesSpacedApart() throws Exception {
+        FileOffsetStore store = started();
+        int writes = 200;
+        List<Future<Void>> all = new ArrayList<>();
+        List<Long> waitedMs = new CopyOnWriteArrayList<>();
+        Promise<Void> issued = Promise.promise();
+        long t0 = System.nanoTime();
+        vertx.getOrCreateContext().runOnContext(v -> vertx.setPeriodic(5, id -> {
+            int i = all.size();
+            long asked = System.nanoTime();
+            all.add(store.write("busy", offsets(Map.of("n", i % 10), Map.of("position", i)))
+                    .onSuccess(x -> waitedMs.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - asked))));
+            if (all.size() == writes) {
+                vertx.cancelTimer(id);
+                issued.complete();
+            }
+        }));
+        await(issued.future());
+        await(Future.all(new ArrayList<>(all)));
+        long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        await(store.stop());
+
+        assertThat(store.fileWrites()).as("file writes in %d ms", elapsedMs)
+                .isBetween(2, (int) (elapsedMs / FileOffsetStore.MIN_WRITE_INTERVAL_MS) + 2);
+        assertThat(waitedMs).hasSize(writes).allMatch(ms -> ms < 2_000);
+        FileOffsetStore reopened = started();
+        for (int n = 0; n < 10; n++) {
+            assertThat(reopened.offset("busy", Map.of("n", n))).containsExactly(Map.entry("position", (long) (writes - 10 + n)));
+        }
     }
 
     @Test
