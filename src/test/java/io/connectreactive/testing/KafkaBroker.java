@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 import io.connectreactive.kafka.embedded.EmbeddedKafka;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -50,8 +52,19 @@ public final class KafkaBroker implements ParameterResolver {
 
     /** Reads {@code count} records of {@code topic} from the beginning, or fails after {@code timeout}. */
     public List<ConsumerRecord<byte[], byte[]>> consume(String topic, int count, Duration timeout) {
+        return consume(topic, count, timeout, false);
+    }
+
+    /**
+     * Reads {@code count} records of {@code topic} from the beginning, or as many as arrive within
+     * {@code timeout}; with {@code readCommitted}, only those of committed transactions.
+     */
+    public List<ConsumerRecord<byte[], byte[]>> consume(String topic, int count, Duration timeout, boolean readCommitted) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, readCommitted ? "read_committed" : "read_uncommitted");
+        // a topic that does not exist yet is waited for, not created by asking (the broker would give it one partition)
+        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
@@ -61,6 +74,9 @@ public final class KafkaBroker implements ParameterResolver {
             List<TopicPartition> partitions = new ArrayList<>();
             while (partitions.isEmpty() && System.nanoTime() < deadline) {
                 consumer.partitionsFor(topic, Duration.ofSeconds(5)).forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
+                if (partitions.isEmpty()) {
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+                }
             }
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);

@@ -55,7 +55,7 @@ public final class FileOffsetStore implements OffsetStore {
     /** Canonical key (partition fields sorted) → the key as stored, for order-independent lookups. */
     private final Map<ByteBuffer, ByteBuffer> index = new HashMap<>();
     private List<Promise<Void>> waiting = new ArrayList<>();
-    /** A file write is under way or due (a timer holds it back until {@link #MIN_WRITE_INTERVAL_MS} after the last). */
+    /** A file write is under way (perhaps still waiting for {@link #MIN_WRITE_INTERVAL_MS} to pass since the last). */
     private boolean writing;
     /** When the last file write started ({@link System#nanoTime()}); under the monitor. */
     private long lastWriteStart = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(MIN_WRITE_INTERVAL_MS);
@@ -136,52 +136,70 @@ public final class FileOffsetStore implements OffsetStore {
             writing = true;
         }
         if (startNow) {
-            writeOutWhenDue();
+            writeOut();
         }
         return promise.future();
     }
 
-    /** Starts the next file write now, or once {@link #MIN_WRITE_INTERVAL_MS} passed since the last one started. */
-    private void writeOutWhenDue() {
-        long waitMs;
-        synchronized (this) {
-            waitMs = MIN_WRITE_INTERVAL_MS - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastWriteStart);
-        }
-        if (waitMs <= 0) {
-            writeOut();
-        } else {
-            vertx.setTimer(waitMs, t -> writeOut());
-        }
-    }
-
-    /** Writes the whole map for everyone waiting, then again if more writes arrived meanwhile. */
+    /**
+     * Writes the whole map for everyone waiting, then again if more writes arrived meanwhile. On a
+     * worker thread, the write first waits until {@link #MIN_WRITE_INTERVAL_MS} passed since the last
+     * one started (not on a timer: a timer set on a task's context is cancelled when that task is
+     * undeployed, and the write with it), then takes what is waiting at that moment.
+     */
     private void writeOut() {
-        List<Promise<Void>> batch;
-        Map<ByteBuffer, ByteBuffer> snapshot;
-        synchronized (this) {
-            batch = waiting;
-            waiting = new ArrayList<>();
-            snapshot = new HashMap<>(data);
-            lastWriteStart = System.nanoTime();
-        }
-        Future<Void> write = vertx.executeBlocking(() -> {
-            save(snapshot);
-            return null;
+        Future<Written> write = vertx.executeBlocking(() -> {
+            long waitMs;
+            synchronized (this) {
+                waitMs = MIN_WRITE_INTERVAL_MS - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastWriteStart);
+            }
+            if (waitMs > 0) {
+                try {
+                    Thread.sleep(waitMs);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt(); // Vert.x is closing: write at once
+                }
+            }
+            List<Promise<Void>> batch;
+            Map<ByteBuffer, ByteBuffer> snapshot;
+            synchronized (this) {
+                batch = waiting;
+                waiting = new ArrayList<>();
+                snapshot = new HashMap<>(data);
+                lastWriteStart = System.nanoTime();
+            }
+            try {
+                save(snapshot);
+                return new Written(batch, null);
+            } catch (IOException | RuntimeException e) {
+                return new Written(batch, e);
+            }
         }, false);
         write.onComplete(ar -> {
-            if (ar.failed()) {
-                LOG.error("Could not write offsets to {}: {}", file, ar.cause().toString());
+            Written w = ar.result(); // the job above never fails
+            if (w.error != null) {
+                LOG.error("Could not write offsets to {}: {}", file, w.error.toString());
             }
-            batch.forEach(p -> p.handle(ar));
+            w.batch.forEach(p -> {
+                if (w.error == null) {
+                    p.complete();
+                } else {
+                    p.fail(w.error);
+                }
+            });
             boolean again;
             synchronized (this) {
                 again = !waiting.isEmpty();
                 writing = again;
             }
             if (again) {
-                writeOutWhenDue();
+                writeOut();
             }
         });
+    }
+
+    /** One file write: the writes it carried, and why it failed (null when it did not). */
+    private record Written(List<Promise<Void>> batch, Exception error) {
     }
 
     @Override

@@ -22,6 +22,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.VerticleBase;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -306,6 +307,31 @@ class FileOffsetStoreTest {
         for (int n = 0; n < 10; n++) {
             assertThat(reopened.offset("busy", Map.of("n", n))).containsExactly(Map.entry("position", (long) (writes - 10 + n)));
         }
+    }
+
+    /**
+     * A write asked for by a task whose verticle is undeployed while the write waits its turn (as a
+     * task's last commit when it stops) still reaches the file, and so do the writes after it.
+     */
+    @Test
+    void aWriteAskedForByAVerticleThatIsUndeployedStillLands() {
+        FileOffsetStore store = started();
+        await(store.write("gone", offsets(FILE_A, Map.of("position", 1L))));
+        List<Future<Void>> writes = new CopyOnWriteArrayList<>();
+        String id = vertx.deployVerticle(new VerticleBase() {
+            @Override
+            public Future<?> start() {
+                // within MIN_WRITE_INTERVAL_MS of the last file write: this one must wait for its turn
+                writes.add(store.write("gone", offsets(FILE_A, Map.of("position", 2L))));
+                return Future.succeededFuture();
+            }
+        }).await();
+        vertx.undeploy(id).await();
+        await(Future.all(new ArrayList<>(writes)));
+        await(store.write("gone", offsets(FILE_B, Map.of("position", 3L))));
+        FileOffsetStore reopened = started();
+        assertThat(reopened.offset("gone", FILE_A)).containsExactly(Map.entry("position", 2L));
+        assertThat(reopened.offset("gone", FILE_B)).containsExactly(Map.entry("position", 3L));
     }
 
     @Test
