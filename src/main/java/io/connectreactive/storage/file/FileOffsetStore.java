@@ -38,8 +38,8 @@ import org.slf4j.LoggerFactory;
  * platform allows it): a crash leaves the old or the new file, never a torn one. Writes from many tasks are
  * coalesced: while one file write is under way, later writes wait and then go out together, and a
  * file write starts at most every {@value #MIN_WRITE_INTERVAL_MS} ms (each rewrites every partition's
- * offset: with a thousand tasks committing every second, writing as often as the disk allows cost a
- * fifth of a core). File I/O runs on Vert.x's worker pool, never on an event loop. Thread-safe.
+ * offset: with a thousand tasks committing every second, writing as often as the disk allowed cost a
+ * fifth of a core in a profile). File I/O runs on Vert.x's worker pool, never on an event loop. Thread-safe.
  */
 public final class FileOffsetStore implements OffsetStore {
 
@@ -176,7 +176,7 @@ public final class FileOffsetStore implements OffsetStore {
             }
         }, false);
         write.onComplete(ar -> {
-            Written w = ar.result(); // the job above never fails
+            Written w = ar.succeeded() ? ar.result() : unwritten(ar.cause()); // the job fails only when it cannot run
             if (w.error != null) {
                 LOG.error("Could not write offsets to {}: {}", file, w.error.toString());
             }
@@ -196,6 +196,13 @@ public final class FileOffsetStore implements OffsetStore {
                 writeOut();
             }
         });
+    }
+
+    /** The writes waiting now, failed with {@code cause} (the write job could not run: Vert.x is closing). */
+    private synchronized Written unwritten(Throwable cause) {
+        Written w = new Written(waiting, cause instanceof Exception e ? e : new IOException(cause));
+        waiting = new ArrayList<>();
+        return w;
     }
 
     /** One file write: the writes it carried, and why it failed (null when it did not). */
