@@ -1,7 +1,5 @@
 package io.connectreactive.cluster;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -139,22 +137,12 @@ class ConnectorOffsetsTopicTest {
         }
     }
 
-    private static Map<String, String> worker(String group, boolean exactlyOnce) throws IOException {
-        int port = freePort();
-        Map<String, String> w = new HashMap<>();
-        w.put("group.id", group);
-        w.put("config.storage.topic", group + "-configs");
-        w.put("offset.storage.topic", group + "-offsets");
-        w.put("status.storage.topic", group + "-status");
-        w.put("offset.storage.partitions", "5");
-        w.put("status.storage.partitions", "2");
+    private static Map<String, String> worker(String group, boolean exactlyOnce) {
+        Map<String, String> w = TestWorker.singleMemberCluster(group);
         w.put("offset.flush.interval.ms", "200");
         if (exactlyOnce) {
             w.put("exactly.once.source.support", "enabled");
         }
-        w.put("runtime.cluster.host", "127.0.0.1");
-        w.put("runtime.cluster.port", String.valueOf(port));
-        w.put("runtime.cluster.members", "127.0.0.1:" + port);
         return w;
     }
 
@@ -219,11 +207,5 @@ class ConnectorOffsetsTopicTest {
 
     private static Admin admin(KafkaBroker kafka) {
         return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()));
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }

@@ -1,6 +1,8 @@
 package io.connectreactive.testing;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -36,6 +38,30 @@ public final class TestWorker implements AutoCloseable {
     /** Starts a worker; {@code extra} overrides the defaults (flush interval 200 ms). */
     public static TestWorker start(KafkaBroker broker, Path dir, Map<String, String> extra) {
         return start(broker.bootstrapServers(), dir, extra);
+    }
+
+    /**
+     * The settings of a clustered worker that is its cluster's only member: group {@code group}, its
+     * internal topics named after it, and a free cluster port. A mutable map, for the test's own settings.
+     */
+    public static Map<String, String> singleMemberCluster(String group) {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Map<String, String> w = new HashMap<>();
+        w.put("group.id", group);
+        w.put("config.storage.topic", group + "-configs");
+        w.put("offset.storage.topic", group + "-offsets");
+        w.put("status.storage.topic", group + "-status");
+        w.put("offset.storage.partitions", "5");
+        w.put("status.storage.partitions", "2");
+        w.put("runtime.cluster.host", "127.0.0.1");
+        w.put("runtime.cluster.port", String.valueOf(port));
+        w.put("runtime.cluster.members", "127.0.0.1:" + port);
+        return w;
     }
 
     /** Starts a worker against the brokers at {@code bootstrapServers} (a broker of the test's own). */

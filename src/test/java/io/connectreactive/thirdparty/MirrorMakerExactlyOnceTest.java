@@ -3,8 +3,6 @@ package io.connectreactive.thirdparty;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -100,23 +98,10 @@ class MirrorMakerExactlyOnceTest {
         }
     }
 
-    private static Map<String, String> worker(String group) throws IOException {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
-        Map<String, String> w = new HashMap<>();
+    private static Map<String, String> worker(String group) {
+        Map<String, String> w = TestWorker.singleMemberCluster(group);
         w.put(WorkerConfig.PLUGIN_PATH, ThirdPartyPlugins.pluginPath("kafka-mirror").toString());
-        w.put("group.id", group);
         w.put("exactly.once.source.support", "enabled");
-        w.put("config.storage.topic", group + "-configs");
-        w.put("offset.storage.topic", group + "-offsets");
-        w.put("status.storage.topic", group + "-status");
-        w.put("offset.storage.partitions", "5");
-        w.put("status.storage.partitions", "2");
-        w.put("runtime.cluster.host", "127.0.0.1");
-        w.put("runtime.cluster.port", String.valueOf(port));
-        w.put("runtime.cluster.members", "127.0.0.1:" + port);
         return w;
     }
 }
