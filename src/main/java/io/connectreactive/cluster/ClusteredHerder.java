@@ -68,6 +68,11 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
     private final Reconciler reconciler;
     /** Whether source tasks here run exactly once and so need a round of zombie fencing before they start. */
     private final boolean exactlyOnceSource;
+    /**
+     * Whether only the leader writes the config topic, in transactions (exactly-once source support preparing
+     * or enabled, as Kafka Connect's transactional leader): a follower's task configs go to the leader.
+     */
+    private final boolean leaderWrites;
 
     /**
      * @param generation where the current assignment's generation is published for the status store
@@ -77,11 +82,13 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
         super(vertx, worker, configs, statuses, validator, kafkaClusterId);
         this.membership = membership;
         this.exactlyOnceSource = worker.services().config().exactlyOnceSourceEnabled();
+        this.leaderWrites = worker.services().config().exactlyOnceSourcePreparingOrEnabled();
         this.fencing = new Fencing(vertx, membership, worker.services().workerId(),
                 worker.services().config().getLong(WorkerConfig.CLUSTER_FENCE_TIMEOUT_MS),
                 new Fencing.Listener() {
                     @Override
                     public void fenced(String reason) {
+                        configs.leader(false);
                         reconciler.stopFenced(reason);
                     }
 
@@ -104,7 +111,8 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
             configs.listen(this);
             return Future.all(statuses.start(), configs.start())
                     .compose(v -> rebalancer.join())
-                    .compose(current -> requests.listen(rebalancer.self(), this::restartHere, this::fenceZombies).map(current))
+                    .compose(current -> requests.listen(rebalancer.self(), this::restartHere, this::fenceZombies,
+                            this::writeTaskConfigs).map(current))
                     .map(current -> {
                         cluster.start();
                         rebalancer.assigned(current);
@@ -232,7 +240,16 @@ public final class ClusteredHerder extends AbstractHerder implements ConfigStore
             return Future.succeededFuture();
         }
         statuses.removeTasksFrom(name, newConfigs.size());
+        Membership.Worker leader = membership.leader();
+        if (leaderWrites && leader != null && !leader.id().equals(rebalancer.self())) {
+            return requests.writeTaskConfigs(leader, name, newConfigs);
+        }
         return configs.putTaskConfigs(name, newConfigs);
+    }
+
+    /** A follower's task configs, to write as the leader (only it writes them while {@link #leaderWrites}). */
+    private Future<Void> writeTaskConfigs(String name, List<Map<String, String>> newConfigs) {
+        return onContext(() -> configs.putTaskConfigs(name, newConfigs));
     }
 
     // ---- zombie fencing (KIP-618)

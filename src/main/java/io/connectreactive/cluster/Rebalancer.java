@@ -121,15 +121,21 @@ final class Rebalancer {
         assigned(new Assignment(0, null, Map.of(), Map.of()), true);
     }
 
-    /** The leader computes a new assignment; followers do nothing. */
+    /**
+     * The leader computes a new assignment; followers do nothing. Either way the config store learns whether
+     * this worker leads (it writes the config topic as the leader, {@link ConfigStore#leader}).
+     */
     void rebalance() {
         if (host.stopping() || self == null || fencing.isFenced() || !membership.isLeader()) {
+            configs.leader(false);
             return;
         }
         List<String> members = membership.workers().stream().map(Membership.Worker::id).toList();
         if (!fencing.majorityPresent()) {
+            configs.leader(false);
             return; // no new view without a majority of the last one
         }
+        configs.leader(true);
         Map<String, Integer> taskCounts = new HashMap<>();
         configs.connectors().forEach((name, e) ->
                 taskCounts.put(name, e.targetState() == TargetState.STOPPED ? 0 : e.taskConfigs().size()));

@@ -129,6 +129,15 @@ public final class ClientConfigs {
         return groupId + "-" + connector + "-" + task;
     }
 
+    /**
+     * Kafka Connect's transactional id of the leader's writes to the config topic while exactly-once source
+     * support is preparing or enabled: {@code connect-cluster-<group.id>}, the same on every worker of the
+     * group, so that a new leader's producer fences the last one's.
+     */
+    public static String leaderTransactionalId(String groupId) {
+        return "connect-cluster-" + groupId;
+    }
+
     private static void forced(Map<String, String> props, TaskId id, String key, String value) {
         String given = props.put(key, value);
         if (given != null && !given.equals(value)) {

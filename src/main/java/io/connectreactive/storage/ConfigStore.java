@@ -72,6 +72,16 @@ public interface ConfigStore {
     }
 
     /**
+     * Tells a shared store whether this worker is its cluster's leader (and not fenced). While
+     * {@code exactly.once.source.support} is {@code preparing} or {@code enabled}, only the leader writes
+     * connector configs, task configs, task-count records and restart requests, each in a transaction of
+     * Kafka Connect's leader id ({@code connect-cluster-<group.id>}), which fences the writer of the
+     * leader before it; target states stay writable by any worker. A store without a leader ignores it.
+     */
+    default void leader(boolean leader) {
+    }
+
+    /**
      * Completes once every change written before this call, by any worker, was read and reported to
      * the listener (Kafka Connect's read-to-end). A local backend is always up to date.
      */

@@ -260,9 +260,14 @@ final class ClusterHarness implements AutoCloseable {
         return anyFreePort();
     }
 
+    /** The kernel's choice, never one handed out before (two workers once got the same port from it). */
     private static int anyFreePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
+        while (true) {
+            try (ServerSocket s = new ServerSocket(0, 0, java.net.InetAddress.getLoopbackAddress())) {
+                if (HANDED_OUT.add(s.getLocalPort())) {
+                    return s.getLocalPort();
+                }
+            }
         }
     }
 

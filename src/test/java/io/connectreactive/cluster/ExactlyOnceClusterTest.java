@@ -11,11 +11,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 
+import java.util.concurrent.TimeUnit;
+
 import io.connectreactive.kafka.ClientConfigs;
 import io.connectreactive.testing.KafkaBroker;
 import io.connectreactive.testing.TestWorker;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -124,6 +127,34 @@ class ExactlyOnceClusterTest {
         TestWorker.Response unknown = follower.send("PUT", "/connectors/nope/fence", null);
         assertThat(unknown.status()).isEqualTo(404);
         assertThat(unknown.json().getString("message")).isEqualTo("Connector nope not found");
+    }
+
+    @Test
+    void onlyTheLeaderWritesTheConfigTopicAndAConnectorOnTheFollowerHasItsTasksWrittenThroughIt() throws Exception {
+        List<String> names = List.of("eos-spread-0", "eos-spread-1", "eos-spread-2");
+        for (String name : names) {
+            TestWorker.Response created = leader.send("POST", "/connectors", new JsonObject().put("name", name)
+                    .put("config", config(name)).encode());
+            assertThat(created.status()).as(created.body()).isEqualTo(201);
+        }
+        names.forEach(name -> awaitRunningTasks(name, 1));
+        // a follower's store refuses to write task configs (KafkaStoresTest), so the leader wrote these ...
+        String onFollower = ":" + follower.worker().restPort();
+        assertThat(names).as("a connector runs on the follower")
+                .anyMatch(name -> leader.status(name).getJsonObject("connector").getString("worker_id").endsWith(onFollower));
+        // ... in transactions of Kafka Connect's leader id
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            assertThat(admin.listTransactions().all().get(30, TimeUnit.SECONDS))
+                    .anyMatch(t -> t.transactionalId().equals(ClientConfigs.leaderTransactionalId(group)));
+        }
+        // a connector reconfigured through the follower gets its new tasks too
+        TestWorker.Response put = follower.send("PUT", "/connectors/" + names.get(1) + "/config",
+                config(names.get(1)).put("tasks.max", "2").encode());
+        assertThat(put.status()).as(put.body()).isEqualTo(200);
+        awaitRunningTasks(names.get(1), 2);
+        for (String name : names) {
+            assertThat(leader.send("DELETE", "/connectors/" + name, null).status()).isEqualTo(204);
+        }
     }
 
     @Test

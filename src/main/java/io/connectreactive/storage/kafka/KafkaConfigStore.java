@@ -15,6 +15,7 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import io.connectreactive.config.WorkerConfig;
+import io.connectreactive.kafka.ClientConfigs;
 import io.connectreactive.model.TargetState;
 import io.connectreactive.storage.ConfigStore;
 import io.vertx.core.Context;
@@ -38,6 +39,9 @@ import org.slf4j.LoggerFactory;
  * records are incomplete leaves the connector with no tasks until new ones are committed. Also
  * the task-count records of exactly-once source connectors ({@code tasks-fencing-<name>}): a commit
  * read after a connector's last one makes it pending fencing, a task-count record read ends that.
+ * While exactly-once source support is preparing or enabled, only the leader writes those records
+ * (connector and task configs, task-count records, restart requests), each write in one transaction
+ * of Kafka Connect's leader id ({@link #leader}).
  *
  * <p>Threads: the topic's reader thread decodes nothing; it hands each batch to the context that
  * called {@link #start()} (the herder's), which owns every field below, applies the records in
@@ -78,6 +82,10 @@ public final class KafkaConfigStore implements ConfigStore {
     /** Complete sets of task configs read per connector. */
     private final Map<String, Integer> taskConfigGenerations = new HashMap<>();
     private volatile Map<String, ConnectorEntry> view = Map.of();
+    /** Kafka Connect's leader transactional id while exactly-once source support is preparing or enabled, else null. */
+    private final String leaderTransactionalId;
+    /** Whether the herder said this worker leads (so writes privileged records, in transactions). */
+    private boolean leader;
 
     public KafkaConfigStore(Vertx vertx, WorkerConfig config) {
         this.vertx = vertx;
@@ -86,6 +94,8 @@ public final class KafkaConfigStore implements ConfigStore {
         this.log = new KafkaTopicLog("configs", WorkerConfig.CONFIG_STORAGE_TOPIC, config, topic, Map.of(),
                 config.exactlyOnceSourcePreparingOrEnabled() ? Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed") : Map.of(),
                 this::received);
+        this.leaderTransactionalId = config.exactlyOnceSourcePreparingOrEnabled()
+                ? ClientConfigs.leaderTransactionalId(config.groupId()) : null;
     }
 
     @Override
@@ -125,7 +135,7 @@ public final class KafkaConfigStore implements ConfigStore {
                 records.add(record(ConnectFormat.TARGET_STATE_PREFIX + name, format.targetState(targetState)));
             }
             records.add(record(ConnectFormat.CONNECTOR_PREFIX + name, format.properties(config)));
-            return write(records, "connector configuration of " + name);
+            return writePrivileged(records, "connector configuration of " + name);
         });
     }
 
@@ -150,6 +160,11 @@ public final class KafkaConfigStore implements ConfigStore {
             for (int i = 0; i < configs.size(); i++) {
                 tasks.add(record(ConnectFormat.TASK_PREFIX + name + "-" + i, format.properties(configs.get(i))));
             }
+            if (leaderTransactionalId != null) {
+                // the leader's writer: the task configs and their commit in one transaction
+                tasks.add(record(ConnectFormat.COMMIT_TASKS_PREFIX + name, format.commit(configs.size())));
+                return writePrivileged(tasks, "task configurations of " + name);
+            }
             // the commit goes out only once every task config is acknowledged, as Kafka Connect does
             CompletableFuture<Void> done = allAcked(log.send(tasks))
                     .thenCompose(v -> allAcked(log.send(List.of(record(ConnectFormat.COMMIT_TASKS_PREFIX + name,
@@ -164,13 +179,13 @@ public final class KafkaConfigStore implements ConfigStore {
         List<Map.Entry<byte[], byte[]>> records = new ArrayList<>();
         records.add(record(ConnectFormat.CONNECTOR_PREFIX + name, null));
         records.add(record(ConnectFormat.TARGET_STATE_PREFIX + name, null));
-        return write(records, "removal of connector " + name);
+        return writePrivileged(records, "removal of connector " + name);
     }
 
     @Override
     public Future<Void> putRestartRequest(RestartRequest request) {
         return attempt(() -> {
-            return write(List.of(record(ConnectFormat.RESTART_PREFIX + request.connector(), format.restartRequest(request))),
+            return writePrivileged(List.of(record(ConnectFormat.RESTART_PREFIX + request.connector(), format.restartRequest(request))),
                     "restart request of " + request.connector());
         });
     }
@@ -192,7 +207,7 @@ public final class KafkaConfigStore implements ConfigStore {
 
     @Override
     public Future<Void> putTaskCountRecord(String name, int taskCount) {
-        return attempt(() -> write(List.of(record(ConnectFormat.TASK_COUNT_PREFIX + name, format.taskCount(taskCount))),
+        return attempt(() -> writePrivileged(List.of(record(ConnectFormat.TASK_COUNT_PREFIX + name, format.taskCount(taskCount))),
                 "task count record of " + name));
     }
 
@@ -213,6 +228,43 @@ public final class KafkaConfigStore implements ConfigStore {
         } catch (RuntimeException e) {
             return Future.failedFuture(e);
         }
+    }
+
+    @Override
+    public void leader(boolean leader) {
+        if (leaderTransactionalId == null || leader == this.leader) {
+            return;
+        }
+        this.leader = leader;
+        if (leader) {
+            Future.fromCompletionStage(log.claim(leaderTransactionalId), context()).onComplete(ar -> {
+                if (ar.succeeded()) {
+                    LOG.info("Writing topic {} as the leader, in transactions of {}", log.topicName(), leaderTransactionalId);
+                } else {
+                    LOG.warn("Could not take write privileges for topic {} as the leader (retried at the next write): {}",
+                            log.topicName(), ar.cause().toString());
+                }
+            });
+        } else {
+            log.release();
+            LOG.info("Gave up write privileges for topic {}: this worker is not the leader", log.topicName());
+        }
+    }
+
+    /**
+     * A write Kafka Connect's leader makes with its fencible writer when exactly-once source support is
+     * preparing or enabled: then in one transaction, on the leader only; otherwise as {@link #write}.
+     */
+    private Future<Void> writePrivileged(List<Map.Entry<byte[], byte[]>> records, String what) {
+        if (leaderTransactionalId == null) {
+            return write(records, what);
+        }
+        if (!leader) {
+            return Future.failedFuture(new ConnectException("Cannot write the " + what + ": while "
+                    + WorkerConfig.EXACTLY_ONCE_SOURCE_SUPPORT + " is preparing or enabled only the leader of the cluster writes "
+                    + log.topicName() + ", and this worker is not the leader"));
+        }
+        return finish(log.sendInTransaction(records).thenCompose(v -> log.readToEnd()), what);
     }
 
     private Future<Void> write(List<Map.Entry<byte[], byte[]>> records, String what) {

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -55,7 +56,8 @@ import org.slf4j.LoggerFactory;
  * the {@code onRecords} callback (on that thread, in offset order per partition) and completes
  * {@link #readToEnd()} requests once every record below the end offsets taken after the request was
  * handed over. A sender thread {@code cr-store-<purpose>-sender} alone calls the producer (whose
- * {@code send} may wait for metadata), in call order. No method blocks its caller; callers hop
+ * {@code send} may wait for metadata) and the transactional producer of a writer holding write
+ * privileges ({@link #claim}), in call order. No method blocks its caller; callers hop
  * back to their own context. Thread-safe.
  */
 final class KafkaTopicLog {
@@ -80,6 +82,10 @@ final class KafkaTopicLog {
     private final AtomicInteger queuedSends = new AtomicInteger();
     private final ExecutorService sender;
     private volatile Producer<byte[], byte[]> producer;
+    /** The transactional producer of {@link #sendInTransaction}; only the sender thread touches it. */
+    private Producer<byte[], byte[]> transactional;
+    /** Its {@code transactional.id} while this log holds write privileges, else null; only the sender thread touches it. */
+    private String transactionalId;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
     private volatile int partitionCount;
     private boolean stopping;
@@ -220,6 +226,108 @@ final class KafkaTopicLog {
     }
 
     /**
+     * Takes write privileges under {@code transactionalId} (Kafka Connect's fencible writer of its leader):
+     * a transactional producer of that id is created and {@code initTransactions()} fences every older
+     * producer of the same id, wherever it runs, aborting its open transaction. Completes on the sender
+     * thread; a failure leaves the privileges to be taken again by the next {@link #sendInTransaction}.
+     */
+    CompletableFuture<Void> claim(String transactionalId) {
+        return onSender(() -> {
+            if (!transactionalId.equals(this.transactionalId)) {
+                closeTransactional();
+                this.transactionalId = transactionalId;
+            }
+            openTransactional();
+            return null;
+        });
+    }
+
+    /** Gives up write privileges: the transactional producer is closed; later transactional sends fail. */
+    CompletableFuture<Void> release() {
+        return onSender(() -> {
+            closeTransactional();
+            transactionalId = null;
+            return null;
+        });
+    }
+
+    /**
+     * Writes records in the order given in one transaction of the producer {@link #claim} created (again,
+     * if a failure closed it); completes on the sender thread once the transaction committed. Fails when no
+     * privileges are held, or when the transaction fails (a newer producer of the same id fenced this one):
+     * the producer is then closed, its transaction aborted, nothing of it visible to a
+     * {@code read_committed} reader.
+     */
+    CompletableFuture<Void> sendInTransaction(List<Map.Entry<byte[], byte[]>> records) {
+        return onSender(() -> {
+            if (transactionalId == null) {
+                throw new ConnectException("Cannot write to " + topic.name() + " in a transaction without write privileges");
+            }
+            openTransactional();
+            try {
+                transactional.beginTransaction();
+                for (Map.Entry<byte[], byte[]> r : records) {
+                    transactional.send(new ProducerRecord<>(topic.name(), r.getKey(), r.getValue()));
+                }
+                transactional.commitTransaction();
+            } catch (RuntimeException e) {
+                closeTransactional();
+                throw e;
+            }
+            return null;
+        });
+    }
+
+    /** On the sender thread. */
+    private void openTransactional() {
+        if (transactional != null) {
+            return;
+        }
+        Map<String, Object> props = new HashMap<>(producerProps);
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, producerProps.get(ProducerConfig.CLIENT_ID_CONFIG) + "-leader");
+        props.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        // idempotent: up to 5 in flight keep their order, as on Kafka Connect's fencible writer
+        props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 5);
+        Producer<byte[], byte[]> p = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+        try {
+            p.initTransactions();
+        } catch (RuntimeException e) {
+            p.close(Duration.ZERO);
+            throw e;
+        }
+        transactional = p;
+    }
+
+    /** On the sender thread. */
+    private void closeTransactional() {
+        Producer<byte[], byte[]> p = transactional;
+        transactional = null;
+        if (p != null) {
+            try {
+                p.close(Duration.ZERO);
+            } catch (RuntimeException e) {
+                LOG.debug("Closing the transactional producer of {} failed: {}", topic.name(), e.toString());
+            }
+        }
+    }
+
+    private <T> CompletableFuture<T> onSender(Callable<T> job) {
+        CompletableFuture<T> done = new CompletableFuture<>();
+        try {
+            sender.execute(() -> {
+                try {
+                    done.complete(job.call());
+                } catch (Throwable e) {
+                    done.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            done.completeExceptionally(new ConnectException("The " + purpose + " store is stopped"));
+        }
+        return done;
+    }
+
+    /**
      * Stops reading, waits for the writes handed over to be acknowledged (or to fail), and closes the
      * clients; completes on a thread of this log.
      */
@@ -242,6 +350,7 @@ final class KafkaTopicLog {
             c.wakeup();
         }
         sender.execute(() -> {
+            closeTransactional();
             Producer<byte[], byte[]> p = producer;
             if (p != null) {
                 try {

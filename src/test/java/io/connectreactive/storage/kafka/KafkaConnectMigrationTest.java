@@ -39,6 +39,7 @@ import org.apache.kafka.connect.storage.KafkaOffsetBackingStore;
 import org.apache.kafka.connect.storage.KafkaStatusBackingStore;
 import org.apache.kafka.connect.storage.OffsetStorageReaderImpl;
 import org.apache.kafka.connect.storage.OffsetStorageWriter;
+import org.apache.kafka.connect.storage.PrivilegedWriteException;
 import org.apache.kafka.connect.util.ConnectorTaskId;
 import org.apache.kafka.connect.util.TopicAdmin;
 import org.junit.jupiter.api.AfterEach;
@@ -49,6 +50,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import static io.connectreactive.storage.kafka.StoreTesting.await;
 import static io.connectreactive.storage.kafka.StoreTesting.config;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -94,6 +96,10 @@ class KafkaConnectMigrationTest {
     // ---------------------------------------------------------------- Kafka Connect's side
 
     private DistributedConfig distributedConfig(KafkaBroker kafka, StoreTesting.Topics topics) {
+        return distributedConfig(kafka, topics, Map.of());
+    }
+
+    private DistributedConfig distributedConfig(KafkaBroker kafka, StoreTesting.Topics topics, Map<String, String> extra) {
         Map<String, String> props = new HashMap<>();
         props.put("bootstrap.servers", kafka.bootstrapServers());
         props.put("group.id", "connect-cluster");
@@ -107,6 +113,7 @@ class KafkaConnectMigrationTest {
         props.put("status.storage.partitions", "3");
         props.put("key.converter", JsonConverter.class.getName());
         props.put("value.converter", JsonConverter.class.getName());
+        props.putAll(extra);
         return new DistributedConfig(props);
     }
 
@@ -264,6 +271,52 @@ class KafkaConnectMigrationTest {
         assertThat(state.taskCountRecord("fenced")).isEqualTo(2);
         assertThat(state.pendingFencing("never")).isTrue();
         assertThat(ours.call(() -> io.vertx.core.Future.succeededFuture(ours.store.pendingFencing("pending")))).isFalse();
+    }
+
+    @Test
+    void withExactlyOnceTheLeadersOfBothRuntimesWriteInTransactionsOfOneIdAndEachFencesTheOther(KafkaBroker kafka)
+            throws Exception {
+        StoreTesting.Topics topics = StoreTesting.Topics.unique("leader-migration");
+        String group = "leader-migration-" + System.nanoTime();
+        DistributedConfig distributed = distributedConfig(kafka, topics,
+                Map.of("group.id", group, "exactly.once.source.support", "enabled"));
+        WorkerConfig ourConfig = StoreTesting.exactlyOnceConfig(kafka, topics, group, "enabled");
+
+        // Kafka Connect's leader, exactly once enabled: its writes go through its fencible (transactional) writer
+        ConnectConfig connect = new ConnectConfig(distributed);
+        connect.store.claimWritePrivileges();
+        connect.store.putConnectorConfig("from-connect", PLAIN, null);
+        connect.store.putTaskConfigs("from-connect", List.of(config("n", "0")));
+        connect.store.putTaskCountRecord("from-connect", 1);
+
+        ConfigWorker ours = ours(ourConfig);
+        assertThat(ours.connectors().get("from-connect").taskConfigs()).containsExactly(config("n", "0"));
+        assertThat(ours.call(() -> Future.succeededFuture(ours.store.taskCountRecord("from-connect")))).isEqualTo(1);
+        assertThat(ours.call(() -> Future.succeededFuture(ours.store.pendingFencing("from-connect")))).isFalse();
+
+        // ours becomes the leader: its writer takes the same transactional id, so Kafka Connect's is fenced
+        ours.call(() -> {
+            ours.store.leader(true);
+            return Future.succeededFuture();
+        });
+        ours.call(() -> ours.store.putConnector("from-ours", DASHED, null));
+        ours.call(() -> ours.store.putTaskConfigs("from-ours", List.of(config("n", "0"), config("n", "1"))));
+        assertThatThrownBy(() -> connect.store.putConnectorConfig("zombie", PLAIN, null))
+                .isInstanceOf(PrivilegedWriteException.class);
+        ClusterConfigState state = connect.snapshot();
+        assertThat(state.connectors()).containsExactlyInAnyOrder("from-connect", "from-ours");
+        assertThat(state.taskCount("from-ours")).isEqualTo(2);
+        assertThat(state.pendingFencing("from-ours")).isTrue();
+
+        // and back: Kafka Connect's leader claims the id again; our writer is fenced, its write never applied
+        connect.store.claimWritePrivileges();
+        connect.store.putTaskCountRecord("from-ours", 2);
+        Throwable fenced = StoreTesting.failureOn(ours.context, () -> ours.store.putConnector("fenced", PLAIN, null));
+        assertThat(fenced).hasMessageContaining("Error writing the connector configuration of fenced");
+        ours.call(ours.store::refresh);
+        assertThat(ours.connectors()).containsOnlyKeys("from-connect", "from-ours");
+        assertThat(ours.call(() -> Future.succeededFuture(ours.store.pendingFencing("from-ours")))).isFalse();
+        assertThat(connect.snapshot().connectors()).containsExactlyInAnyOrder("from-connect", "from-ours");
     }
 
     // ---------------------------------------------------------------- Kafka Connect → us

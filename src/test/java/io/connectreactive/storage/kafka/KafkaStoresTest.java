@@ -139,15 +139,13 @@ class KafkaStoresTest {
     void withExactlyOnceSourceSupportTheConfigTopicIsReadCommittedAndAnAbortedLeaderWriteIsNeverApplied(KafkaBroker kafka)
             throws Exception {
         StoreTesting.Topics topics = StoreTesting.Topics.unique("eos-configs");
-        Map<String, String> props = new java.util.HashMap<>(StoreTesting.workerConfig(kafka, topics).originalsStrings());
-        props.put(WorkerConfig.GROUP_ID, "eos-configs-" + System.nanoTime());
-        props.put(WorkerConfig.EXACTLY_ONCE_SOURCE_SUPPORT, "preparing");
-        WorkerConfig config = new WorkerConfig(props);
+        String group = "eos-configs-" + System.nanoTime();
+        WorkerConfig config = StoreTesting.exactlyOnceConfig(kafka, topics, group, "preparing");
         ConfigWorker first = configWorker(config); // creates the topic
         // a Kafka Connect leader writing transactionally: one connector in an aborted transaction, one in a committed one
         java.util.Properties p = new java.util.Properties();
         p.put(org.apache.kafka.clients.producer.ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        p.put(org.apache.kafka.clients.producer.ProducerConfig.TRANSACTIONAL_ID_CONFIG, "connect-cluster-" + props.get(WorkerConfig.GROUP_ID));
+        p.put(org.apache.kafka.clients.producer.ProducerConfig.TRANSACTIONAL_ID_CONFIG, "connect-cluster-" + group);
         try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, String>(p,
                 new org.apache.kafka.common.serialization.StringSerializer(), new org.apache.kafka.common.serialization.StringSerializer())) {
             producer.initTransactions();
@@ -164,6 +162,66 @@ class KafkaStoresTest {
         ConfigWorker later = configWorker(config);
         assertThat(later.connectors().keySet()).containsExactly("kept");
         assertThat(first.connectors().keySet()).containsExactly("kept");
+    }
+
+    @Test
+    void withExactlyOnceSourceSupportOnlyTheLeaderWritesInTransactionsAndANewLeaderFencesTheLastOne(KafkaBroker kafka)
+            throws Exception {
+        StoreTesting.Topics topics = StoreTesting.Topics.unique("leader-writes");
+        String group = "leader-writes-" + System.nanoTime();
+        WorkerConfig config = StoreTesting.exactlyOnceConfig(kafka, topics, group, "enabled");
+        ConfigWorker a = configWorker(config);
+        ConfigWorker b = configWorker(config);
+        Map<String, String> cfg = config("connector.class", "FileStreamSource", "tasks.max", "2", "file", "/tmp/in");
+
+        // not told it leads: connector configs, task configs, task-count records and restarts are refused
+        assertThat(failureOn(a.context, () -> a.store.putConnector("early", cfg, null)))
+                .hasMessageContaining("only the leader of the cluster writes " + topics.configs());
+        assertThat(failureOn(a.context, () -> a.store.putTaskCountRecord("early", 1))).hasMessageContaining("not the leader");
+
+        on(a.context, () -> {
+            a.store.leader(true);
+            return Future.succeededFuture();
+        });
+        a.call(() -> a.store.putConnector("first", cfg, TargetState.PAUSED));
+        a.call(() -> a.store.putTaskConfigs("first", List.of(config("task", "0"), config("task", "1"))));
+        a.call(() -> a.store.putTaskCountRecord("first", 2));
+        a.call(() -> a.store.putRestartRequest(new RestartRequest("first", false, true)));
+        b.call(b.store::refresh);
+        assertThat(b.connectors().get("first").taskConfigs()).hasSize(2);
+        assertThat(b.connectors().get("first").targetState()).isEqualTo(TargetState.PAUSED);
+        assertThat(b.store.taskCountRecord("first")).isEqualTo(2);
+        // a target state is not a leader's write: any worker writes it
+        b.call(() -> b.store.putTargetState("first", TargetState.STARTED));
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            assertThat(admin.describeTransactions(List.of("connect-cluster-" + group)).all().get(30, TimeUnit.SECONDS))
+                    .as("Kafka Connect's transactional id of the leader").containsKey("connect-cluster-" + group);
+        }
+
+        // a new leader takes the privileges: the old leader's next write is fenced and never applied anywhere
+        on(b.context, () -> {
+            b.store.leader(true);
+            return Future.succeededFuture();
+        });
+        b.call(() -> b.store.putConnector("second", cfg, null));
+        assertThat(failureOn(a.context, () -> a.store.putConnector("zombie", cfg, null))).isNotNull();
+        assertThat(failureOn(a.context, () -> a.store.putTaskConfigs("first", List.of(config("task", "reclaimed"))))).isNull();
+        b.call(b.store::refresh);
+        ConfigWorker later = configWorker(config);
+        for (ConfigWorker reader : List.of(a, b, later)) {
+            assertThat(reader.connectors().keySet()).containsExactly("first", "second");
+            assertThat(reader.connectors().get("first").targetState()).isEqualTo(TargetState.STARTED);
+        }
+        // ... it took the privileges back for its next write (Kafka Connect's leader reclaims them too): b's writer is fenced now
+        assertThat(a.connectors().get("first").taskConfigs()).containsExactly(config("task", "reclaimed"));
+        assertThat(failureOn(b.context, () -> b.store.putConnector("third", cfg, null))).isNotNull();
+        on(a.context, () -> {
+            a.store.leader(false);
+            return Future.succeededFuture();
+        });
+        assertThat(failureOn(a.context, () -> a.store.removeConnector("first"))).hasMessageContaining("not the leader");
+        later.call(later.store::refresh);
+        assertThat(later.connectors().keySet()).containsExactly("first", "second");
     }
 
     @Test

@@ -39,7 +39,6 @@ final class StoreTesting {
         }
     }
 
-    /** A worker config on {@code topics}, with small partition counts so that tests stay quick. */
     /** A config map of key, value, key, value, … in that order. */
     static Map<String, String> config(String... kv) {
         Map<String, String> out = new java.util.LinkedHashMap<>();
@@ -49,8 +48,17 @@ final class StoreTesting {
         return out;
     }
 
+    /** A worker config on {@code topics}, with small partition counts so that tests stay quick. */
     static WorkerConfig workerConfig(KafkaBroker kafka, Topics topics) {
         return workerConfig(kafka.bootstrapServers(), topics);
+    }
+
+    /** As {@link #workerConfig(KafkaBroker, Topics)}, of a clustered worker of {@code groupId} with exactly-once source {@code support}. */
+    static WorkerConfig exactlyOnceConfig(KafkaBroker kafka, Topics topics, String groupId, String support) {
+        Map<String, String> props = new HashMap<>(workerConfig(kafka, topics).originalsStrings());
+        props.put(WorkerConfig.GROUP_ID, groupId);
+        props.put(WorkerConfig.EXACTLY_ONCE_SOURCE_SUPPORT, support);
+        return new WorkerConfig(props);
     }
 
     static WorkerConfig workerConfig(String bootstrapServers, Topics topics) {
