@@ -51,6 +51,7 @@ import io.vertx.core.VertxOptions;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.utils.AppInfoParser;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -90,6 +91,7 @@ public final class ConnectWorker implements AutoCloseable {
     /** Starts everything; returns once REST answers and stored connectors were started. */
     public ConnectWorker start(WorkerConfig workerConfig) {
         long t0 = System.nanoTime();
+        long startedAtMs = System.currentTimeMillis();
         config = workerConfig;
         if (config.embeddedBroker() && config.clustered() && EmbeddedKafka.answers(config.getInt(WorkerConfig.EMBEDDED_KAFKA_PORT))) {
             // a cluster on one machine: the first worker started the embedded broker, the others use it
@@ -146,6 +148,7 @@ public final class ConnectWorker implements AutoCloseable {
                     new SharedProducer.QueueBound(config.getInt(WorkerConfig.SOURCE_MAX_QUEUED)));
             metrics = new PluginMetricsRegistry();
             connectMetrics = new ConnectMetrics(config.getBoolean(WorkerConfig.METRICS_JMX_ENABLE)).attach(vertx);
+            connectMetrics.appInfo(workerId, AppInfoParser.getVersion(), AppInfoParser.getCommitId(), startedAtMs);
             connectMetrics.queuedRecords(producer.bound()::queued, producer.bound().max());
             connectMetrics.bindWorkerClient(producer.client());
             PluginRegistry plugins;

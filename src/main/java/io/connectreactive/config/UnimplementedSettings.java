@@ -37,7 +37,8 @@ final class UnimplementedSettings {
     private static final String CLIENT_ADVICE = "set it under producer., consumer. or admin. for the clients it should reach";
     private static final String MEMBERSHIP_ADVICE = "cluster membership runs over Hazelcast: see runtime.cluster.*";
     private static final String SIGNING_ADVICE = "requests between workers are not signed";
-    private static final String METRICS_ADVICE = "metrics are served by GET /metrics and, with metrics.jmx.enable, as JMX MBeans";
+    private static final String METRICS_ADVICE = "metrics are served by GET /metrics and as Kafka Connect's JMX MBeans "
+            + "(metrics.jmx.enable), their rates and averages over a fixed window of 30 to 60 s";
 
     /** Why an ignored key is ignored, and whether Kafka Connect's standalone worker has it at all. */
     private record Ignored(boolean distributedOnly, String advice) {

@@ -188,10 +188,11 @@ public final class WorkerConfig extends AbstractConfig {
                             + "acknowledgement callback, on the producer's I/O thread, as Kafka Connect calls it. Every other "
                             + "task's commitRecord runs on the task's own thread, so that a plugin that blocks there holds up "
                             + "only itself, not the acknowledgements of every task sharing the producer.")
-            .define(METRICS_JMX_ENABLE, Type.BOOLEAN, false, Importance.LOW,
-                    "Also expose the worker's metrics as JMX MBeans named as Kafka Connect's "
-                            + "(kafka.connect:type=source-task-metrics,connector=...,task=...,name=<metric>). "
-                            + "GET /metrics serves them in Prometheus' text format either way.")
+            .define(METRICS_JMX_ENABLE, Type.BOOLEAN, true, Importance.LOW,
+                    "Register Kafka Connect's JMX MBeans, as Kafka Connect does: one per metric group and tag set "
+                            + "(kafka.connect:type=source-task-metrics,connector=...,task=...) with Kafka Connect's attribute "
+                            + "names, and kafka.connect:type=app-info,client-id=<worker id>. GET /metrics serves the same "
+                            + "metrics in Prometheus' text format either way.")
             .define(CLIENT_CONFIG_OVERRIDE_POLICY, Type.STRING, "All", (name, value) -> {
                         ClientConfigOverridePolicy.of(name, (String) value);
                     }, Importance.MEDIUM,

@@ -1,6 +1,5 @@
 package io.connectreactive.metrics;
 
-import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -12,11 +11,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 
-import com.codahale.metrics.MetricRegistry;
-import com.codahale.metrics.jmx.JmxReporter;
 import io.connectreactive.model.State;
 import io.connectreactive.model.TaskId;
-import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -25,9 +21,6 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
-import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
-import io.micrometer.jmx.JmxConfig;
-import io.micrometer.jmx.JmxMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.DeploymentOptions;
@@ -38,7 +31,8 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.producer.Producer;
 
 /**
- * The worker's metrics: one Micrometer registry (Prometheus, plus JMX when {@code metrics.jmx.enable}),
+ * The worker's metrics: one Micrometer registry (Prometheus), read by Kafka Connect's JMX MBeans when
+ * {@code metrics.jmx.enable} ({@link KafkaConnectMBeans}),
  * the worker-wide meters of Kafka Connect's {@code connect-worker-metrics} (with KIP-846's task counts
  * per connector), {@code connector-metrics}, the status and ratios of {@code connector-task-metrics},
  * and the factory of each task's {@link TaskMetrics}. Meters of a connector or task are removed when it
@@ -49,13 +43,13 @@ import org.apache.kafka.clients.producer.Producer;
 public final class ConnectMetrics implements AutoCloseable {
 
     /**
-     * Where meters are registered: the Prometheus registry itself, or with JMX a composite of both. Not
-     * a composite of one: a composite meter's every update walks its children (an identity map), which
-     * a source task's per-poll meters paid for at every poll (7 % of a worker's CPU with 1,000 busy tasks).
+     * Where meters are registered: the Prometheus registry itself, never a composite (a composite meter's
+     * every update walks its children, which a source task's per-poll meters paid for at every poll: 7 % of
+     * a worker's CPU with 1,000 busy tasks). The JMX beans read these meters when asked.
      */
-    private final MeterRegistry registry;
     private final PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final JmxMeterRegistry jmx;
+    private final MeterRegistry registry = prometheus;
+    private final KafkaConnectMBeans jmx;
     private final Map<TaskId, TaskStatus> tasks = new ConcurrentHashMap<>();
     private final Map<String, ConnectorMeters> connectors = new ConcurrentHashMap<>();
     private final List<Meter> workerMeters = new ArrayList<>();
@@ -69,22 +63,9 @@ public final class ConnectMetrics implements AutoCloseable {
     private final Counter taskSuccesses;
     private final Counter taskFailures;
 
-    /** @param jmxEnabled also expose every meter as a JMX MBean named as Kafka Connect's */
+    /** @param jmxEnabled also register Kafka Connect's MBeans (domain {@code kafka.connect}) */
     public ConnectMetrics(boolean jmxEnabled) {
-        if (jmxEnabled) {
-            KafkaConnectJmxNames names = new KafkaConnectJmxNames();
-            MetricRegistry dropwizard = new MetricRegistry();
-            JmxReporter reporter = JmxReporter.forRegistry(dropwizard).inDomain(KafkaConnectJmxNames.DOMAIN)
-                    .createsObjectNamesWith(names).registerWith(ManagementFactory.getPlatformMBeanServer()).build();
-            jmx = new JmxMeterRegistry(JmxConfig.DEFAULT, Clock.SYSTEM, names, dropwizard, reporter);
-            CompositeMeterRegistry both = new CompositeMeterRegistry();
-            both.add(prometheus);
-            both.add(jmx);
-            registry = both;
-        } else {
-            jmx = null;
-            registry = prometheus;
-        }
+        jmx = jmxEnabled ? new KafkaConnectMBeans(registry) : null;
         String w = MetricNames.WORKER;
         connectorAttempts = worker(Counter.builder(w + "connector.startup.attempts").register(registry));
         connectorSuccesses = worker(Counter.builder(w + "connector.startup.success").register(registry));
@@ -128,7 +109,7 @@ public final class ConnectMetrics implements AutoCloseable {
 
     private volatile Vertx attachedTo;
 
-    /** The registry every meter is registered in (Prometheus, and JMX when enabled). */
+    /** The registry every meter is registered in (Prometheus'). */
     public MeterRegistry registry() {
         return registry;
     }
@@ -216,6 +197,16 @@ public final class ConnectMetrics implements AutoCloseable {
         return binder;
     }
 
+    /**
+     * Kafka Connect's {@code app-info} bean of this worker ({@code kafka.connect:type=app-info,client-id=<workerId>}:
+     * version, commit-id, start-time-ms) when JMX is on; the worker calls it once its id is known.
+     */
+    public void appInfo(String workerId, String version, String commitId, long startTimeMs) {
+        if (jmx != null) {
+            jmx.appInfo(workerId, version, commitId, startTimeMs);
+        }
+    }
+
     /** A task's meters, created as it is deployed; closing them removes them. */
     public TaskMetrics task(TaskId id, boolean source) {
         return new TaskMetrics(this, id, source);
@@ -300,13 +291,9 @@ public final class ConnectMetrics implements AutoCloseable {
         return connectors.computeIfAbsent(name, n -> new ConnectorMeters(this, n));
     }
 
-    /** Removes a meter from every registry. */
+    /** Removes a meter (and, with the last of its group and tags, its JMX bean). */
     void remove(Meter meter) {
         registry.remove(meter);
-        prometheus.remove(meter.getId());
-        if (jmx != null) {
-            jmx.remove(meter.getId());
-        }
     }
 
     /** Closes a binder (null: nothing to close). */
@@ -321,7 +308,7 @@ public final class ConnectMetrics implements AutoCloseable {
         }
     }
 
-    /** Unbinds the Kafka clients and closes the registries (JMX MBeans unregistered). */
+    /** Unbinds the Kafka clients and closes the registry (JMX MBeans unregistered). */
     @Override
     public void close() {
         if (attachedTo != null) {
@@ -330,9 +317,6 @@ public final class ConnectMetrics implements AutoCloseable {
         synchronized (clients) {
             clients.forEach(ConnectMetrics::closeQuietly);
             clients.clear();
-        }
-        if (registry != prometheus) {
-            registry.close();
         }
         prometheus.close();
         if (jmx != null) {

@@ -30,24 +30,4 @@ public final class MetricNames {
 
     private MetricNames() {
     }
-
-    /**
-     * The Kafka Connect group and metric name of a meter name ({@code kafka.connect.source.task.source.record.poll}
-     * → {@code source-task-metrics}, {@code source-record-poll-total}), for JMX; null when it is not one of Kafka
-     * Connect's. {@code counter} says whether the meter is a Counter ({@code -total} is added back).
-     */
-    static String[] kafkaConnectName(String meterName, boolean counter) {
-        String[][] groups = {
-                {TASK, "connector-task-metrics"}, {CONNECTOR, "connector-metrics"}, {SOURCE, "source-task-metrics"},
-                {SINK, "sink-task-metrics"}, {ERROR, "task-error-metrics"}, {REBALANCE, "connect-worker-rebalance-metrics"},
-                {WORKER, "connect-worker-metrics"},
-                {OWN, "connect-reactive-metrics"}};
-        for (String[] g : groups) {
-            if (meterName.startsWith(g[0])) {
-                String metric = meterName.substring(g[0].length()).replace('.', '-');
-                return new String[] {g[1], counter && !metric.endsWith("-total") ? metric + "-total" : metric};
-            }
-        }
-        return null;
-    }
 }

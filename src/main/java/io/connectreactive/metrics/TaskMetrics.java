@@ -94,6 +94,9 @@ public final class TaskMetrics implements AutoCloseable {
                     .description("Topic partitions assigned to the task").tags(tags).register(r));
             add(Gauge.builder(p + "sink.record.active.count", this, m -> m.active.getAsInt())
                     .description("Records read and not yet done by the task").tags(tags).register(r));
+            activeSampled = add(DistributionSummary.builder(p + "sink.record.active.count.sampled")
+                    .description("Records read and not yet done sampled per put() (sink-record-active-count-max/avg)")
+                    .tags(tags).register(r));
         }
         errors = new TaskErrorMetrics(r, tags, meters);
     }
@@ -198,6 +201,7 @@ public final class TaskMetrics implements AutoCloseable {
             sent.increment(n);
             putBatch.record(nanos, TimeUnit.NANOSECONDS);
             batchSize.record(n);
+            activeSampled.record(active.getAsInt());
         }
     }
 

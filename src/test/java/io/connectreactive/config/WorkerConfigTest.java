@@ -347,7 +347,8 @@ class WorkerConfigTest {
         assertThat(new WorkerConfig(props).clustered()).isTrue();
         assertThat(UnimplementedSettings.warnings(props, true)).containsExactly(
                 "metric.reporters is a Kafka Connect setting this runtime does not implement; it is ignored (metrics are "
-                        + "served by GET /metrics and, with metrics.jmx.enable, as JMX MBeans)",
+                        + "served by GET /metrics and as Kafka Connect's JMX MBeans (metrics.jmx.enable), their rates and "
+                        + "averages over a fixed window of 30 to 60 s)",
                 "retry.backoff.ms is a Kafka Connect setting this runtime does not implement; it is ignored (set it under "
                         + "producer., consumer. or admin. for the clients it should reach)",
                 "scheduled.rebalance.max.delay.ms is a Kafka Connect setting this runtime does not implement; it is ignored "

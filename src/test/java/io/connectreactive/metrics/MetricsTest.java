@@ -7,6 +7,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 
 import javax.management.MBeanServer;
 import javax.management.ObjectName;
@@ -19,6 +20,7 @@ import io.connectreactive.testing.TestWorker;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.kafka.common.utils.AppInfoParser;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -96,24 +98,68 @@ class MetricsTest {
     }
 
     @Test
-    void jmxMBeansAreNamedAsKafkaConnects(KafkaBroker kafka, @TempDir Path dir) throws Exception {
+    void kafkaConnectsMBeansOnePerGroupWithItsAttributeNames(KafkaBroker kafka, @TempDir Path dir) throws Exception {
         String topic = KafkaBroker.uniqueTopic("metrics-jmx");
-        Map<String, String> props = new java.util.HashMap<>(STRINGS);
-        props.put(WorkerConfig.METRICS_JMX_ENABLE, "true");
         MBeanServer server = ManagementFactory.getPlatformMBeanServer();
-        ObjectName poll = new ObjectName("kafka.connect:type=source-task-metrics,connector=jmxsrc,task=0,name=source-record-poll-total");
-        try (TestWorker worker = TestWorker.start(kafka, dir, props)) {
+        ObjectName source = new ObjectName("kafka.connect:type=source-task-metrics,connector=jmxsrc,task=0");
+        ObjectName task = new ObjectName("kafka.connect:type=connector-task-metrics,connector=jmxsrc,task=0");
+        ObjectName connector = new ObjectName("kafka.connect:type=connector-metrics,connector=jmxsrc");
+        ObjectName workerBean = new ObjectName("kafka.connect:type=connect-worker-metrics");
+        ObjectName stopped;
+        try (TestWorker worker = TestWorker.start(kafka, dir, STRINGS)) { // metrics.jmx.enable is on by default, as Kafka Connect's JMX
             worker.create("jmxsrc", Map.of("connector.class", ClassicCounterSource.class.getName(),
                     "topic", topic, "count", "120", "batch", "40"));
             await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
-                assertThat(server.isRegistered(poll)).isTrue();
-                assertThat(((Number) server.getAttribute(poll, "Count")).longValue()).isEqualTo(120);
+                assertThat(server.isRegistered(source)).isTrue();
+                assertThat(server.getAttribute(source, "source-record-poll-total")).isEqualTo(120.0);
+                assertThat(server.getAttribute(source, "source-record-write-total")).isEqualTo(120.0);
+                assertThat(server.getAttribute(task, "status")).isEqualTo("running");
+                assertThat(server.getAttribute(task, "offset-commit-success-percentage")).isEqualTo(1.0);
             });
-            assertThat(server.queryNames(new ObjectName("kafka.connect:type=connect-worker-metrics,name=task-count"), null)).hasSize(1);
-            assertThat(server.queryNames(new ObjectName("kafka.connect:type=connector-task-metrics,connector=jmxsrc,task=0,*"), null))
-                    .isNotEmpty();
+            assertThat((Double) server.getAttribute(source, "source-record-poll-rate")).isPositive();
+            assertThat((Double) server.getAttribute(source, "poll-batch-avg-time-ms")).isNotNegative();
+            assertThat(server.getAttribute(task, "batch-size-max")).isEqualTo(40.0);
+            assertThat(server.getAttribute(task, "batch-size-avg")).isEqualTo(40.0);
+            assertThat(server.getAttribute(connector, "connector-class")).isEqualTo(ClassicCounterSource.class.getName());
+            assertThat(server.getAttribute(connector, "connector-type")).isEqualTo("source");
+            assertThat(server.getAttribute(workerBean, "task-count")).isEqualTo(1.0);
+            assertThat(server.getAttribute(new ObjectName("kafka.connect:type=connect-worker-metrics,connector=jmxsrc"),
+                    "connector-running-task-count")).isEqualTo(1.0);
+            assertThat(server.getAttribute(new ObjectName("kafka.connect:type=task-error-metrics,connector=jmxsrc,task=0"),
+                    "total-record-errors")).isEqualTo(0.0);
+            Set<ObjectName> appInfo = server.queryNames(new ObjectName("kafka.connect:type=app-info,client-id=\"127.0.0.1:"
+                    + worker.worker().restPort() + "\""), null);
+            assertThat(appInfo).hasSize(1);
+            assertThat(server.getAttribute(appInfo.iterator().next(), "version")).isEqualTo(AppInfoParser.getVersion());
+            assertThat(java.util.Arrays.stream(server.getMBeanInfo(source).getAttributes()).map(a -> a.getName()))
+                    .as("Kafka Connect's attributes, no other (no exactly-once transaction yet)")
+                    .containsExactlyInAnyOrder("source-record-poll-rate", "source-record-poll-total", "source-record-write-rate",
+                            "source-record-write-total", "poll-batch-max-time-ms", "poll-batch-avg-time-ms",
+                            "source-record-active-count", "source-record-active-count-max", "source-record-active-count-avg");
+            assertThat(server.queryNames(new ObjectName("kafka.connect:connector=jmxsrc,*"), null)).hasSize(5);
+
+            assertThat(worker.send("DELETE", "/connectors/jmxsrc", null).status()).isEqualTo(204);
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                    assertThat(server.queryNames(new ObjectName("kafka.connect:connector=jmxsrc,*"), null)).as("gone with the connector")
+                            .isEmpty());
+            assertThat(server.isRegistered(appInfo.iterator().next())).isTrue();
+            stopped = appInfo.iterator().next();
         }
-        assertThat(server.isRegistered(poll)).as("unregistered when the worker stops").isFalse();
+        assertThat(server.isRegistered(stopped)).as("unregistered when the worker stops").isFalse();
+    }
+
+    @Test
+    void noMBeansWhenJmxIsOff(KafkaBroker kafka, @TempDir Path dir) throws Exception {
+        Map<String, String> props = new java.util.HashMap<>(STRINGS);
+        props.put(WorkerConfig.METRICS_JMX_ENABLE, "false");
+        try (TestWorker worker = TestWorker.start(kafka, dir, props)) {
+            worker.create("nojmx", Map.of("connector.class", ClassicCounterSource.class.getName(),
+                    "topic", KafkaBroker.uniqueTopic("metrics-nojmx"), "count", "10", "batch", "10"));
+            await().atMost(Duration.ofSeconds(60)).until(() -> counter(worker.worker().metrics().registry(),
+                    "kafka.connect.source.task.source.record.write", "nojmx") == 10);
+            assertThat(ManagementFactory.getPlatformMBeanServer().queryNames(new ObjectName("kafka.connect:connector=nojmx,*"), null))
+                    .isEmpty();
+        }
     }
 
     private static double counter(MeterRegistry registry, String name, String connector) {

@@ -69,7 +69,8 @@ class ExactlyOnceSourceRefusalTest {
     @Test
     void aWorkerStartedWithAnIgnoredKafkaConnectSettingWarnsOnceByName() {
         assertThat(startWarnings).containsExactly("metrics.sample.window.ms is a Kafka Connect setting this runtime does "
-                + "not implement; it is ignored (metrics are served by GET /metrics and, with metrics.jmx.enable, as JMX MBeans)");
+                + "not implement; it is ignored (metrics are served by GET /metrics and as Kafka Connect's JMX MBeans (metrics.jmx.enable), "
+                + "their rates and averages over a fixed window of 30 to 60 s)");
     }
 
     @ParameterizedTest

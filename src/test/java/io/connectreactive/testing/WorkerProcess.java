@@ -23,9 +23,21 @@ public final class WorkerProcess implements AutoCloseable {
 
     /** A worker on the JVM {@code java} (an executable), with the tests' class path. */
     public static WorkerProcess startOn(Path java, Path workerProperties, Path log, Path... connectorFiles) throws IOException {
+        return start(java, List.of(), workerProperties, log, connectorFiles);
+    }
+
+    /** A worker on this test's JVM with JVM options of its own (e.g. a {@code -javaagent}). */
+    public static WorkerProcess startWith(List<String> jvmOptions, Path workerProperties, Path log, Path... connectorFiles)
+            throws IOException {
+        return start(Path.of(System.getProperty("java.home"), "bin", "java"), jvmOptions, workerProperties, log, connectorFiles);
+    }
+
+    private static WorkerProcess start(Path java, List<String> jvmOptions, Path workerProperties, Path log, Path... connectorFiles)
+            throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(java.toString());
         cmd.add("-Xmx256m");
+        cmd.addAll(jvmOptions);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("io.connectreactive.cli.Main");

@@ -15,7 +15,7 @@ import java.util.function.Function;
  */
 final class Metric {
 
-    /** A target of issue 3: its wording and a check on the medians (null: cannot tell). */
+    /** A target: its wording and a check on the medians (null: cannot tell). */
     record Target(String text, Function<Metric, Boolean> check) {
     }
 
@@ -110,19 +110,40 @@ final class Metric {
         });
     }
 
-    /** connect-reactive's median at most {@code vsKafkaConnect} times Kafka Connect's (e.g. CPU per record). */
-    static Target ratioAtMost(String text, double vsKafkaConnect) {
-        return new Target(text, m -> {
-            double kc = m.ratio(Contender.KAFKA_CONNECT);
-            return Double.isNaN(kc) ? null : kc <= vsKafkaConnect;
-        });
-    }
-
     /** connect-reactive's median at least {@code limit} (e.g. a delivered share). */
     static Target atLeast(String text, double limit) {
         return new Target(text, m -> {
             double v = m.median(Contender.CONNECT_REACTIVE);
             return Double.isNaN(v) ? null : v >= limit;
+        });
+    }
+
+    /**
+     * Issue 18's rate target: connect-reactive's median at least 0.9× the limit loop's and never below Kafka
+     * Connect's (at least 1.3× Kafka Connect's where Kafka Connect's own overhead over the limit is larger than
+     * that, i.e. its rate is below the limit's / 1.3). Null while the limit loop was not measured.
+     */
+    static Target rateVsLimit() {
+        return new Target("≥ 0.9× the limit loop, ≥ 1.0× Kafka Connect (≥ 1.3× where Kafka Connect < limit / 1.3)", m -> {
+            double limit = m.ratio(Contender.LIMIT);
+            if (Double.isNaN(limit)) {
+                return null;
+            }
+            double kc = m.ratio(Contender.KAFKA_CONNECT);
+            double kcOverLimit = m.ratio(Contender.KAFKA_CONNECT, Contender.LIMIT);
+            boolean ok = limit >= 0.9;
+            if (!Double.isNaN(kc)) {
+                ok &= kc >= (kcOverLimit < 1 / 1.3 ? 1.3 : 1.0);
+            }
+            return ok;
+        });
+    }
+
+    /** Issue 18's CPU target: connect-reactive's CPU per record at most 1.15× the limit loop's. */
+    static Target cpuVsLimit() {
+        return new Target("≤ 1.15× the limit loop", m -> {
+            double limit = m.ratio(Contender.LIMIT);
+            return Double.isNaN(limit) ? null : limit <= 1.15;
         });
     }
 

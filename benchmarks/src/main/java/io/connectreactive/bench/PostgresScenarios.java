@@ -75,7 +75,7 @@ final class PostgresScenarios {
         try (BenchPostgres pg = BenchPostgres.start(setup.workDir())) {
             for (String mode : List.of("insert", "upsert")) {
                 String scenario = mode.equals("insert") ? INSERT : UPSERT;
-                all.addAll(runtime.throughput(scenario, List.of(Contender.CONNECT_REACTIVE, Contender.KAFKA_CONNECT), n, "records", 0, 0,
+                all.addAll(runtime.throughput(scenario, List.of(Contender.CONNECT_REACTIVE, Contender.KAFKA_CONNECT), n, "records",
                         (c, round, dir, id) -> {
                             pg.sql("DROP TABLE IF EXISTS " + TABLE);
                             pg.sql("CREATE TABLE " + TABLE + " (id BIGINT PRIMARY KEY, name TEXT NOT NULL, amount BIGINT NOT NULL, "

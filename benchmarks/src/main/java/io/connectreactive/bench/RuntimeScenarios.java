@@ -123,17 +123,17 @@ final class RuntimeScenarios {
 
     /**
      * Runs {@code job} {@code setup.runs()} rounds over {@code contenders} (order rotated each round; a
-     * failed run is retried once) and returns its metrics. {@code rateTarget}: the steady-state rate
-     * over Kafka Connect's it should reach (0: none); {@code cpuTarget}: the CPU per record over Kafka
-     * Connect's it should stay under (0: none).
+     * failed run is retried once) and returns its metrics. Where the limit loop is a contender, the
+     * steady rate and the CPU per record carry issue 18's targets against it.
      */
     List<Metric> throughput(String scenario, List<Contender> contenders, long records, String unit,
-                                    double rateTarget, double cpuTarget, Job job) throws Exception {
+                            Job job) throws Exception {
+        boolean limit = contenders.contains(Contender.LIMIT);
         Metric e2e = new Metric(scenario, "end-to-end average", unit + "/s", true, null);
         Metric steady = new Metric(scenario, "steady state (" + Throughput.WINDOW + ")", unit + "/s", true,
-                rateTarget > 0 ? Metric.ratiosAtLeast(String.format("≥ %.1f× Kafka Connect", rateTarget), rateTarget, 0) : null);
+                limit ? Metric.rateVsLimit() : null);
         Metric cpu = new Metric(scenario, "CPU per million " + unit + " (window)", "s", false,
-                cpuTarget > 0 ? Metric.ratioAtMost(String.format("≤ %.2f× Kafka Connect", cpuTarget), cpuTarget) : null);
+                limit ? Metric.cpuVsLimit() : null);
         Metric gc = new Metric(scenario, "GC pauses in the window", "ms", false, null);
         Metric heap = new Metric(scenario, "heap after GC, max", "MiB", false, null);
         for (int round = 0; round < setup.runs(); round++) {
@@ -229,18 +229,18 @@ final class RuntimeScenarios {
     // ------------------------------------------------------------------ same plugin: connect-file
 
     List<Metric> fileSource() throws Exception {
-        return fileSource(FILE_SOURCE, WorkerProcess.Options.SAME_PLUGIN, Setup.producerSettings(), 2.0, 0.4);
+        return fileSource(FILE_SOURCE, WorkerProcess.Options.SAME_PLUGIN, Setup.producerSettings());
     }
 
     /** Defaults against defaults: file-source with each runtime's own producer settings, the raw producer with the client's. */
     List<Metric> defaults() throws Exception {
-        return fileSource(DEFAULTS, WorkerProcess.Options.SAME_PLUGIN.defaults(), Map.of(), 2.5, 0);
+        return fileSource(DEFAULTS, WorkerProcess.Options.SAME_PLUGIN.defaults(), Map.of());
     }
 
-    private List<Metric> fileSource(String scenario, WorkerProcess.Options options, Map<String, String> rawSettings,
-                                    double rateTarget, double cpuTarget) throws Exception {
+    private List<Metric> fileSource(String scenario, WorkerProcess.Options options, Map<String, String> rawSettings)
+            throws Exception {
         long n = setup.lines();
-        return throughput(scenario, ALL, n, "records", rateTarget, cpuTarget, (c, round, dir, id) -> {
+        return throughput(scenario, ALL, n, "records", (c, round, dir, id) -> {
             String topic = id;
             kafka.createTopic(topic);
             try {
@@ -292,7 +292,7 @@ final class RuntimeScenarios {
     List<Metric> fileSink() throws Exception {
         String topic = linesTopic();
         long n = setup.lines();
-        return throughput(FILE_SINK, ALL, n, "records", 2.0, 0, (c, round, dir, id) -> {
+        return throughput(FILE_SINK, ALL, n, "records", (c, round, dir, id) -> {
             Path out = dir.resolve("sink.txt");
             Throughput.Run run;
             if (c == Contender.RAW) {
@@ -331,7 +331,7 @@ final class RuntimeScenarios {
 
     List<Metric> structSource() throws Exception {
         long n = setup.lines();
-        return throughput(STRUCT_SOURCE, SAME_PLUGIN, n, "records", 1.5, 0.6, (c, round, dir, id) -> {
+        return throughput(STRUCT_SOURCE, SAME_PLUGIN, n, "records", (c, round, dir, id) -> {
             String topic = id;
             kafka.createTopic(topic);
             try {
@@ -401,7 +401,7 @@ final class RuntimeScenarios {
         try {
             // progress in bytes of the expected file, turned into records at the average line length
             double perLine = bytes / (double) n;
-            return throughput(STRUCT_SINK, SAME_PLUGIN, n, "records", 2.0, 0, (c, round, dir, id) -> {
+            return throughput(STRUCT_SINK, SAME_PLUGIN, n, "records", (c, round, dir, id) -> {
                 Path out = dir.resolve("sink.txt");
                 Throughput.Run run = workerRun(c, dir, WorkerProcess.Options.SAME_PLUGIN, Map.of(id, fileSink(topic, out, 1)), n,
                         () -> Files.exists(out) ? (Files.size(out) >= bytes ? n : (long) (Files.size(out) / perLine)) : 0, out.toString());
@@ -420,7 +420,7 @@ final class RuntimeScenarios {
     List<Metric> parallelSource() throws Exception {
         long n = setup.lines() / 4 * 4;
         List<Path> quarters = quarters();
-        return throughput(PARALLEL_SOURCE, SAME_PLUGIN, n, "records", 0, 0, (c, round, dir, id) -> {
+        return throughput(PARALLEL_SOURCE, SAME_PLUGIN, n, "records", (c, round, dir, id) -> {
             String topic = id;
             kafka.createTopic(topic, 8);
             try {
@@ -477,7 +477,7 @@ final class RuntimeScenarios {
         kafka.fill(topic, sourceFile);
         Scenarios.log("filled %s (8 partitions) with %,d records in %.1f s", topic, n, (System.nanoTime() - t) / 1e9);
         try {
-            return throughput(PARALLEL_SINK, SAME_PLUGIN, n, "records", 0, 0, (c, round, dir, id) -> {
+            return throughput(PARALLEL_SINK, SAME_PLUGIN, n, "records", (c, round, dir, id) -> {
                 Path out = dir.resolve("sink.txt");
                 Throughput.Run run = workerRun(c, dir, WorkerProcess.Options.SAME_PLUGIN, Map.of(id, fileSink(topic, out, 4)), n,
                         () -> linesIn(out), out.toString());
@@ -496,7 +496,7 @@ final class RuntimeScenarios {
     List<Metric> mirror() throws Exception {
         String topic = linesTopic();
         long n = setup.lines();
-        return throughput(MIRROR, SAME_PLUGIN, n, "records", 1.5, 0, (c, round, dir, id) -> {
+        return throughput(MIRROR, SAME_PLUGIN, n, "records", (c, round, dir, id) -> {
             String alias = "m" + c.id() + round + (id.endsWith("retry") ? "r" : "");
             String target = alias + "." + topic;
             Map<String, String> config = new LinkedHashMap<>();
