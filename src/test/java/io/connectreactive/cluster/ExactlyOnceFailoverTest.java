@@ -14,10 +14,17 @@ import java.util.stream.LongStream;
 import io.connectreactive.cluster.ClusterHarness.Member;
 import io.connectreactive.testing.KafkaBroker;
 import io.vertx.core.json.JsonObject;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,8 +43,8 @@ import static org.awaitility.Awaitility.await;
  * with SIGKILL part-way; the task resumes on another worker, and a {@code read_committed} consumer
  * sees every line exactly once (at least once, the new owner would replay from the last offset
  * flush). With the {@code poll} and the {@code interval} transaction boundary, and with a task that
- * commits and aborts its own transactions ({@code transaction.boundary=connector}); and the same after
- * a network split (iptables) cuts the task's worker off from the others.
+ * commits and aborts its own transactions ({@code transaction.boundary=connector}), with MirrorMaker 2's
+ * source connector; and the same after a network split (iptables) cuts the task's worker off from the others.
  */
 @ExtendWith(KafkaBroker.class)
 class ExactlyOnceFailoverTest {
@@ -64,7 +71,9 @@ class ExactlyOnceFailoverTest {
         if (boundary.equals("interval")) {
             config.put("transaction.boundary.interval.ms", "300");
         }
-        Map<String, Integer> seen = killTheTasksWorkerPartWay(kafka, dir, config, LINES, LINES);
+        String topic = KafkaBroker.uniqueTopic("eos-failover");
+        config.put("topic", topic);
+        Map<String, Integer> seen = killTheTasksWorkerPartWay(kafka, dir, config, topic, LINES, LINES);
         assertThat(seen.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey).limit(10).toList())
                 .as("lines a read_committed consumer saw more than once").isEmpty();
         assertThat(seen).as("distinct lines").hasSize(LINES);
@@ -81,12 +90,55 @@ class ExactlyOnceFailoverTest {
                 .put("exactly.once.support", "required")
                 .put("transaction.boundary", "connector");
         long expected = LongStream.range(0, count).filter(BoundaryDefiningSource::committed).count();
-        Map<String, Integer> seen = killTheTasksWorkerPartWay(kafka, dir, config, count, (int) expected);
+        String topic = KafkaBroker.uniqueTopic("eos-failover");
+        config.put("topic", topic);
+        Map<String, Integer> seen = killTheTasksWorkerPartWay(kafka, dir, config, topic, count, (int) expected);
         assertThat(seen.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey).limit(10).toList())
                 .as("numbers a read_committed consumer saw more than once").isEmpty();
         assertThat(seen.keySet().stream().filter(n -> !BoundaryDefiningSource.committed(Long.parseLong(n))).limit(10).toList())
                 .as("numbers of aborted transactions a read_committed consumer saw").isEmpty();
         assertThat(seen).as("distinct numbers").hasSize((int) expected);
+    }
+
+    @Test
+    void aKilledWorkersMirrorMakerTaskResumesElsewhereAndAReadCommittedConsumerSeesEachRecordOnce(KafkaBroker kafka,
+                                                                                                 @TempDir Path dir) throws Exception {
+        int count = 150_000;
+        String source = KafkaBroker.uniqueTopic("eos-mm2");
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(source, 3, (short) 1))).all().get();
+        }
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "20");
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer())) {
+            for (int i = 0; i < count; i++) {
+                producer.send(new ProducerRecord<>(source, i % 3, "k" + i, "record-" + i));
+            }
+            producer.flush();
+        }
+        // MirrorMaker 2 from this cluster to itself (alias "up": topic up.<source>), as the mirror benchmark runs it
+        JsonObject config = new JsonObject()
+                .put("connector.class", "org.apache.kafka.connect.mirror.MirrorSourceConnector")
+                .put("tasks.max", "1")
+                .put("source.cluster.alias", "up")
+                .put("target.cluster.alias", "down")
+                .put("source.cluster.bootstrap.servers", kafka.bootstrapServers())
+                .put("target.cluster.bootstrap.servers", kafka.bootstrapServers())
+                .put("topics", source)
+                .put("replication.factor", "1")
+                .put("offset-syncs.topic.replication.factor", "1")
+                .put("sync.topic.acls.enabled", "false")
+                .put("emit.checkpoints.enabled", "false")
+                .put("key.converter", "org.apache.kafka.connect.converters.ByteArrayConverter")
+                .put("value.converter", "org.apache.kafka.connect.converters.ByteArrayConverter")
+                .put("consumer.isolation.level", "read_committed")
+                .put("consumer.max.poll.records", "500")
+                .put("exactly.once.support", "required");
+        Map<String, Integer> seen = killTheTasksWorkerPartWay(kafka, dir, config, "up." + source, count, count);
+        assertThat(seen.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey).limit(10).toList())
+                .as("records a read_committed consumer saw more than once").isEmpty();
+        assertThat(seen).as("distinct records").hasSize(count);
     }
 
     @Test
@@ -144,15 +196,13 @@ class ExactlyOnceFailoverTest {
     }
 
     /**
-     * Creates connector {@code eos} ({@code config} with a fresh topic) on three exactly-once workers,
+     * Creates connector {@code eos} ({@code config}, writing to {@code topic}) on three exactly-once workers,
      * kills -9 the worker running its task once a fifth of {@code records} is in Kafka, waits until
-     * the task runs on another worker, and returns what a read_committed consumer sees (value → times),
-     * once {@code distinct} distinct values or the timeout.
+     * the task runs on another worker, and returns what a read_committed consumer of {@code topic} sees
+     * (value → times), once {@code distinct} distinct values or the timeout.
      */
-    private static Map<String, Integer> killTheTasksWorkerPartWay(KafkaBroker kafka, Path dir, JsonObject config, int records,
-                                                                  int distinct) throws Exception {
-        String topic = KafkaBroker.uniqueTopic("eos-failover");
-        config.put("topic", topic);
+    private static Map<String, Integer> killTheTasksWorkerPartWay(KafkaBroker kafka, Path dir, JsonObject config, String topic,
+                                                                  int records, int distinct) throws Exception {
         String group = "cr-eos-" + System.nanoTime();
         try (ClusterHarness cluster = new ClusterHarness(kafka, dir, group)
                 .with("exactly.once.source.support", "enabled")
