@@ -189,7 +189,7 @@ final class KafkaConnectMBeans implements AutoCloseable {
     synchronized void appInfo(String workerId, String version, String commitId, long startTimeMs) {
         Map<String, Object> values = new LinkedHashMap<>();
         values.put("commit-id", commitId);
-        values.put("start-time-ms", (double) startTimeMs);
+        values.put("start-time-ms", startTimeMs); // a Long, as Kafka's app-info metric
         values.put("version", version);
         unregister(appInfo);
         appInfo = name("app-info", Map.of("client-id", workerId));

@@ -83,7 +83,7 @@ class KafkaConnectMBeansTest {
             ObjectName app = new ObjectName("kafka.connect:type=app-info,client-id=\"10.0.0.1:8083\"");
             assertThat(server.getAttribute(app, "version")).isEqualTo("4.3.1");
             assertThat(server.getAttribute(app, "commit-id")).isEqualTo("abc");
-            assertThat(server.getAttribute(app, "start-time-ms")).isEqualTo(42.0);
+            assertThat(server.getAttribute(app, "start-time-ms")).isEqualTo(42L);
         }
     }
 }

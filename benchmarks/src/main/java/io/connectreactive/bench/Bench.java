@@ -29,7 +29,8 @@ public final class Bench {
     static final List<String> ALL_SCENARIOS = List.of(
             RuntimeScenarios.FILE_SOURCE, RuntimeScenarios.FILE_SINK, RuntimeScenarios.STRUCT_SOURCE, RuntimeScenarios.STRUCT_SINK,
             RuntimeScenarios.PARALLEL_SOURCE, RuntimeScenarios.PARALLEL_SINK, RuntimeScenarios.MIRROR, BusyTasks.BUSY, BusySinks.BUSY,
-            RuntimeScenarios.DEFAULTS, RuntimeScenarios.STARTUP,
+            RuntimeScenarios.DEFAULTS, RuntimeScenarios.STARTUP, RuntimeScenarios.EOS_POLL, RuntimeScenarios.EOS_INTERVAL,
+            RuntimeScenarios.EOS_MIRROR,
             Scenarios.SOURCE, Scenarios.SINK, Scenarios.LATENCY, Scenarios.FOOTPRINT);
 
     private Bench() {
@@ -114,6 +115,8 @@ public final class Bench {
                     case BusySinks.BUSY -> new BusySinks(setup, kafka).run();
                     case RuntimeScenarios.DEFAULTS -> r.defaults();
                     case RuntimeScenarios.STARTUP -> r.startup();
+                    case RuntimeScenarios.EOS_POLL, RuntimeScenarios.EOS_INTERVAL -> r.exactlyOnceFileSource(scenario.trim());
+                    case RuntimeScenarios.EOS_MIRROR -> r.mirror(RuntimeScenarios.EOS_MIRROR);
                     case Scenarios.SOURCE -> s.source();
                     case Scenarios.SINK -> s.sink();
                     case Scenarios.LATENCY -> s.latency();

@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -21,6 +22,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -134,6 +136,20 @@ final class Kafka implements AutoCloseable {
         return admin.listOffsets(Map.of(tp, OffsetSpec.latest())).partitionResult(tp).get().offset();
     }
 
+    /**
+     * The last stable offset of partition 0 (what a read_committed consumer can read up to): records of
+     * committed transactions and their markers; 0 while the topic does not exist (a connector creates it).
+     */
+    long stableOffset(String topic) throws InterruptedException {
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try {
+            return admin.listOffsets(Map.of(tp, OffsetSpec.latest()), new ListOffsetsOptions(IsolationLevel.READ_COMMITTED))
+                    .partitionResult(tp).get().offset();
+        } catch (ExecutionException e) {
+            return 0;
+        }
+    }
+
     /** Polls the end offset every few milliseconds until it reaches {@code count}; returns the nanoTime it did. */
     long awaitEndOffset(String topic, long count, Duration timeout) throws ExecutionException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -195,6 +211,27 @@ final class Kafka implements AutoCloseable {
         c.assign(List.of(tp));
         c.seekToBeginning(List.of(tp));
         return c;
+    }
+
+    /** The records of partition 0 a read_committed consumer reads, up to the last stable offset. */
+    long committedRecords(String topic) throws ExecutionException, InterruptedException {
+        long stable = stableOffset(topic);
+        Map<String, Object> config = new HashMap<>();
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "10000");
+        long n = 0;
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            c.assign(List.of(tp));
+            c.seekToBeginning(List.of(tp));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (c.position(tp) < stable && System.nanoTime() < deadline) {
+                n += c.poll(Duration.ofMillis(200)).count();
+            }
+        }
+        return n;
     }
 
     /** The first record of {@code topic} (checks that every contender wrote the same bytes). */

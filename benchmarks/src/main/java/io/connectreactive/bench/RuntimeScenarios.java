@@ -39,6 +39,10 @@ final class RuntimeScenarios {
     static final String MIRROR = "mirror";
     static final String DEFAULTS = "defaults";
     static final String STARTUP = "startup";
+    /** Exactly-once source (KIP-618) on a one-worker cluster, one transaction per poll / per second. */
+    static final String EOS_POLL = "eos-file-source-poll";
+    static final String EOS_INTERVAL = "eos-file-source-interval";
+    static final String EOS_MIRROR = "eos-mirror-poll";
 
     /** The limit contender, the same in every same-plugin scenario. */
     static final String LIMIT_DESCRIPTION = "Limit: the same connector and task classes from the same plugin.path / class path, "
@@ -81,6 +85,22 @@ final class RuntimeScenarios {
                     + (scenario.equals(DEFAULTS) ? " Here with Kafka Connect's base producer settings (acks=all, one request in "
                     + "flight, delivery.timeout.ms=MAX), the client's defaults otherwise." : ""));
         }
+        for (String eos : List.of(EOS_POLL, EOS_INTERVAL)) {
+            DESCRIPTIONS.put(eos, "Apache's FileStreamSource (plugin.path, its default batch.size of 2,000 lines per poll) with "
+                    + "exactly.once.support=required on a one-worker cluster of each runtime (Kafka Connect's ConnectDistributed, "
+                    + "connect-reactive's start --cluster; exactly.once.source.support=enabled, internal topics of their own), "
+                    + (eos.equals(EOS_POLL) ? "transaction.boundary=poll (a transaction per poll)"
+                    : "transaction.boundary=interval, transaction.boundary.interval.ms=1000")
+                    + ", the same producer settings but producer.enable.idempotence=true (a transactional producer needs it). "
+                    + "Progress: the topic's last stable offset (what a read_committed consumer can read: records of committed "
+                    + "transactions and their markers, one per transaction); the first round's topic is read back read_committed "
+                    + "and must hold every line once. Limit: the same task in a bare loop with a transactional producer, each "
+                    + "transaction holding its records and the source offsets they reach (Kafka Connect's offsets-topic format), "
+                    + "commitRecord after the commit.");
+        }
+        DESCRIPTIONS.put(EOS_MIRROR, "As mirror, with exactly.once.support=required, transaction.boundary=poll and "
+                + "consumer.isolation.level=read_committed (MirrorMaker 2 refuses exactly once without it) on a one-worker cluster "
+                + "of each runtime with exactly.once.source.support=enabled; progress and limit as the exactly-once file-source rows.");
         DESCRIPTIONS.put(STARTUP, "JVM start → `GET /` answers, same JVM flags and plugin.path on both: cold = no application "
                 + "class-data archive (the JDK's base archive only); warm = each runtime's own dynamic archive, written the same way "
                 + "for both (-XX:ArchiveClassesAtExit, start, REST answers, clean stop).");
@@ -275,6 +295,58 @@ final class RuntimeScenarios {
                 kafka.deleteTopic(topic);
             }
         });
+    }
+
+    /** FileStreamSource with exactly once on a one-worker cluster of each runtime ({@link #EOS_POLL}, {@link #EOS_INTERVAL}). */
+    List<Metric> exactlyOnceFileSource(String scenario) throws Exception {
+        long n = setup.lines();
+        return throughput(scenario, SAME_PLUGIN, n, "records", (c, round, dir, id) -> {
+            String topic = id;
+            kafka.createTopic(topic);
+            Map<String, String> config = new LinkedHashMap<>();
+            config.put("connector.class", FILE_SOURCE_CLASS);
+            config.put("tasks.max", "1");
+            config.put("file", sourceFile.toString());
+            config.put("topic", topic);
+            config.put("exactly.once.support", "required");
+            if (scenario.equals(EOS_POLL)) {
+                config.put("transaction.boundary", "poll");
+            } else {
+                config.put("transaction.boundary", "interval");
+                config.put("transaction.boundary.interval.ms", "1000");
+            }
+            return exactlyOnceRun(c, round, dir, id, config, topic, n);
+        });
+    }
+
+    /**
+     * One run of an exactly-once source {@code config} writing {@code n} records to the 1-partition {@code topic}, on a
+     * one-worker cluster of group {@code id} with exactly.once.source.support=enabled (or the transactional limit loop):
+     * progress is the topic's last stable offset; the first round's topic is read back read_committed. Deletes the
+     * topic and the cluster's internal topics after.
+     */
+    private Throughput.Run exactlyOnceRun(Contender c, int round, Path dir, String id, Map<String, String> config, String topic,
+                                          long n) throws Exception {
+        if (c == Contender.LIMIT) {
+            kafka.createTopic(id + "-offsets"); // the workers create theirs
+        }
+        try {
+            WorkerProcess.Options options = WorkerProcess.Options.SAME_PLUGIN.with("group.id", id)
+                    .with("exactly.once.source.support", "enabled").with("producer.enable.idempotence", "true");
+            Throughput.Run run = workerRun(c, dir, options, Map.of(id, config), n, () -> kafka.stableOffset(topic), topic);
+            if (round == 0) {
+                long committed = kafka.committedRecords(topic);
+                if (committed != n) {
+                    throw new IllegalStateException("a read_committed consumer read " + committed + " records, expected " + n);
+                }
+            }
+            return run;
+        } finally {
+            kafka.deleteTopic(topic);
+            for (String store : c == Contender.LIMIT ? List.of("offsets") : List.of("configs", "offsets", "status")) {
+                kafka.deleteTopic(id + "-" + store);
+            }
+        }
     }
 
     /** The 1-partition topic of every line's envelope, filled once (file-sink and mirror read it). */
@@ -494,9 +566,15 @@ final class RuntimeScenarios {
     // ------------------------------------------------------------------ MirrorMaker 2
 
     List<Metric> mirror() throws Exception {
+        return mirror(MIRROR);
+    }
+
+    /** MirrorMaker 2 ({@link #MIRROR}), or with exactly once on a one-worker cluster ({@link #EOS_MIRROR}). */
+    List<Metric> mirror(String scenario) throws Exception {
+        boolean exactlyOnce = scenario.equals(EOS_MIRROR);
         String topic = linesTopic();
         long n = setup.lines();
-        return throughput(MIRROR, SAME_PLUGIN, n, "records", (c, round, dir, id) -> {
+        return throughput(scenario, SAME_PLUGIN, n, "records", (c, round, dir, id) -> {
             String alias = "m" + c.id() + round + (id.endsWith("retry") ? "r" : "");
             String target = alias + "." + topic;
             Map<String, String> config = new LinkedHashMap<>();
@@ -513,12 +591,19 @@ final class RuntimeScenarios {
             config.put("offset-syncs.topic.replication.factor", "1");
             config.put("sync.topic.configs.enabled", "false");
             config.put("sync.topic.acls.enabled", "false");
-            try {
-                return workerRun(c, dir, WorkerProcess.Options.SAME_PLUGIN, Map.of(id, config), n,
-                        () -> kafka.totalEndOffset(target), target);
-            } finally {
-                kafka.deleteTopic(target);
+            if (!exactlyOnce) {
+                try {
+                    return workerRun(c, dir, WorkerProcess.Options.SAME_PLUGIN, Map.of(id, config), n,
+                            () -> kafka.totalEndOffset(target), target);
+                } finally {
+                    kafka.deleteTopic(target);
+                }
             }
+            // MirrorMaker 2 gives exactly once only when its consumer reads committed records
+            config.put("consumer.isolation.level", "read_committed");
+            config.put("exactly.once.support", "required");
+            config.put("transaction.boundary", "poll");
+            return exactlyOnceRun(c, round, dir, id, config, target, n);
         });
     }
 

@@ -98,7 +98,23 @@ final class WorkerProcess implements AutoCloseable {
         int port = freePort();
         Map<String, String> props = new LinkedHashMap<>(setup.commonWorkerSettings(options.sameProducer()));
         props.put("listeners", "http://127.0.0.1:" + port);
-        props.put("offset.storage.file.filename", dir.resolve("connect.offsets").toString());
+        // a group.id among the extra settings: a one-worker cluster (Kafka Connect's ConnectDistributed), its
+        // internal topics named after the group
+        String group = options.extra().get("group.id");
+        if (group == null) {
+            props.put("offset.storage.file.filename", dir.resolve("connect.offsets").toString());
+        } else {
+            Map.of("config", "configs", "offset", "offsets", "status", "status").forEach((store, topic) -> {
+                props.put(store + ".storage.topic", group + "-" + topic);
+                props.put(store + ".storage.replication.factor", "1");
+            });
+            if (kind == Contender.CONNECT_REACTIVE) {
+                int clusterPort = freePort();
+                props.put("runtime.cluster.host", "127.0.0.1");
+                props.put("runtime.cluster.port", String.valueOf(clusterPort));
+                props.put("runtime.cluster.members", "127.0.0.1:" + clusterPort);
+            }
+        }
         if (options.pluginPath()) {
             props.put("plugin.path", setup.pluginDir().toString());
         }
@@ -144,7 +160,7 @@ final class WorkerProcess implements AutoCloseable {
             flags.add("-Dlog4j2.configurationFile=" + log4j.toUri());
             // connect-file on the class path only when no plugin.path brings it (the built-in scenarios)
             classpath = setup.kafkaConnectClasspath(!options.pluginPath());
-            main = "org.apache.kafka.connect.cli.ConnectStandalone";
+            main = group == null ? "org.apache.kafka.connect.cli.ConnectStandalone" : "org.apache.kafka.connect.cli.ConnectDistributed";
         } else {
             throw new IllegalArgumentException("not a worker: " + kind);
         }
@@ -241,7 +257,10 @@ final class WorkerProcess implements AutoCloseable {
         createConnector(name, config, Duration.ofSeconds(60));
     }
 
-    /** {@code POST /connectors}; fails unless the worker answers 201 within {@code timeout}. */
+    /**
+     * {@code POST /connectors}; fails unless the worker answers 201 within {@code timeout}. A 409 (a worker of a
+     * cluster still joining its group) or 503 (still starting) is asked again after 100 ms.
+     */
     void createConnector(String name, Map<String, String> config, Duration timeout) throws IOException, InterruptedException {
         Map<String, Object> body = Map.of("name", name, "config", config);
         HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/connectors"))
@@ -249,7 +268,12 @@ final class WorkerProcess implements AutoCloseable {
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
                 .build();
+        long deadline = System.nanoTime() + timeout.toNanos();
         HttpResponse<String> r = HTTP.send(req, HttpResponse.BodyHandlers.ofString());
+        while ((r.statusCode() == 409 || r.statusCode() == 503) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            r = HTTP.send(req, HttpResponse.BodyHandlers.ofString());
+        }
         if (r.statusCode() != 201) {
             throw new IllegalStateException(kind.label + ": creating " + name + " answered " + r.statusCode() + " " + r.body());
         }

@@ -31,11 +31,27 @@ final class SinkDelivery {
         return c != null ? c.size() : records.size();
     }
 
-    /** Next offset per partition; records dropped by a transform count as processed too. */
+    /**
+     * Next offset per partition (the last record's of each, records dropped by a transform counted too). A poll
+     * returns a partition's records together, so an entry is made per run of one partition, not per record.
+     */
     Map<TopicPartition, OffsetAndMetadata> consumed() {
         Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
+        String topic = null;
+        int partition = -1;
+        long next = -1;
         for (ConsumerRecord<byte[], byte[]> r : records) {
-            out.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
+            if (r.partition() != partition || !r.topic().equals(topic)) {
+                if (topic != null) {
+                    out.put(new TopicPartition(topic, partition), new OffsetAndMetadata(next));
+                }
+                topic = r.topic();
+                partition = r.partition();
+            }
+            next = r.offset() + 1;
+        }
+        if (topic != null) {
+            out.put(new TopicPartition(topic, partition), new OffsetAndMetadata(next));
         }
         return out;
     }

@@ -15,11 +15,13 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import io.connectreactive.config.WorkerConfig;
+import io.connectreactive.herder.ConflictException;
 import io.connectreactive.kafka.ClientConfigs;
 import io.connectreactive.model.TargetState;
 import io.connectreactive.storage.ConfigStore;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -84,8 +86,12 @@ public final class KafkaConfigStore implements ConfigStore {
     private volatile Map<String, ConnectorEntry> view = Map.of();
     /** Kafka Connect's leader transactional id while exactly-once source support is preparing or enabled, else null. */
     private final String leaderTransactionalId;
+    /** How long a privileged write waits for this worker to learn that it leads, and how often it looks. */
+    private static final long LEADERSHIP_WAIT_NANOS = TimeUnit.SECONDS.toNanos(10);
+    private static final long LEADERSHIP_POLL_MS = 50;
     /** Whether the herder said this worker leads (so writes privileged records, in transactions). */
-    private boolean leader;
+    /** Whether this worker leads, as its rebalances told ({@link #leader(boolean)}); null before the first. */
+    private Boolean leader;
 
     public KafkaConfigStore(Vertx vertx, WorkerConfig config) {
         this.vertx = vertx;
@@ -232,10 +238,14 @@ public final class KafkaConfigStore implements ConfigStore {
 
     @Override
     public void leader(boolean leader) {
-        if (leaderTransactionalId == null || leader == this.leader) {
+        if (leaderTransactionalId == null || Boolean.valueOf(leader).equals(this.leader)) {
             return;
         }
+        boolean led = Boolean.TRUE.equals(this.leader);
         this.leader = leader;
+        if (!leader && !led) {
+            return; // told it does not lead before it ever did: nothing to give up
+        }
         if (leader) {
             Future.fromCompletionStage(log.claim(leaderTransactionalId), context()).onComplete(ar -> {
                 if (ar.succeeded()) {
@@ -259,12 +269,28 @@ public final class KafkaConfigStore implements ConfigStore {
         if (leaderTransactionalId == null) {
             return write(records, what);
         }
-        if (!leader) {
-            return Future.failedFuture(new ConnectException("Cannot write the " + what + ": while "
+        return leadership(System.nanoTime() + LEADERSHIP_WAIT_NANOS, what)
+                .compose(v -> finish(log.sendInTransaction(records).thenCompose(x -> log.readToEnd()), what));
+    }
+
+    /**
+     * Completes if this worker leads. One whose REST already takes requests learns whether it leads at its first
+     * rebalance, moments later (a one-worker cluster's first connector can be created in that gap): until then a
+     * write waits, up to {@code deadline}. Fails with a 409 (as Kafka Connect answers a worker that is not the
+     * leader) when it does not lead.
+     */
+    private Future<Void> leadership(long deadline, String what) {
+        if (Boolean.TRUE.equals(leader)) {
+            return Future.succeededFuture();
+        }
+        if (leader != null || System.nanoTime() - deadline > 0) {
+            return Future.failedFuture(new ConflictException("Cannot write the " + what + ": while "
                     + WorkerConfig.EXACTLY_ONCE_SOURCE_SUPPORT + " is preparing or enabled only the leader of the cluster writes "
                     + log.topicName() + ", and this worker is not the leader"));
         }
-        return finish(log.sendInTransaction(records).thenCompose(v -> log.readToEnd()), what);
+        Promise<Void> later = Promise.promise();
+        vertx.setTimer(LEADERSHIP_POLL_MS, t -> leadership(deadline, what).onComplete(later));
+        return later.future();
     }
 
     private Future<Void> write(List<Map.Entry<byte[], byte[]>> records, String what) {

@@ -7,10 +7,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.connectreactive.config.WorkerConfig;
+import io.connectreactive.herder.ConflictException;
 import io.connectreactive.model.State;
 import io.connectreactive.model.TargetState;
 import io.connectreactive.model.TaskId;
@@ -39,6 +41,7 @@ import static io.connectreactive.storage.kafka.StoreTesting.latest;
 import static io.connectreactive.storage.kafka.StoreTesting.on;
 import static io.connectreactive.storage.kafka.StoreTesting.produce;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /** The Kafka backends of the three stores against the real broker: several "workers" on the same topics. */
@@ -174,10 +177,39 @@ class KafkaStoresTest {
         ConfigWorker b = configWorker(config);
         Map<String, String> cfg = config("connector.class", "FileStreamSource", "tasks.max", "2", "file", "/tmp/in");
 
-        // not told it leads: connector configs, task configs, task-count records and restarts are refused
+        // told it does not lead: connector configs, task configs, task-count records and restarts are refused
+        on(a.context, () -> {
+            a.store.leader(false);
+            return Future.succeededFuture();
+        });
         assertThat(failureOn(a.context, () -> a.store.putConnector("early", cfg, null)))
-                .hasMessageContaining("only the leader of the cluster writes " + topics.configs());
+                .isInstanceOf(ConflictException.class).hasMessageContaining("only the leader of the cluster writes " + topics.configs());
         assertThat(failureOn(a.context, () -> a.store.putTaskCountRecord("early", 1))).hasMessageContaining("not the leader");
+
+        // before a worker knows whether it leads (its first rebalance), a write waits for it
+        ConfigWorker c = configWorker(config);
+        CompletableFuture<Void> waiting = started(c.context, () -> c.store.putConnector("first", cfg, TargetState.PAUSED));
+        Thread.sleep(300);
+        assertThat(waiting).isNotDone();
+        on(c.context, () -> {
+            c.store.leader(false); // another worker leads now: c gives up nothing, a takes the privileges
+            return Future.succeededFuture();
+        });
+        assertThatThrownBy(() -> waiting.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(ConflictException.class)
+                .hasMessageContaining("not the leader");
+        ConfigWorker d = configWorker(config);
+        CompletableFuture<Void> held = started(d.context, () -> d.store.putConnector("held", cfg, null));
+        Thread.sleep(200);
+        on(d.context, () -> {
+            d.store.leader(true);
+            return Future.succeededFuture();
+        });
+        held.get(30, TimeUnit.SECONDS); // written once it learnt that it leads
+        d.call(() -> d.store.removeConnector("held"));
+        on(d.context, () -> {
+            d.store.leader(false);
+            return Future.succeededFuture();
+        });
 
         on(a.context, () -> {
             a.store.leader(true);
@@ -539,5 +571,18 @@ class KafkaStoresTest {
             assertThat(b.activeTopics("c")).containsExactly("refunds");
         });
         assertThat(latest(kafka, topics.statuses())).containsEntry("status-topic-orders:connector-c", null);
+    }
+
+    /** Starts {@code call} on {@code context} and returns at once with its outcome to come. */
+    private static CompletableFuture<Void> started(Context context, java.util.function.Supplier<Future<Void>> call) {
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        context.runOnContext(v -> call.get().onComplete(ar -> {
+            if (ar.succeeded()) {
+                result.complete(null);
+            } else {
+                result.completeExceptionally(ar.cause());
+            }
+        }));
+        return result;
     }
 }

@@ -145,8 +145,19 @@ public final class LimitLoop {
                         sinks.add(sink);
                         loop = sink;
                     } else {
+                        Map<String, Object> producerConfig = producerConfig(worker, config, name, i);
+                        SourceLoop.Transactions tx = null;
+                        if ("enabled".equals(worker.get("exactly.once.source.support")) && config.containsKey("exactly.once.support")) {
+                            // as Kafka Connect's exactly-once source task: its transactional id, offsets in its transactions
+                            producerConfig.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, worker.get("group.id") + "-" + name + "-" + i);
+                            producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+                            tx = SourceLoop.Transactions.of(name, worker.getOrDefault("offset.storage.topic", worker.get("group.id") + "-offsets"),
+                                    config.getOrDefault(
+                                    "transaction.boundary", "poll"), Long.parseLong(config.getOrDefault("transaction.boundary.interval.ms",
+                                    worker.getOrDefault("offset.flush.interval.ms", "60000"))));
+                        }
                         SourceLoop source = new SourceLoop((SourceTask) task, Glue.<SourceRecord>create(worker, config, loader),
-                                producerConfig(worker, config, name, i), progress, failure);
+                                producerConfig, progress, failure, tx);
                         source.start(taskConfig, taskMetrics);
                         sources.add(source);
                         loop = source;
