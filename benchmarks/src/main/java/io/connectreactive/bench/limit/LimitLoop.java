@@ -151,10 +151,10 @@ public final class LimitLoop {
                             // as Kafka Connect's exactly-once source task: its transactional id, offsets in its transactions
                             producerConfig.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, worker.get("group.id") + "-" + name + "-" + i);
                             producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-                            tx = SourceLoop.Transactions.of(name, worker.getOrDefault("offset.storage.topic", worker.get("group.id") + "-offsets"),
-                                    config.getOrDefault(
-                                    "transaction.boundary", "poll"), Long.parseLong(config.getOrDefault("transaction.boundary.interval.ms",
-                                    worker.getOrDefault("offset.flush.interval.ms", "60000"))));
+                            String offsetsTopic = worker.getOrDefault("offset.storage.topic", worker.get("group.id") + "-offsets");
+                            long intervalMs = Long.parseLong(config.getOrDefault("transaction.boundary.interval.ms",
+                                    worker.getOrDefault("offset.flush.interval.ms", "60000")));
+                            tx = SourceLoop.Transactions.of(name, offsetsTopic, config.getOrDefault("transaction.boundary", "poll"), intervalMs);
                         }
                         SourceLoop source = new SourceLoop((SourceTask) task, Glue.<SourceRecord>create(worker, config, loader),
                                 producerConfig, progress, failure, tx);
