@@ -231,13 +231,14 @@ final class KafkaConnectMBeans implements AutoCloseable {
             return;
         }
         Owner owner = owner(meter);
-        Map<String, List<Meter>> byName = meters.get(owner);
-        if (byName != null) {
-            List<Meter> list = byName.get(meter.getId().getName());
-            if (list != null) {
+        // emptied entries go too: a worker that creates and deletes connectors for months keeps none of theirs
+        meters.computeIfPresent(owner, (o, byName) -> {
+            byName.computeIfPresent(meter.getId().getName(), (n, list) -> {
                 list.removeIf(m -> m.getId().equals(meter.getId()));
-            }
-        }
+                return list.isEmpty() ? null : list;
+            });
+            return byName.isEmpty() ? null : byName;
+        });
         ObjectName name = beanName(group, owner);
         synchronized (this) {
             GroupBean bean = beans.get(name);

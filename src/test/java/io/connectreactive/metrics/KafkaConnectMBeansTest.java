@@ -62,6 +62,11 @@ class KafkaConnectMBeansTest {
 
             registry.remove(polled);
             assertThat(server.isRegistered(name)).as("gone with its last meter").isFalse();
+            Counter again = Counter.builder(MetricNames.SOURCE + "source.record.poll").tags("connector", "orders:eu", "task", "3")
+                    .register(registry);
+            again.increment(5);
+            assertThat(server.getAttribute(name, "source-record-poll-total")).as("a new task of the same name: its own count only")
+                    .isEqualTo(5.0);
         }
     }
 
